@@ -1,0 +1,221 @@
+"""Policy briefs, the journal supplement with its articles, and news."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from portal.blocks import BaseStreamBlock
+from portal.models import ListingMixin, OrderedTextItem
+from research.models import OutputMixin
+
+RICH_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
+
+# A DOI is "10.<registrant>/<suffix>" (DOI Handbook 2.2); links and "doi:" are accepted and stripped.
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+
+
+def normalise_doi(value):
+    """Return the bare DOI, or raise ValidationError naming the expected form."""
+    doi = (value or "").strip()
+    for prefix in DOI_PREFIXES:
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :]
+            break
+    if doi and not DOI_RE.match(doi):
+        raise ValidationError("Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link).")
+    return doi
+
+
+# --- Policy briefs -----------------------------------------------------------
+
+
+class PolicyBriefIndexPage(ListingMixin, Page):
+    """"Briefs for Policymakers": every brief, newest first."""
+
+    intro = RichTextField(blank=True, features=RICH_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["briefs.PolicyBriefPage"]
+
+    class Meta:
+        verbose_name = "policy brief index page"
+
+
+class PolicyBriefPage(OutputMixin, Page):
+    """A brief for policymakers: key messages, recommendations and the PDF."""
+
+    audience = models.CharField(max_length=255, default="Policymakers", help_text="Who the brief is written for.")
+    summary = RichTextField(features=["bold", "italic", "link"], help_text="Shown at the top and in listings.")
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="PDF",
+    )
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("audience"), FieldPanel("date")]),
+        FieldPanel("summary"),
+        InlinePanel("key_messages", label="Key message", heading="Key messages"),
+        InlinePanel("recommendations", label="Recommendation", heading="Recommendations"),
+        FieldPanel("document"),
+        FieldPanel("body"),
+        *OutputMixin.taxonomy_panels(),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+        index.RelatedFields("key_messages", [index.SearchField("text")]),
+        index.RelatedFields("recommendations", [index.SearchField("text")]),
+    ]
+    parent_page_types = ["briefs.PolicyBriefIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "policy brief page"
+
+
+class BriefKeyMessage(OrderedTextItem):
+    page = ParentalKey(PolicyBriefPage, on_delete=models.CASCADE, related_name="key_messages")
+
+
+class BriefRecommendation(OrderedTextItem):
+    page = ParentalKey(PolicyBriefPage, on_delete=models.CASCADE, related_name="recommendations")
+
+
+# --- Journal supplement --------------------------------------------------------
+
+
+class JournalSupplementPage(OutputMixin, Page):
+    """A journal supplement ("Health Policy and Planning Supplement") and its articles."""
+
+    journal = models.CharField(max_length=255)
+    volume = models.CharField(max_length=20, blank=True)
+    issue = models.CharField(max_length=20, blank=True)
+    url = models.URLField("supplement URL", blank=True)
+    intro = RichTextField(features=RICH_FEATURES)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("journal"), FieldRowPanel([FieldPanel("volume"), FieldPanel("issue")]), FieldPanel("url")],
+            heading="Journal",
+        ),
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        InlinePanel("articles", label="Article", heading="Articles"),
+        *OutputMixin.taxonomy_panels(),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro", boost=2),
+        index.SearchField("journal"),
+        index.RelatedFields("articles", [index.SearchField("title"), index.SearchField("abstract")]),
+    ]
+    parent_page_types = ["research.PublicationIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "journal supplement page"
+
+
+class SupplementArticle(ClusterableModel, Orderable):
+    """One article of a supplement; its anchor on the page is #article-<id>."""
+
+    page = ParentalKey(JournalSupplementPage, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(max_length=500)
+    authors = models.TextField(help_text="As printed, e.g. “Smith J, Banda A, Diallo M”.")
+    journal = models.CharField(max_length=255, blank=True, help_text="Defaults to the supplement's journal.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    volume = models.CharField(max_length=20, blank=True)
+    issue = models.CharField(max_length=20, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True, help_text="E.g. 10.1093/heapol/czu001")
+    url = models.URLField("URL", blank=True)
+    abstract = models.TextField(blank=True)
+    open_access = models.BooleanField(default=False)
+    studies = ParentalManyToManyField("research.StudyPage", blank=True, related_name="supplement_articles")
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("authors"),
+        FieldRowPanel([FieldPanel("journal"), FieldPanel("year"), FieldPanel("volume"), FieldPanel("issue")]),
+        FieldRowPanel([FieldPanel("doi"), FieldPanel("url")]),
+        FieldPanel("abstract"),
+        FieldPanel("open_access"),
+        FieldPanel("studies"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "supplement article"
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        try:
+            self.doi = normalise_doi(self.doi)
+        except ValidationError as error:
+            raise ValidationError({"doi": error.messages}) from None
+        if self.year is not None and not 1900 <= self.year <= timezone.now().year + 1:
+            raise ValidationError({"year": "Enter the year of publication, e.g. 2014."})
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def anchor(self):
+        return f"article-{self.pk}"
+
+
+# --- News ------------------------------------------------------------------
+
+
+class NewsIndexPage(ListingMixin, Page):
+    """"News": updates from the communications team, newest first."""
+
+    intro = RichTextField(blank=True, features=RICH_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["briefs.NewsPage"]
+
+    class Meta:
+        verbose_name = "news index page"
+
+
+class NewsPage(OutputMixin, Page):
+    """A dated update from the communications team."""
+
+    date = models.DateField(default=timezone.localdate, help_text="The date of the update.")
+    summary = models.TextField(max_length=600, help_text="One or two sentences for listings and previews.")
+    hero_image = models.ForeignKey(
+        "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        *OutputMixin.taxonomy_panels(),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary", boost=2), index.SearchField("body")]
+    parent_page_types = ["briefs.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "news page"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """Site-wide pieces: home page, standard pages, images, site settings."""
+
+    name = "portal"
+    verbose_name = "Portal"

@@ -1,0 +1,226 @@
+"""Build the demo site from traction_iccm.json, idempotently.
+
+Models are looked up by label (`apps.get_model`), so the site-wide app needs
+no import from the content apps. Pages are matched by their path below home;
+a page is published again only when something in the data differs, so a
+second run writes nothing.
+"""
+
+import colorsys
+import datetime
+import io
+import json
+from pathlib import Path
+
+from django.apps import apps
+from django.core.files.images import ImageFile
+from django.db import transaction
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+DATA_FILE = Path(__file__).with_name("traction_iccm.json")
+
+# Relations to pages (resolved after every page exists), and child lists.
+PAGE_LISTS = {"summary_links": "link_page", "sharing_links": "link_page", "featured_pages": "featured_page"}
+TEXT_LISTS = ("objectives", "key_messages", "recommendations")
+
+
+class DemoLoader:
+    def __init__(self, data=None, stdout=None):
+        self.data = data or json.loads(DATA_FILE.read_text())
+        self.log = stdout.write if stdout else (lambda message: None)
+        self.created = self.updated = 0
+
+    @transaction.atomic
+    def run(self):
+        self.countries = self._upsert("research.Country", "code", self.data["countries"])
+        self.topics = self._upsert("research.Topic", "slug", self.data["topics"])
+        self.organizations = self._upsert("research.Organization", "name", self.data["organizations"])
+        self.images = {spec["key"]: self._image(spec) for spec in self.data["images"]}
+        home = self._home()
+        self.home_path = home.url_path
+        specs = list(self._walk(self.data["home"]))
+        for spec, parent_path in specs[1:]:
+            self._ensure_page(spec, parent_path)
+        for spec, parent_path in specs:
+            self._apply(spec, parent_path)
+        self._site_settings(home)
+        self.log(f"Demo content: {self.created} pages created, {self.updated} updated.")
+        return home
+
+    # --- taxonomy and images --------------------------------------------------
+
+    def _upsert(self, label, key, rows):
+        model = apps.get_model(label)
+        objects = {}
+        for row in rows:
+            obj, created = model.objects.get_or_create(**{key: row[key]}, defaults=row)
+            if not created and any(getattr(obj, name) != value for name, value in row.items()):
+                for name, value in row.items():
+                    setattr(obj, name, value)
+                obj.save()
+            objects[row[key]] = obj
+        return objects
+
+    def _image(self, spec):
+        """A stand-in for a seed photo, drawn locally (nothing is downloaded)."""
+        image_model = get_image_model()
+        fields = {name: spec[name] for name in ("alt_text", "caption", "credit")}
+        image = image_model.objects.filter(title=spec["title"]).first()
+        if image is None:
+            image = image_model(title=spec["title"], **fields)
+            image.file = ImageFile(placeholder_jpeg(spec["colour"]), name=f"demo-{spec['key']}.jpg")
+            image.save()
+        elif any(getattr(image, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(image, name, value)
+            image.save()
+        return image
+
+    # --- pages ------------------------------------------------------------------
+
+    def _home(self):
+        """Replace Wagtail's welcome page with the HomePage once, then reuse it."""
+        home_model = apps.get_model(self.data["home"]["type"])
+        site = Site.objects.filter(is_default_site=True).first()
+        home = home_model.objects.first()
+        if home is None:
+            root = Page.get_first_root_node()
+            welcome = root.get_children().filter(content_type__model="page", slug="home").first()
+            if welcome is not None and not welcome.get_children().exists():
+                welcome.delete()
+            home = root.add_child(instance=home_model(title=self.data["home"]["title"], slug="home", live=False))
+            self.created += 1
+        if site is None:
+            site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+        if site.root_page_id != home.pk or site.site_name != self.data["site"]["name"]:
+            site.root_page = home
+            site.site_name = self.data["site"]["name"]
+            site.save()
+        return home
+
+    def _walk(self, spec, parent_path=None):
+        yield spec, parent_path
+        own_path = self._path(spec, parent_path)
+        for child in spec.get("children", []):
+            yield from self._walk(child, own_path)
+
+    def _page_at(self, url_path):
+        return Page.objects.filter(url_path=url_path).specific().first()
+
+    def _path(self, spec, parent_path):
+        return self.home_path if parent_path is None else f"{parent_path}{spec['slug']}/"
+
+    def _ensure_page(self, spec, parent_path):
+        """Create a missing page as a draft with its own fields; publishing comes later."""
+        if self._page_at(self._path(spec, parent_path)) is not None:
+            return
+        parent = self._page_at(parent_path)
+        page = apps.get_model(spec["type"])(title=spec["title"], slug=spec["slug"], live=False)
+        self._set_own_fields(page, spec)
+        parent.add_child(instance=page)
+        self.created += 1
+
+    def _apply(self, spec, parent_path):
+        page = self._page_at(self._path(spec, parent_path))
+        changed = self._set_own_fields(page, spec)
+        changed |= self._set_page_refs(page, spec)
+        if changed or not page.live:
+            was_live = page.live
+            page.save_revision().publish()
+            self.updated += int(was_live)
+
+    def _set_own_fields(self, page, spec):
+        changed = False
+        values = {"title": spec["title"], "show_in_menus": spec.get("show_in_menus", False), **spec.get("fields", {})}
+        for name, value in values.items():
+            field = page._meta.get_field(name)
+            if field.get_internal_type() == "DateField" and value:
+                value = datetime.date.fromisoformat(value)
+            if getattr(page, name) != value:
+                setattr(page, name, value)
+                changed = True
+        if "hero_image" in spec and page.hero_image_id != self.images[spec["hero_image"]].pk:
+            page.hero_image = self.images[spec["hero_image"]]
+            changed = True
+        for name, lookup in (("countries", self.countries), ("topics", self.topics)):
+            if name in spec:
+                changed |= self._set_m2m(page, name, [lookup[key] for key in spec[name]])
+        for name in TEXT_LISTS:
+            if name in spec:
+                changed |= self._set_children(page, name, [{"text": text} for text in spec[name]])
+        if "implementers" in spec:
+            rows = [{"organization": self.organizations[name]} for name in spec["implementers"]]
+            changed |= self._set_children(page, "implementers", rows)
+        if "locations" in spec:
+            changed |= self._set_children(page, "locations", [{"country": self.countries[c]} for c in spec["locations"]])
+        if "partners" in spec:
+            rows = [{"organization": self.organizations[p["organization"]], "role": p["role"]} for p in spec["partners"]]
+            changed |= self._set_children(page, "partners", rows)
+        return changed
+
+    def _set_page_refs(self, page, spec):
+        changed = False
+        home = self.home_path
+        if "studies" in spec:
+            changed |= self._set_m2m(page, "studies", [self._page_at(home + path) for path in spec["studies"]])
+        for name, field in PAGE_LISTS.items():
+            if name in spec:
+                rows = [{field: self._page_at(home + path)} for path in spec[name]]
+                changed |= self._set_children(page, name, rows)
+        if "partners_page" in spec:
+            target = self._page_at(home + spec["partners_page"])
+            if page.partners_page_id != target.pk:
+                page.partners_page = target
+                changed = True
+        return changed
+
+    @staticmethod
+    def _set_m2m(page, name, objects):
+        if sorted(obj.pk for obj in getattr(page, name).all()) == sorted(obj.pk for obj in objects):
+            return False
+        getattr(page, name).set(objects)
+        return True
+
+    @staticmethod
+    def _set_children(page, name, rows):
+        """Replace an ordered child list only when it differs from `rows`."""
+        existing = list(getattr(page, name).all())
+        current = [{key: comparable(getattr(item, key)) for key in row} for item, row in zip(existing, rows)]
+        wanted = [{key: comparable(value) for key, value in row.items()} for row in rows]
+        if len(existing) == len(rows) and current == wanted:
+            return False
+        model = page._meta.get_field(name).related_model
+        setattr(page, name, [model(sort_order=index, **row) for index, row in enumerate(rows)])
+        return True
+
+    def _site_settings(self, home):
+        settings_model = apps.get_model("portal.SiteSettings")
+        site = Site.objects.get(root_page=home)
+        site_settings = settings_model.for_site(site)
+        values = self.data["site"].get("settings", {})
+        if any(getattr(site_settings, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(site_settings, name, value)
+            site_settings.save()
+
+
+def comparable(value):
+    """Model instances compare by primary key (a Page and its specific page are one row)."""
+    return value.pk if hasattr(value, "_meta") else value
+
+
+def placeholder_jpeg(rgb, size=(1200, 800)):
+    """A soft two-tone gradient in the given colour: light, and clearly not a photo."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size)
+    draw = ImageDraw.Draw(image)
+    h, lightness, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    for y in range(size[1]):
+        r, g, b = colorsys.hls_to_rgb(h, min(0.9, lightness + 0.35 * y / size[1]), s)
+        draw.line([(0, y), (size[0], y)], fill=(int(r * 255), int(g * 255), int(b * 255)))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    buffer.seek(0)
+    return buffer

@@ -1,0 +1,193 @@
+"""Site-wide models: home and standard pages, the image model, site settings."""
+
+from django.core.validators import URLValidator
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.models import AbstractImage, AbstractRendition
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import BaseStreamBlock
+
+# --- Images -----------------------------------------------------------------
+
+
+class PortalImage(AbstractImage):
+    """An image that always carries alt text, and the caption and credit shown under it."""
+
+    alt_text = models.CharField(
+        max_length=255,
+        help_text="Describe the image for people who cannot see it (required).",
+    )
+    caption = models.CharField(max_length=255, blank=True)
+    credit = models.CharField(max_length=120, blank=True, help_text='For example "Photoshare".')
+
+    admin_form_fields = (
+        "title",
+        "file",
+        "alt_text",
+        "caption",
+        "credit",
+        "collection",
+        "tags",
+        "focal_point_x",
+        "focal_point_y",
+        "focal_point_width",
+        "focal_point_height",
+    )
+
+    search_fields = AbstractImage.search_fields + [index.SearchField("alt_text"), index.SearchField("caption")]
+
+    @property
+    def default_alt_text(self):
+        return self.alt_text or super().default_alt_text
+
+    class Meta(AbstractImage.Meta):
+        verbose_name = "image"
+        verbose_name_plural = "images"
+        permissions = [("choose_image", "Can choose image")]
+
+
+class PortalRendition(AbstractRendition):
+    image = models.ForeignKey(PortalImage, on_delete=models.CASCADE, related_name="renditions")
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+# --- Shared pieces ------------------------------------------------------------
+
+
+class OrderedTextItem(Orderable):
+    """One line of an ordered list held on a page (objectives, key messages)."""
+
+    text = models.TextField()
+
+    panels = [FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self):
+        return self.text
+
+
+class ListingMixin:
+    """Index pages list their live children newest first, 20 to a page.
+
+    "Newest" is an item's `date` when it has one, else when it was first
+    published; items without either go last.
+    """
+
+    per_page = 20
+
+    def listing_items(self):
+        children = list(self.get_children().live().public().specific())
+        return sorted(children, key=listing_sort_key, reverse=True)
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.listing_items(), self.per_page)
+        context["listing"] = paginator.get_page(request.GET.get("page"))
+        return context
+
+
+def listing_sort_key(page):
+    """Sort key for "newest first": (has a date, the date, title)."""
+    date = getattr(page, "date", None)
+    if date is None and page.first_published_at:
+        date = page.first_published_at.date()
+    return (date is not None, date or "", page.title)
+
+
+# --- Pages ------------------------------------------------------------------
+
+
+class HomePage(Page):
+    """The site root: an introduction and the pages the team features."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("featured_pages", label="Featured pages", heading="Featured pages"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "home page"
+
+
+class HomePageFeatured(Orderable):
+    """A page shown as a card on the home page, in the editor's order."""
+
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_pages")
+    featured_page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    blurb = models.CharField(max_length=300, blank=True, help_text="Optional; defaults to the page's summary.")
+
+    panels = [FieldPanel("featured_page"), FieldPanel("blurb")]
+
+
+class StandardPage(Page):
+    """A general page (about, privacy, contact) anywhere below home."""
+
+    intro = models.TextField(blank=True, max_length=600)
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+# --- Settings ---------------------------------------------------------------
+
+
+def https_url(**kwargs):
+    return models.URLField(blank=True, validators=[URLValidator(schemes=["https", "http"])], **kwargs)
+
+
+@register_setting(icon="site")
+class SiteSettings(BaseSiteSetting):
+    """Social links and footer text shown on every page of a site."""
+
+    facebook_url = https_url(verbose_name="Facebook")
+    twitter_url = https_url(verbose_name="Twitter / X")
+    linkedin_url = https_url(verbose_name="LinkedIn")
+    youtube_url = https_url(verbose_name="YouTube")
+    footer_text = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("facebook_url"), FieldPanel("twitter_url"), FieldPanel("linkedin_url"), FieldPanel("youtube_url")],
+            heading="Social links",
+        ),
+        FieldPanel("footer_text"),
+    ]
+
+    class Meta:
+        verbose_name = "site settings"
+
+    @property
+    def social_links(self):
+        """The configured links, in the seed's order, for the footer."""
+        links = [
+            ("Facebook", self.facebook_url),
+            ("Twitter", self.twitter_url),
+            ("LinkedIn", self.linkedin_url),
+            ("YouTube", self.youtube_url),
+        ]
+        return [(label, url) for label, url in links if url]

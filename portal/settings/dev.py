@@ -1,0 +1,9 @@
+"""Local development: debug on, mail to the console, a fixed insecure key."""
+
+from .base import *  # noqa: F403
+from .base import env_bool, os
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-never-use-in-production"
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,18 @@
+"""Test runs: fast hashing, in-memory mail, media in a temporary folder.
+
+The database is whatever DATABASE_URL says (SQLite file by default), so the
+same suite runs on SQLite and on PostgreSQL.
+"""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import Path
+
+DEBUG = False
+SECRET_KEY = "test-only-key-not-secret-0123456789abcdef"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+WAGTAILADMIN_BASE_URL = "http://testserver"

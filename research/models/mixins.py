@@ -1,0 +1,63 @@
+"""The taxonomy fields every content page shares, under the same names.
+
+Generic code (listings, search, feeds) relies on `countries`, `topics`,
+`studies` and `date` meaning the same thing on every page type.
+"""
+
+from django import forms
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+
+
+class TaxonomyMixin(models.Model):
+    """Countries and topics a page is about."""
+
+    countries = ParentalManyToManyField(
+        "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
+    )
+    topics = ParentalManyToManyField("research.Topic", blank=True, related_name="%(app_label)s_%(class)s_pages")
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def taxonomy_panels(cls, *extra, countries=True):
+        """The "Tagging" panel; studies set countries from their Location list instead."""
+        fields = [*extra]
+        if countries:
+            fields.append(FieldPanel("countries", widget=forms.CheckboxSelectMultiple))
+        fields.append(FieldPanel("topics", widget=forms.CheckboxSelectMultiple))
+        return [MultiFieldPanel(fields, heading="Tagging")]
+
+    def country_list(self):
+        """Countries in display order (cluster-aware, so previews are right)."""
+        return list(self.countries.all())
+
+    def topic_list(self):
+        return list(self.topics.all())
+
+
+class OutputMixin(TaxonomyMixin):
+    """What every research output carries: taxonomy, related studies, a date."""
+
+    studies = ParentalManyToManyField(
+        "research.StudyPage",
+        blank=True,
+        related_name="%(app_label)s_%(class)s_outputs",
+        verbose_name="related studies",
+    )
+    date = models.DateField(
+        "publication date", null=True, blank=True, help_text="Leave empty if the date is not known."
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def taxonomy_panels(cls, *extra, countries=True):
+        studies = FieldPanel("studies", widget=forms.CheckboxSelectMultiple)
+        return super().taxonomy_panels(studies, *extra, countries=countries)
+
+    def study_list(self):
+        return [study for study in self.studies.all() if study.live]

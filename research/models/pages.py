@@ -1,0 +1,329 @@
+"""Research areas, studies, findings, the publications index and partners."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, get_page_models
+from wagtail.search import index
+
+from portal.blocks import BaseStreamBlock
+from portal.models import ListingMixin, OrderedTextItem, listing_sort_key
+
+from ..forms import StudyPageForm
+from .mixins import OutputMixin, TaxonomyMixin
+
+RICH_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
+
+
+def live_outputs(**filters):
+    """Live public outputs of every type matching `filters`, newest first.
+
+    Generic over page types: any page model with the output fields counts,
+    so research needs no import from the apps that add output types.
+    """
+    results = []
+    for model in get_page_models():
+        if issubclass(model, OutputMixin):
+            results.extend(model.objects.live().public().filter(**filters).distinct())
+    return sorted(results, key=listing_sort_key, reverse=True)
+
+
+class PageLink(Orderable):
+    """A link to another page, in the editor's order, with an optional label."""
+
+    link_page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=255, blank=True, help_text="Optional; defaults to the page title.")
+
+    panels = [FieldPanel("link_page"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    @property
+    def text(self):
+        return self.label or self.link_page.title
+
+
+# --- Research areas ---------------------------------------------------------
+
+
+class ResearchAreaIndexPage(Page):
+    """"Research Areas": below home; lists the top-level research areas."""
+
+    intro = RichTextField(blank=True, features=RICH_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["research.ResearchAreaPage"]
+    max_count = 1
+
+    def areas(self):
+        return self.get_children().live().public().specific()
+
+
+class ResearchAreaPage(TaxonomyMixin, Page):
+    """A research area (can nest): intro, its studies as cards, its outputs."""
+
+    intro = RichTextField(features=RICH_FEATURES)
+    body = StreamField(BaseStreamBlock(), blank=True)
+    sharing_intro = RichTextField(
+        "sharing results introduction",
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text="Shown under “Sharing Results and Lessons Learned”.",
+    )
+    partners_page = models.ForeignKey(
+        "research.CollaborativeEffortsPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown under “Collaborative Efforts”.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        InlinePanel("summary_links", heading="Study summaries", label="Summary"),
+        MultiFieldPanel(
+            [FieldPanel("sharing_intro"), InlinePanel("sharing_links", label="Link")],
+            heading="Sharing results and lessons learned",
+        ),
+        FieldPanel("partners_page"),
+        *TaxonomyMixin.taxonomy_panels(),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro", boost=2),
+        index.SearchField("body"),
+        index.SearchField("sharing_intro"),
+    ]
+
+    parent_page_types = ["research.ResearchAreaIndexPage", "research.ResearchAreaPage"]
+    subpage_types = [
+        "research.ResearchAreaPage",
+        "research.StudyPage",
+        "research.FindingsPage",
+        "research.CollaborativeEffortsPage",
+    ]
+
+    class Meta:
+        verbose_name = "research area page"
+
+    def subareas(self):
+        return self.get_children().live().public().type(ResearchAreaPage).specific()
+
+    def studies(self):
+        """Live studies anywhere below this area, in tree order."""
+        return (
+            StudyPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .select_related("hero_image")
+            .prefetch_related("implementers__organization", "locations__country", "objectives")
+        )
+
+    def related_outputs(self):
+        """Outputs of this area's studies: the listing when no summaries are chosen."""
+        return live_outputs(studies__in=self.studies())
+
+
+class ResearchAreaSummary(PageLink):
+    page = ParentalKey(ResearchAreaPage, on_delete=models.CASCADE, related_name="summary_links")
+
+
+class ResearchAreaLink(PageLink):
+    page = ParentalKey(ResearchAreaPage, on_delete=models.CASCADE, related_name="sharing_links")
+
+
+# --- Studies ----------------------------------------------------------------
+
+
+class StudyPage(TaxonomyMixin, Page):
+    """A study under its research area: aim, objectives, who, where, when."""
+
+    aim = models.TextField("aim / purpose", help_text="What the study set out to do.")
+    objectives_intro = models.CharField(
+        max_length=255, blank=True, default="Specific objectives included:", help_text="The line before the list."
+    )
+    start_month = models.DateField(help_text="YYYY-MM")
+    end_month = models.DateField(null=True, blank=True, help_text="YYYY-MM; empty while the study is running.")
+    hero_image = models.ForeignKey(
+        "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_caption = models.CharField(max_length=255, blank=True, help_text="Optional; defaults to the image's caption.")
+    hero_credit = models.CharField(max_length=120, blank=True, help_text="Optional; defaults to the image's credit.")
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    base_form_class = StudyPageForm
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("hero_image"), FieldRowPanel([FieldPanel("hero_caption"), FieldPanel("hero_credit")])],
+            heading="Photo",
+        ),
+        FieldPanel("aim"),
+        FieldPanel("objectives_intro"),
+        InlinePanel("objectives", label="Objective", heading="Objectives"),
+        InlinePanel("implementers", label="Implementing organization", heading="Implemented by", min_num=1),
+        InlinePanel("locations", label="Country", heading="Location", min_num=1),
+        FieldRowPanel([FieldPanel("start_month"), FieldPanel("end_month")], heading="Timeline"),
+        FieldPanel("body"),
+        *TaxonomyMixin.taxonomy_panels(countries=False),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("aim", boost=2),
+        index.SearchField("body"),
+        index.RelatedFields("objectives", [index.SearchField("text")]),
+    ]
+
+    parent_page_types = ["research.ResearchAreaPage"]
+    subpage_types = ["research.FindingsPage"]
+
+    class Meta:
+        verbose_name = "study page"
+
+    def clean(self):
+        super().clean()
+        if self.start_month:
+            self.start_month = self.start_month.replace(day=1)
+        if self.end_month:
+            self.end_month = self.end_month.replace(day=1)
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            raise ValidationError({"end_month": "The end month must not be before the start month."})
+
+    def full_clean(self, *args, **kwargs):
+        # `countries` (shared by every page type) follows the ordered Location list.
+        self.countries.set([location.country for location in self.locations.all() if location.country_id])
+        super().full_clean(*args, **kwargs)
+
+    def country_list(self):
+        return [location.country for location in self.locations.all()]
+
+    def implementer_list(self):
+        return [item.organization for item in self.implementers.all()]
+
+    @property
+    def status(self):
+        """"ongoing", "completed" or "planned", from the timeline and today's date."""
+        today = datetime.date.today().replace(day=1)
+        if self.start_month and self.start_month > today:
+            return "planned"
+        if self.end_month and self.end_month < today:
+            return "completed"
+        return "ongoing"
+
+    @property
+    def timeline(self):
+        """The seed's wording: "March 2011 to September 2014"."""
+        start = self.start_month.strftime("%B %Y") if self.start_month else ""
+        if not self.end_month:
+            return f"{start} onwards" if start else ""
+        return f"{start} to {self.end_month.strftime('%B %Y')}"
+
+    @property
+    def caption(self):
+        return self.hero_caption or (self.hero_image.caption if self.hero_image else "")
+
+    @property
+    def credit(self):
+        return self.hero_credit or (self.hero_image.credit if self.hero_image else "")
+
+    @cached_property
+    def outputs(self):
+        """Every live output that names this study, newest first."""
+        return live_outputs(studies=self)
+
+
+class StudyObjective(OrderedTextItem):
+    page = ParentalKey(StudyPage, on_delete=models.CASCADE, related_name="objectives")
+
+
+class StudyImplementer(Orderable):
+    """An implementing organization, in the order the study names them."""
+
+    page = ParentalKey(StudyPage, on_delete=models.CASCADE, related_name="implementers")
+    organization = models.ForeignKey("research.Organization", on_delete=models.PROTECT, related_name="+")
+
+    panels = [FieldPanel("organization")]
+
+
+class StudyLocation(Orderable):
+    """A country the study ran in, in the order the study lists them."""
+
+    page = ParentalKey(StudyPage, on_delete=models.CASCADE, related_name="locations")
+    country = models.ForeignKey("research.Country", on_delete=models.PROTECT, related_name="+")
+
+    panels = [FieldPanel("country")]
+
+
+# --- Outputs and listings -----------------------------------------------------
+
+
+class FindingsPage(OutputMixin, Page):
+    """Lessons learned or study findings, under a research area, study or the publications index."""
+
+    CATEGORY_CHOICES = [
+        ("study-summary", "Study summary"),
+        ("lessons-learned", "Lessons learned"),
+        ("findings", "Findings"),
+    ]
+    category = models.CharField(max_length=20, choices=CATEGORY_CHOICES, default="study-summary")
+    summary = models.TextField(max_length=1000, help_text="One paragraph; shown in listings and search results.")
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("category"),
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        *OutputMixin.taxonomy_panels(),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary", boost=2), index.SearchField("body")]
+
+    parent_page_types = ["research.PublicationIndexPage", "research.ResearchAreaPage", "research.StudyPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "findings page"
+
+
+class PublicationIndexPage(ListingMixin, Page):
+    """"Publications": the programme's outputs, newest first."""
+
+    intro = RichTextField(blank=True, features=RICH_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage"]
+
+
+class CollaborativeEffortsPage(Page):
+    """"Collaborative Efforts": the partners the programme works with."""
+
+    intro = RichTextField(blank=True, features=RICH_FEATURES)
+    body = StreamField(BaseStreamBlock(), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("partners", label="Partner", heading="Partners"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["portal.HomePage", "research.ResearchAreaPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "collaborative efforts page"
+
+
+class Partner(Orderable):
+    """A partner organization and what it does with the programme."""
+
+    page = ParentalKey(CollaborativeEffortsPage, on_delete=models.CASCADE, related_name="partners")
+    organization = models.ForeignKey("research.Organization", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=255, blank=True, help_text="E.g. “Implemented Costing of iCCM”.")
+
+    panels = [FieldPanel("organization"), FieldPanel("role")]
