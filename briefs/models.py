@@ -39,7 +39,7 @@ def normalise_doi(value):
 
 
 class PolicyBriefIndexPage(ListingMixin, Page):
-    """"Briefs for Policymakers": every brief, newest first."""
+    """ "Briefs for Policymakers": every brief, newest first."""
 
     intro = RichTextField(blank=True, features=RICH_FEATURES)
 
@@ -105,12 +105,17 @@ class JournalSupplementPage(OutputMixin, Page):
     journal = models.CharField(max_length=255)
     volume = models.CharField(max_length=20, blank=True)
     issue = models.CharField(max_length=20, blank=True)
-    url = models.URLField("supplement URL", blank=True)
+    # Not `url`: that would hide Page.url.
+    journal_url = models.URLField("supplement URL", blank=True, help_text="The supplement on the journal's site.")
     intro = RichTextField(features=RICH_FEATURES)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldPanel("journal"), FieldRowPanel([FieldPanel("volume"), FieldPanel("issue")]), FieldPanel("url")],
+            [
+                FieldPanel("journal"),
+                FieldRowPanel([FieldPanel("volume"), FieldPanel("issue")]),
+                FieldPanel("journal_url"),
+            ],
             heading="Journal",
         ),
         FieldPanel("date"),
@@ -184,7 +189,7 @@ class SupplementArticle(ClusterableModel, Orderable):
 
 
 class NewsIndexPage(ListingMixin, Page):
-    """"News": updates from the communications team, newest first."""
+    """ "News": updates from the communications team, newest first."""
 
     intro = RichTextField(blank=True, features=RICH_FEATURES)
 

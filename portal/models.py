@@ -172,7 +172,12 @@ class SiteSettings(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("facebook_url"), FieldPanel("twitter_url"), FieldPanel("linkedin_url"), FieldPanel("youtube_url")],
+            [
+                FieldPanel("facebook_url"),
+                FieldPanel("twitter_url"),
+                FieldPanel("linkedin_url"),
+                FieldPanel("youtube_url"),
+            ],
             heading="Social links",
         ),
         FieldPanel("footer_text"),

@@ -153,9 +153,13 @@ class DemoLoader:
             rows = [{"organization": self.organizations[name]} for name in spec["implementers"]]
             changed |= self._set_children(page, "implementers", rows)
         if "locations" in spec:
-            changed |= self._set_children(page, "locations", [{"country": self.countries[c]} for c in spec["locations"]])
+            changed |= self._set_children(
+                page, "locations", [{"country": self.countries[c]} for c in spec["locations"]]
+            )
         if "partners" in spec:
-            rows = [{"organization": self.organizations[p["organization"]], "role": p["role"]} for p in spec["partners"]]
+            rows = [
+                {"organization": self.organizations[p["organization"]], "role": p["role"]} for p in spec["partners"]
+            ]
             changed |= self._set_children(page, "partners", rows)
         return changed
 

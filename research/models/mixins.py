@@ -13,9 +13,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 class TaxonomyMixin(models.Model):
     """Countries and topics a page is about."""
 
-    countries = ParentalManyToManyField(
-        "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
-    )
+    countries = ParentalManyToManyField("research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages")
     topics = ParentalManyToManyField("research.Topic", blank=True, related_name="%(app_label)s_%(class)s_pages")
 
     class Meta:

@@ -53,7 +53,7 @@ class PageLink(Orderable):
 
 
 class ResearchAreaIndexPage(Page):
-    """"Research Areas": below home; lists the top-level research areas."""
+    """ "Research Areas": below home; lists the top-level research areas."""
 
     intro = RichTextField(blank=True, features=RICH_FEATURES)
 
@@ -208,7 +208,7 @@ class StudyPage(TaxonomyMixin, Page):
 
     @property
     def status(self):
-        """"ongoing", "completed" or "planned", from the timeline and today's date."""
+        """ "ongoing", "completed" or "planned", from the timeline and today's date."""
         today = datetime.date.today().replace(day=1)
         if self.start_month and self.start_month > today:
             return "planned"
@@ -292,7 +292,7 @@ class FindingsPage(OutputMixin, Page):
 
 
 class PublicationIndexPage(ListingMixin, Page):
-    """"Publications": the programme's outputs, newest first."""
+    """ "Publications": the programme's outputs, newest first."""
 
     intro = RichTextField(blank=True, features=RICH_FEATURES)
 
@@ -301,7 +301,7 @@ class PublicationIndexPage(ListingMixin, Page):
 
 
 class CollaborativeEffortsPage(Page):
-    """"Collaborative Efforts": the partners the programme works with."""
+    """ "Collaborative Efforts": the partners the programme works with."""
 
     intro = RichTextField(blank=True, features=RICH_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)

@@ -2,7 +2,6 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -76,9 +75,7 @@ class Organization(index.Indexed, models.Model):
     name = models.CharField(max_length=255, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)
-    logo = models.ForeignKey(
-        "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    logo = models.ForeignKey("portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     panels = [FieldPanel("name"), FieldPanel("acronym"), FieldPanel("website"), FieldPanel("logo")]
     search_fields = [index.SearchField("name"), index.SearchField("acronym"), index.AutocompleteField("name")]
