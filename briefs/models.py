@@ -30,7 +30,7 @@ def normalise_doi(value):
         if doi.lower().startswith(prefix):
             doi = doi[len(prefix) :]
             break
-    if doi and not DOI_RE.match(doi):
+    if (value or "").strip() and not DOI_RE.match(doi):
         raise ValidationError("Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link).")
     return doi
 

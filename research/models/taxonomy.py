@@ -27,7 +27,7 @@ class Country(index.Indexed, models.Model):
         "ISO code",
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML.")],
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML.")],
         help_text="ISO 3166-1 alpha-2, e.g. ML for Mali.",
     )
     region = models.CharField(max_length=40, choices=REGION_CHOICES, blank=True)

@@ -1,0 +1,176 @@
+"""An editor can create every page type through the admin form."""
+
+from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+from briefs.models import (
+    JournalSupplementPage,
+    NewsIndexPage,
+    NewsPage,
+    PolicyBriefIndexPage,
+    PolicyBriefPage,
+)
+from portal.models import StandardPage
+from research.models import (
+    CollaborativeEffortsPage,
+    FindingsPage,
+    PublicationIndexPage,
+    ResearchAreaIndexPage,
+    ResearchAreaPage,
+    StudyPage,
+)
+
+from .trees import build_site
+
+
+def page_form(**fields):
+    """POST data for a page form: Wagtail's comments formset plus the given fields.
+
+    Multi-select values are tuples, which nested_form_data passes through whole.
+    """
+    return nested_form_data({"comments": inline_formset([]), **fields})
+
+
+class AdminCreateTests(WagtailPageTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.site = build_site()
+
+    def setUp(self):
+        self.login()
+
+    def test_create_standard_page(self):
+        data = page_form(title="About TRAction", intro="Who we are.", body=streamfield([]))
+        self.assertCanCreate(self.site.home, StandardPage, data)
+
+    def test_create_section_indexes(self):
+        # Research Areas exists already (max_count 1); the listings may repeat.
+        for model in (PublicationIndexPage, PolicyBriefIndexPage, NewsIndexPage):
+            with self.subTest(model=model.__name__):
+                data = page_form(title=f"Another {model.__name__}", intro=rich_text(""))
+                self.assertCanCreate(self.site.home, model, data)
+
+    def test_create_research_area_index_on_a_new_home(self):
+        ResearchAreaIndexPage.objects.all().delete()
+        self.assertCanCreate(self.site.home, ResearchAreaIndexPage, page_form(title="Research Areas", intro=rich_text("")))
+
+    def test_create_nested_research_area(self):
+        data = page_form(
+            title="Malaria in pregnancy",
+            intro=rich_text("<p>What this area covers.</p>"),
+            body=streamfield([]),
+            summary_links=inline_formset([{"link_page": self.site.findings.pk, "label": ""}]),
+            sharing_intro=rich_text(""),
+            sharing_links=inline_formset([]),
+            partners_page="",
+        )
+        self.assertCanCreate(self.site.area, ResearchAreaPage, data)
+        created = ResearchAreaPage.objects.get(slug="malaria-in-pregnancy")
+        self.assertEqual(created.summary_links.get().link_page_id, self.site.findings.pk)
+
+    def test_create_study(self):
+        data = page_form(
+            title="Improving Data for iCCM",
+            hero_image=self.site.image.pk,
+            hero_caption="",
+            hero_credit="",
+            aim="The aim of this study was to improve monitoring of iCCM programming.",
+            objectives_intro="TRAction and its research partners addressed the following objectives:",
+            objectives=inline_formset([{"text": "Assess iCCM M&E systems"}, {"text": "Identify priority gaps"}]),
+            implementers=inline_formset([{"organization": self.site.msh.pk}], min=1),
+            locations=inline_formset([{"country": self.site.mali.pk}, {"country": self.site.malawi.pk}], min=1),
+            start_month="2011-04",
+            end_month="2014-07",
+            body=streamfield([]),
+            topics=(self.site.topic.pk,),
+        )
+        self.assertCanCreate(self.site.subarea, StudyPage, data)
+        study = StudyPage.objects.get(slug="improving-data-for-iccm")
+        self.assertEqual([o.text for o in study.objectives.all()], ["Assess iCCM M&E systems", "Identify priority gaps"])
+        self.assertEqual([c.code for c in study.country_list()], ["ML", "MW"])
+        self.assertEqual(set(study.countries.values_list("code", flat=True)), {"ML", "MW"})
+        self.assertEqual(study.timeline, "April 2011 to July 2014")
+
+    def test_create_findings(self):
+        data = page_form(
+            title="Lessons Learned from the Three Studies",
+            category="lessons-learned",
+            date="",
+            summary="Lessons from three studies.",
+            body=streamfield([]),
+            studies=(self.site.study.pk,),
+            countries=(self.site.mali.pk,),
+            topics=(),
+        )
+        self.assertCanCreate(self.site.publications, FindingsPage, data)
+        self.assertEqual(list(FindingsPage.objects.get(slug="lessons-learned-from-the-three-studies").studies.all()), [self.site.study])
+
+    def test_create_policy_brief(self):
+        data = page_form(
+            title="Child Mortality: A Brief for Policymakers",
+            audience="Policymakers",
+            date="2014-05-01",
+            summary=rich_text("<p>Summary.</p>"),
+            key_messages=inline_formset([{"text": "A key message"}]),
+            recommendations=inline_formset([{"text": "A recommendation"}]),
+            document="",
+            body=streamfield([]),
+            studies=(),
+            countries=(),
+            topics=(),
+        )
+        self.assertCanCreate(self.site.briefs_index, PolicyBriefPage, data)
+
+    def test_create_journal_supplement_with_articles(self):
+        article = {
+            "title": "An article",
+            "authors": "Banda A, Diallo M",
+            "journal": "",
+            "year": "2014",
+            "volume": "29",
+            "issue": "suppl 2",
+            "doi": "https://doi.org/10.1093/heapol/czu001",
+            "url": "",
+            "abstract": "",
+            "open_access": "on",
+            "studies": (self.site.study.pk,),
+        }
+        data = page_form(
+            title="Another Supplement",
+            journal="Health Policy and Planning",
+            volume="29",
+            issue="suppl 2",
+            journal_url="",
+            date="",
+            intro=rich_text("<p>Articles.</p>"),
+            articles=inline_formset([article]),
+            studies=(),
+            countries=(),
+            topics=(),
+        )
+        self.assertCanCreate(self.site.publications, JournalSupplementPage, data)
+        saved = JournalSupplementPage.objects.get(slug="another-supplement").articles.get()
+        self.assertEqual(saved.doi, "10.1093/heapol/czu001", "DOI links are stored as bare DOIs")
+        self.assertEqual(list(saved.studies.all()), [self.site.study])
+
+    def test_create_news(self):
+        data = page_form(
+            title="Supplement published",
+            date="2014-06-01",
+            summary="The supplement is out.",
+            hero_image="",
+            body=streamfield([]),
+            studies=(),
+            countries=(),
+            topics=(),
+        )
+        self.assertCanCreate(self.site.news_index, NewsPage, data)
+
+    def test_create_collaborative_efforts(self):
+        data = page_form(
+            title="Partners",
+            intro=rich_text("<p>Who we work with.</p>"),
+            partners=inline_formset([{"organization": self.site.msh.pk, "role": "Implementer"}]),
+            body=streamfield([]),
+        )
+        self.assertCanCreate(self.site.subarea, CollaborativeEffortsPage, data)
