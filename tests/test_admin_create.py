@@ -52,7 +52,9 @@ class AdminCreateTests(WagtailPageTestCase):
 
     def test_create_research_area_index_on_a_new_home(self):
         ResearchAreaIndexPage.objects.all().delete()
-        self.assertCanCreate(self.site.home, ResearchAreaIndexPage, page_form(title="Research Areas", intro=rich_text("")))
+        self.assertCanCreate(
+            self.site.home, ResearchAreaIndexPage, page_form(title="Research Areas", intro=rich_text(""))
+        )
 
     def test_create_nested_research_area(self):
         data = page_form(
@@ -86,7 +88,9 @@ class AdminCreateTests(WagtailPageTestCase):
         )
         self.assertCanCreate(self.site.subarea, StudyPage, data)
         study = StudyPage.objects.get(slug="improving-data-for-iccm")
-        self.assertEqual([o.text for o in study.objectives.all()], ["Assess iCCM M&E systems", "Identify priority gaps"])
+        self.assertEqual(
+            [o.text for o in study.objectives.all()], ["Assess iCCM M&E systems", "Identify priority gaps"]
+        )
         self.assertEqual([c.code for c in study.country_list()], ["ML", "MW"])
         self.assertEqual(set(study.countries.values_list("code", flat=True)), {"ML", "MW"})
         self.assertEqual(study.timeline, "April 2011 to July 2014")
@@ -103,7 +107,10 @@ class AdminCreateTests(WagtailPageTestCase):
             topics=(),
         )
         self.assertCanCreate(self.site.publications, FindingsPage, data)
-        self.assertEqual(list(FindingsPage.objects.get(slug="lessons-learned-from-the-three-studies").studies.all()), [self.site.study])
+        self.assertEqual(
+            list(FindingsPage.objects.get(slug="lessons-learned-from-the-three-studies").studies.all()),
+            [self.site.study],
+        )
 
     def test_create_policy_brief(self):
         data = page_form(

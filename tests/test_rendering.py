@@ -1,8 +1,10 @@
 """Every page type renders, with the site furniture every page must have."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from wagtail.test.utils import WagtailPageTestCase
 
 from .trees import build_site
@@ -118,11 +120,8 @@ def test_unknown_url_gives_a_helpful_404(client, site):
 def test_study_page_is_light(client, site):
     """HTML + CSS of a study page under 40 KB uncompressed, and no third-party requests."""
     html = client.get(site.study.url).content
-    css = b"".join(
-        open(f"portal/static/{path}", "rb").read()
-        for path in re.findall(rb'href="/static/([^"]+\.css)"', html).__iter__()
-        for path in [path.decode()]
-    )
+    stylesheets = re.findall(rb'href="/static/([^"]+\.css)"', html)
+    css = b"".join(Path(finders.find(path.decode())).read_bytes() for path in stylesheets)
     assert css, "the stylesheet was found"
     assert len(html) + len(css) < 40 * 1024
     assert not re.search(rb'(src|href)="(https?:)?//', html.replace(b'href="https://doi.org', b"")), "no external"

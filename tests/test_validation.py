@@ -46,7 +46,9 @@ def study_data(site, **overrides):
 
 
 def test_end_month_before_start_month_is_a_form_error(admin_client, site):
-    response = add_page(admin_client, site.subarea, StudyPage, study_data(site, start_month="2014-05", end_month="2011-12"))
+    response = add_page(
+        admin_client, site.subarea, StudyPage, study_data(site, start_month="2014-05", end_month="2011-12")
+    )
     assert response.status_code == 200
     assert "The end month must not be before the start month." in response.content.decode()
     assert not StudyPage.objects.filter(slug="a-study").exists()

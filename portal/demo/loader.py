@@ -190,10 +190,13 @@ class DemoLoader:
     def _set_children(page, name, rows):
         """Replace an ordered child list only when it differs from `rows`."""
         existing = list(getattr(page, name).all())
-        current = [{key: comparable(getattr(item, key)) for key in row} for item, row in zip(existing, rows)]
         wanted = [{key: comparable(value) for key, value in row.items()} for row in rows]
-        if len(existing) == len(rows) and current == wanted:
-            return False
+        if len(existing) == len(rows):
+            current = [
+                {key: comparable(getattr(item, key)) for key in row} for item, row in zip(existing, rows, strict=True)
+            ]
+            if current == wanted:
+                return False
         model = page._meta.get_field(name).related_model
         setattr(page, name, [model(sort_order=index, **row) for index, row in enumerate(rows)])
         return True

@@ -1,0 +1,181 @@
+"""The demo loader builds the seed page as a site, exactly and idempotently."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from wagtail.images import get_image_model
+from wagtail.models import Page, Revision
+
+from research.models import Country, Organization, StudyPage, Topic
+
+ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
+
+# The seed's study facts, as the acceptance criteria list them.
+STUDIES = {
+    "costing-of-iccm": {
+        "title": "Costing of iCCM",
+        "implemented_by": "Management Sciences for Health",
+        "location": "Malawi, Rwanda, Senegal",
+        "timeline": "March 2011 to September 2014",
+        "caption": "A trained community health worker (CHW) counts the breaths of a baby using a respiratory timer",
+        "credit": "",
+    },
+    "improving-data-for-iccm": {
+        "title": "Improving Data for iCCM",
+        "implemented_by": (
+            "Institute for International Programs, Johns Hopkins Bloomberg School of Public Health; Save the Children"
+        ),
+        "location": "Ethiopia, Malawi, Mali, Mozambique",
+        "timeline": "April 2011 to July 2014",
+        "caption": "Ethiopian community health worker tests for malaria",
+        "credit": "Photoshare",
+    },
+    "policy-analysis-of-iccm": {
+        "title": "Policy Analysis of iCCM",
+        "implemented_by": "Johns Hopkins Bloomberg School of Public Health",
+        "location": "Niger, Burkina Faso, Kenya, Mali, Mozambique, Malawi",
+        "timeline": "December 2011 to May 2014",
+        "caption": "Rwandan mother and child",
+        "credit": "Photoshare",
+    },
+}
+
+SUMMARY_TITLES = [
+    "Linking Policy to Implementation",
+    "Lessons Learned from the Three Studies",
+    "Improving Data to Improve Programs",
+    "Analyzing iCCM Policies",
+    "Development of a Costing and Financing Tool",
+    "Child Mortality: A Brief for Policymakers",
+]
+
+
+@pytest.fixture
+def demo(db):
+    out = io.StringIO()
+    call_command("load_demo_content", stdout=out)
+    return out.getvalue()
+
+
+def facts(html):
+    dl = re.search(r'<dl class="facts">(.*?)</dl>', html, re.S).group(1)
+    values = [re.sub(r"<[^>]+>", "", dd).strip() for dd in re.findall(r"<dd>(.*?)</dd>", dl, re.S)]
+    return dict(zip(re.findall(r"<dt>(.*?)</dt>", dl), values, strict=True))
+
+
+def state():
+    return {
+        "pages": list(Page.objects.order_by("pk").values_list("pk", "path", "live", "title")),
+        "revisions": Revision.objects.count(),
+        "images": get_image_model().objects.count(),
+        "countries": Country.objects.count(),
+        "topics": Topic.objects.count(),
+        "organizations": Organization.objects.count(),
+    }
+
+
+def test_loading_twice_changes_nothing(demo):
+    assert "created" in demo
+    before = state()
+    out = io.StringIO()
+    call_command("load_demo_content", stdout=out)
+    assert state() == before
+    assert "0 pages created, 0 updated" in out.getvalue()
+
+
+def test_an_edited_page_is_restored_without_duplicates(demo):
+    study = StudyPage.objects.get(slug="costing-of-iccm")
+    study.aim = "Changed by hand"
+    study.save_revision().publish()
+    call_command("load_demo_content", stdout=io.StringIO())
+    study.refresh_from_db()
+    assert study.aim.startswith("The aim of this project was to develop and test an iCCM costing")
+    assert StudyPage.objects.count() == 3
+
+
+@pytest.mark.parametrize("slug", list(STUDIES))
+def test_study_pages_show_the_seed_facts_exactly(client, demo, slug):
+    expected = STUDIES[slug]
+    response = client.get(f"{ICCM}{slug}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = facts(html)
+    assert shown["Implemented by"] == expected["implemented_by"]
+    assert shown["Location"] == expected["location"]
+    assert shown["Timeline"].startswith(expected["timeline"])
+    assert "Completed" in shown["Timeline"]
+    assert expected["caption"] in html
+    if expected["credit"]:
+        assert f'<span class="credit">{expected["credit"]}</span>' in html
+
+
+def test_study_objectives_keep_the_seed_order(client, demo):
+    html = client.get(f"{ICCM}improving-data-for-iccm/").content.decode()
+    items = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="objectives">(.*?)</ul>', html, re.S).group(1))
+    assert items == [
+        "Assess iCCM monitoring and evaluation (M&amp;E) systems",
+        "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to data collection",
+        "Examine feasibility, cost and quality of innovative approaches",
+        "Document benefits and use of improved iCCM M&amp;E in programmatic decisions",
+    ]
+    assert "TRAction and its research partners addressed the following objectives:" in html
+
+
+def test_iccm_page_is_the_seed_page(client, demo):
+    html = client.get(ICCM).content.decode()
+    assert "<h1>Integrated Community Case Management</h1>" in html
+    for sentence in (
+        "Integrated Community Case Management (iCCM) is a community care strategy",
+        "including the WHO, UNICEF, and USAID",
+        "TRAction is supporting three research studies",
+        "TRAction is engaging in several activities to share iCCM research findings",
+    ):
+        assert sentence in html
+    summaries = re.search(r'id="summaries-heading">Study Summaries</h2>(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r'<a href="[^"]+">([^<]+)</a>', summaries) == SUMMARY_TITLES
+    assert "Sharing Results and Lessons Learned" in html
+    assert "Health Policy and Planning Supplement" in html
+    assert "Collaborative Efforts" in html
+    assert html.count('class="study-card"') == 3
+    crumbs = re.search(r'<nav class="breadcrumbs[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r">([^<>]+)</(?:a|span)>", crumbs) == [
+        "Home",
+        "Research Areas",
+        "Community Care Strategies",
+        "Integrated Community Case Management",
+    ]
+
+
+def test_every_demo_page_and_the_admin_login_answer(client, demo):
+    pages = Page.objects.live().filter(depth__gte=2)
+    assert pages.count() == 18
+    for page in pages:
+        assert client.get(page.url).status_code == 200, page.url
+    assert client.get("/admin/login/").status_code == 200
+
+
+def test_every_seed_link_title_is_a_page_of_the_right_type(demo):
+    types = {page.title: page.specific_class.__name__ for page in Page.objects.filter(depth__gte=2)}
+    for title in SUMMARY_TITLES[:-1]:
+        assert types[title] == "FindingsPage"
+    assert types["Child Mortality: A Brief for Policymakers"] == "PolicyBriefPage"
+    assert types["Health Policy and Planning Supplement"] == "JournalSupplementPage"
+    assert types["Collaborative Efforts"] == "CollaborativeEffortsPage"
+    assert types["Research Areas"] == "ResearchAreaIndexPage"
+    assert types["Community Care Strategies"] == "ResearchAreaPage"
+    assert types["Briefs for Policymakers"] == "PolicyBriefIndexPage"
+
+
+def test_demo_images_are_local_renditions_with_alt_text(client, demo):
+    for image in get_image_model().objects.all():
+        assert image.alt_text
+        assert image.file.name.startswith("original_images/demo-")
+    html = client.get(f"{ICCM}policy-analysis-of-iccm/").content.decode()
+    assert 'alt="Rwandan mother and child"' in html
+
+
+def test_footer_has_the_seed_social_link(client, demo):
+    html = client.get("/").content.decode()
+    assert 'href="https://twitter.com/TRActionProject"' in html

@@ -1,0 +1,95 @@
+"""Environment-driven settings, the admin bootstrap and the interim search page."""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from .trees import build_site
+
+
+def load_settings(module, **env):
+    """Import a settings module in a fresh interpreter; return (exit code, output)."""
+    code = (
+        "import django;from django.conf import settings;django.setup();"
+        "print(settings.DEBUG, settings.ALLOWED_HOSTS, settings.DATABASES['default']['ENGINE'])"
+    )
+    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    code, output = load_settings("portal.settings.production")
+    assert code != 0
+    assert "Set SECRET_KEY in the environment" in output
+
+
+def test_production_reads_the_environment():
+    code, output = load_settings(
+        "portal.settings.production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="portal.example.org, www.portal.example.org",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/portal",
+    )
+    assert code == 0, output
+    assert "False ['portal.example.org', 'www.portal.example.org'] django.db.backends.postgresql" in output
+
+
+def test_dev_defaults_to_sqlite_and_debug():
+    code, output = load_settings("portal.settings.dev")
+    assert code == 0, output
+    assert output.startswith("True") and "sqlite3" in output
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_the_admin_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "editor")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-password-123")
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert get_user_model().objects.get(username="editor").is_superuser
+    assert "/admin/" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_ensure_admin_explains_how_without_the_environment(monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert "createsuperuser" in out.getvalue()
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_search_finds_pages_by_title(client):
+    build_site()
+    response = client.get("/search/", {"q": "Costing"})
+    assert response.status_code == 200
+    assert "Costing of iCCM" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("q", "message"), [("x" * 501, "too long"), ("a\x00b", "control characters")])
+def test_search_rejects_bad_queries_with_a_400(client, q, message):
+    build_site()
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["abc", "-1", "99999"])
+def test_search_tolerates_bad_page_numbers(client, page):
+    build_site()
+    assert client.get("/search/", {"q": "iCCM", "page": page}).status_code == 200
