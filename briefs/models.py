@@ -12,11 +12,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from portal.blocks import BaseStreamBlock
-from portal.models import ListingMixin, OrderedTextItem
+from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from portal.models import ListingPage, OrderedTextItem
 from research.models import OutputMixin
-
-RICH_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
 
 # A DOI is "10.<registrant>/<suffix>" (DOI Handbook 2.2); links and "doi:" are accepted and stripped.
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -38,14 +36,11 @@ def normalise_doi(value):
 # --- Policy briefs -----------------------------------------------------------
 
 
-class PolicyBriefIndexPage(ListingMixin, Page):
-    """ "Briefs for Policymakers": every brief, newest first."""
+class PolicyBriefIndexPage(ListingPage):
+    """The "Briefs for Policymakers" index: every brief, newest first."""
 
-    intro = RichTextField(blank=True, features=RICH_FEATURES)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["briefs.PolicyBriefPage"]
+    empty_text = "No briefs have been published yet."
 
     class Meta:
         verbose_name = "policy brief index page"
@@ -107,7 +102,7 @@ class JournalSupplementPage(OutputMixin, Page):
     issue = models.CharField(max_length=20, blank=True)
     # Not `url`: that would hide Page.url.
     journal_url = models.URLField("supplement URL", blank=True, help_text="The supplement on the journal's site.")
-    intro = RichTextField(features=RICH_FEATURES)
+    intro = RichTextField(features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -188,14 +183,11 @@ class SupplementArticle(ClusterableModel, Orderable):
 # --- News ------------------------------------------------------------------
 
 
-class NewsIndexPage(ListingMixin, Page):
-    """ "News": updates from the communications team, newest first."""
+class NewsIndexPage(ListingPage):
+    """The "News" index: updates from the communications team, newest first."""
 
-    intro = RichTextField(blank=True, features=RICH_FEATURES)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["portal.HomePage"]
     subpage_types = ["briefs.NewsPage"]
+    empty_text = "No updates have been published yet."
 
     class Meta:
         verbose_name = "news index page"

@@ -3,6 +3,9 @@
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
+# Rich text features for intros and summaries: headings from h2, so each page keeps one h1.
+RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
+
 
 class HeadingBlock(blocks.StructBlock):
     """A section heading; level 2 or 3 so the page's outline stays in order."""

@@ -1,5 +1,6 @@
 """Site-wide models: home and standard pages, the image model, site settings."""
 
+from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import models
 from modelcluster.fields import ParentalKey
@@ -10,7 +11,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from .blocks import BaseStreamBlock
+from .blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 
 # --- Images -----------------------------------------------------------------
 
@@ -75,25 +76,33 @@ class OrderedTextItem(Orderable):
         return self.text
 
 
-class ListingMixin:
-    """Index pages list their live children newest first, 20 to a page.
+class ListingPage(Page):
+    """Base for index pages: an intro, then live children newest first, 20 to a page.
+
+    Each subclass has its own template (Wagtail names it); they extend
+    portal/listing_page.html.
 
     "Newest" is an item's `date` when it has one, else when it was first
     published; items without either go last.
     """
 
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["portal.HomePage"]
     per_page = 20
+    empty_text = "Nothing has been published here yet."
+
+    class Meta:
+        abstract = True
 
     def listing_items(self):
         children = list(self.get_children().live().public().specific())
         return sorted(children, key=listing_sort_key, reverse=True)
 
     def get_context(self, request, *args, **kwargs):
-        from django.core.paginator import Paginator
-
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.listing_items(), self.per_page)
-        context["listing"] = paginator.get_page(request.GET.get("page"))
+        context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(request.GET.get("page"))
         return context
 
 

@@ -11,13 +11,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, get_page_models
 from wagtail.search import index
 
-from portal.blocks import BaseStreamBlock
-from portal.models import ListingMixin, OrderedTextItem, listing_sort_key
+from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from portal.models import ListingPage, OrderedTextItem, listing_sort_key
 
 from ..forms import StudyPageForm
 from .mixins import OutputMixin, TaxonomyMixin
-
-RICH_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
 
 
 def live_outputs(**filters):
@@ -53,9 +51,9 @@ class PageLink(Orderable):
 
 
 class ResearchAreaIndexPage(Page):
-    """ "Research Areas": below home; lists the top-level research areas."""
+    """The "Research Areas" index below home; lists the top-level research areas."""
 
-    intro = RichTextField(blank=True, features=RICH_FEATURES)
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["portal.HomePage"]
@@ -69,7 +67,7 @@ class ResearchAreaIndexPage(Page):
 class ResearchAreaPage(TaxonomyMixin, Page):
     """A research area (can nest): intro, its studies as cards, its outputs."""
 
-    intro = RichTextField(features=RICH_FEATURES)
+    intro = RichTextField(features=RICH_TEXT_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)
     sharing_intro = RichTextField(
         "sharing results introduction",
@@ -291,19 +289,16 @@ class FindingsPage(OutputMixin, Page):
         verbose_name = "findings page"
 
 
-class PublicationIndexPage(ListingMixin, Page):
-    """ "Publications": the programme's outputs, newest first."""
+class PublicationIndexPage(ListingPage):
+    """The "Publications" index: the programme's outputs, newest first."""
 
-    intro = RichTextField(blank=True, features=RICH_FEATURES)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["portal.HomePage"]
+    empty_text = "No publications have been published yet."
 
 
 class CollaborativeEffortsPage(Page):
-    """ "Collaborative Efforts": the partners the programme works with."""
+    """The "Collaborative Efforts" page: the partners the programme works with."""
 
-    intro = RichTextField(blank=True, features=RICH_FEATURES)
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)
 
     content_panels = Page.content_panels + [
