@@ -91,26 +91,21 @@ class StudyPageFactory(PageFactory):
     start_month = datetime.date(2011, 3, 1)
     end_month = datetime.date(2014, 9, 1)
 
-    @factory.post_generation
-    def countries(self, create, extracted, **kwargs):
-        for index, country in enumerate(extracted or []):
-            self.locations.add(research.StudyLocation(country=country, sort_order=index))
-        if create and extracted:
-            self.save()
+    countries = factory.PostGeneration(lambda *a, **k: fill_ordered(*a, relation="locations", field="country", **k))
+    implementers = factory.PostGeneration(
+        lambda *a, **k: fill_ordered(*a, relation="implementers", field="organization", **k)
+    )
+    objectives = factory.PostGeneration(lambda *a, **k: fill_ordered(*a, relation="objectives", field="text", **k))
 
-    @factory.post_generation
-    def implementers(self, create, extracted, **kwargs):
-        for index, organization in enumerate(extracted or []):
-            self.implementers.add(research.StudyImplementer(organization=organization, sort_order=index))
-        if create and extracted:
-            self.save()
 
-    @factory.post_generation
-    def objectives(self, create, extracted, **kwargs):
-        for index, text in enumerate(extracted or []):
-            self.objectives.add(research.StudyObjective(text=text, sort_order=index))
-        if create and extracted:
-            self.save()
+def fill_ordered(page, create, extracted, relation, field, **kwargs):
+    """Fill an ordered child list (locations, implementers, objectives) from a plain list."""
+    if not extracted:
+        return
+    model = page._meta.get_field(relation).related_model
+    setattr(page, relation, [model(**{field: value}, sort_order=index) for index, value in enumerate(extracted)])
+    if create:
+        page.save()
 
 
 class OutputFactoryMixin:
