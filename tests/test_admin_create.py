@@ -1,5 +1,6 @@
 """An editor can create every page type through the admin form."""
 
+from django.urls import reverse
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
@@ -181,3 +182,27 @@ class AdminCreateTests(WagtailPageTestCase):
             body=streamfield([]),
         )
         self.assertCanCreate(self.site.subarea, CollaborativeEffortsPage, data)
+
+
+class AdminEditFormTests(WagtailPageTestCase):
+    """The edit form of every page type opens for an editor."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.site = build_site()
+
+    def test_every_page_type_opens_in_the_editor(self):
+        self.login()
+        for name in ("home", "areas", "area", "study", "partners", "publications", "findings", "supplement", "brief"):
+            page = getattr(self.site, name)
+            with self.subTest(page=name):
+                response = self.client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, page.title)
+
+    def test_taxonomy_snippets_list_in_the_admin(self):
+        self.login()
+        for model in ("country", "topic", "organization"):
+            with self.subTest(model=model):
+                response = self.client.get(reverse(f"wagtailsnippets_research_{model}:list"))
+                self.assertEqual(response.status_code, 200)

@@ -1,5 +1,6 @@
 """Every page type renders, with the site furniture every page must have."""
 
+import itertools
 import re
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def test_every_page_type_renders_with_landmarks(client, site, name):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("<h1") == 1, "one top-level heading"
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), f"headings skip a level: {levels}"
     assert 'href="#main"' in html and 'id="main"' in html, "skip link to main"
     assert "<header" in html and "<footer" in html and "<main" in html
     assert 'href="/admin/"' in html and "Staff login" in html
