@@ -32,6 +32,22 @@ def page_form(**fields):
     return nested_form_data({"comments": inline_formset([]), **fields})
 
 
+def supplement_form(title="Supplement", **article):
+    """POST data for a supplement with one article; `article` overrides its fields."""
+    fields = {"title": "An article", "authors": "Banda A, Diallo M", "year": "2014", "volume": "29"}
+    fields.update({"issue": "suppl 2", "journal": "", "url": "", "abstract": "", **article})
+    return page_form(
+        title=title,
+        journal="Health Policy and Planning",
+        volume="29",
+        issue="suppl 2",
+        journal_url="",
+        date="",
+        intro=rich_text("<p>Articles.</p>"),
+        articles=inline_formset([fields]),
+    )
+
+
 class AdminCreateTests(WagtailPageTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -123,38 +139,15 @@ class AdminCreateTests(WagtailPageTestCase):
             recommendations=inline_formset([{"text": "A recommendation"}]),
             document="",
             body=streamfield([]),
-            studies=(),
-            countries=(),
-            topics=(),
         )
         self.assertCanCreate(self.site.briefs_index, PolicyBriefPage, data)
 
     def test_create_journal_supplement_with_articles(self):
-        article = {
-            "title": "An article",
-            "authors": "Banda A, Diallo M",
-            "journal": "",
-            "year": "2014",
-            "volume": "29",
-            "issue": "suppl 2",
-            "doi": "https://doi.org/10.1093/heapol/czu001",
-            "url": "",
-            "abstract": "",
-            "open_access": "on",
-            "studies": (self.site.study.pk,),
-        }
-        data = page_form(
+        data = supplement_form(
             title="Another Supplement",
-            journal="Health Policy and Planning",
-            volume="29",
-            issue="suppl 2",
-            journal_url="",
-            date="",
-            intro=rich_text("<p>Articles.</p>"),
-            articles=inline_formset([article]),
-            studies=(),
-            countries=(),
-            topics=(),
+            doi="https://doi.org/10.1093/heapol/czu001",
+            open_access="on",
+            studies=(self.site.study.pk,),
         )
         self.assertCanCreate(self.site.publications, JournalSupplementPage, data)
         saved = JournalSupplementPage.objects.get(slug="another-supplement").articles.get()
@@ -168,9 +161,6 @@ class AdminCreateTests(WagtailPageTestCase):
             summary="The supplement is out.",
             hero_image="",
             body=streamfield([]),
-            studies=(),
-            countries=(),
-            topics=(),
         )
         self.assertCanCreate(self.site.news_index, NewsPage, data)
 

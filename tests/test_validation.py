@@ -6,12 +6,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Collection
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from briefs.models import JournalSupplementPage, normalise_doi
 from research.models import Country, StudyPage
 
-from .test_admin_create import page_form
+from .test_admin_create import page_form, supplement_form
 from .trees import build_site
 
 
@@ -75,25 +75,10 @@ def test_month_is_stored_as_the_first_of_the_month(admin_client, site):
     assert (study.start_month.day, study.end_month.day) == (1, 1)
 
 
-def supplement_data(doi):
-    article = {"title": "An article", "authors": "Banda A", "journal": "", "year": "2014", "volume": "", "issue": ""}
-    article.update({"doi": doi, "url": "", "abstract": "", "studies": ()})
-    return page_form(
-        title="Supplement",
-        slug="supplement-x",
-        journal="Health Policy and Planning",
-        volume="",
-        issue="",
-        journal_url="",
-        date="",
-        intro=rich_text("<p>Articles.</p>"),
-        articles=inline_formset([article]),
-    )
-
-
 @pytest.mark.parametrize("doi", ["not-a-doi", "10.12/short", "doi:11.1093/x", "https://doi.org/"])
 def test_malformed_doi_is_a_form_error(admin_client, site, doi):
-    response = add_page(admin_client, site.publications, JournalSupplementPage, supplement_data(doi))
+    data = {**supplement_form(title="Supplement X", doi=doi), "slug": "supplement-x"}
+    response = add_page(admin_client, site.publications, JournalSupplementPage, data)
     assert response.status_code == 200
     assert "Enter a DOI like 10.1093/heapol/czu001" in response.content.decode()
     assert not JournalSupplementPage.objects.filter(slug="supplement-x").exists()
