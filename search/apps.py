@@ -2,8 +2,11 @@ from django.apps import AppConfig
 
 
 class SearchConfig(AppConfig):
-    """Site search. For now Wagtail's own page search; faceted search replaces it."""
+    """Faceted site search over the content apps (which never import it)."""
 
     name = "search"
     label = "portal_search"
     verbose_name = "Search"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -155,6 +155,27 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
     }
 }
 
+# Site search (search/): the database by default; a cluster when its URL is set.
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
+if ELASTICSEARCH_URL and OPENSEARCH_URL:
+    raise ImproperlyConfigured("Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both: the portal uses one search cluster.")
+PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
+if ELASTICSEARCH_URL or OPENSEARCH_URL:
+    PORTAL_SEARCH = {
+        "BACKEND": (
+            "search.backends.elasticsearch.ElasticsearchBackend"
+            if ELASTICSEARCH_URL
+            else "search.backends.opensearch.OpenSearchBackend"
+        ),
+        "OPTIONS": {
+            "URL": ELASTICSEARCH_URL or OPENSEARCH_URL,
+            "INDEX": os.environ.get("SEARCH_INDEX", "portal"),
+            "TIMEOUT": float(os.environ.get("SEARCH_TIMEOUT", "2")),
+            "ANALYZER": os.environ.get("SEARCH_ANALYZER", "english"),
+        },
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,274 @@
+"""What the Elasticsearch and OpenSearch backends share: the query and the index.
+
+The query is built with elasticsearch-dsl; its body is the same for both
+engines, only the client that sends it differs (see `elasticsearch.py` and
+`opensearch.py`). When the cluster fails or is slower than TIMEOUT seconds,
+searches answer from the database backend and say so, and for RETRY_AFTER
+seconds the cluster is not asked again, so readers do not each wait for it.
+"""
+
+import datetime
+import logging
+import time
+
+import elasticsearch_dsl as dsl
+from django.utils import timezone
+
+from ..documents import HIGHLIGHT_MARKERS
+from ..facets import FACETS
+from ..results import RawResults, present
+from .base import BaseSearchBackend
+from .database import DatabaseBackend
+
+logger = logging.getLogger(__name__)
+
+FACET_FIELDS = {"country": "countries", "topic": "topics", "study": "studies", "type": "type", "year": "year"}
+SOURCE_FIELDS = ["key", "type", "title", "url", "date", "summary", "countries", "topics", "studies"]
+FALLBACK_NOTICE = (
+    "The search service is not answering, so these results come from the site's database. "
+    "They may be ranked a little differently."
+)
+
+
+class ClusterUnavailable(Exception):
+    """The cluster failed, timed out or answered with an error."""
+
+
+class ClusterBackend(BaseSearchBackend):
+    label = "cluster"
+    uses_queue = True
+    #: Client exception classes meaning "the cluster did not answer properly".
+    client_errors = ()
+
+    def __init__(self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="english", RETRY_AFTER=15, **options):
+        super().__init__(**options)
+        self.url = URL
+        self.alias = INDEX
+        self.timeout = float(TIMEOUT)
+        self.analyzer = ANALYZER
+        self.retry_after = float(RETRY_AFTER)
+        self._client = None
+        self._down_until = 0.0
+        self.fallback = DatabaseBackend()
+
+    # --- the client, which subclasses provide ---------------------------------
+
+    def make_client(self):
+        raise NotImplementedError
+
+    def bulk(self, actions):
+        """Send bulk actions; return the number indexed."""
+        raise NotImplementedError
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.make_client()
+        return self._client
+
+    def call(self, method, *args, **kwargs):
+        """Call the client, turning its failures into ClusterUnavailable (and opening the breaker)."""
+        try:
+            return method(*args, **kwargs)
+        except self.client_errors as error:
+            self._down_until = time.monotonic() + self.retry_after
+            raise ClusterUnavailable(f"{type(error).__name__}: {error}") from error
+
+    @property
+    def available(self):
+        return time.monotonic() >= self._down_until
+
+    # --- searching ----------------------------------------------------------------
+
+    def search(self, params):
+        if params.q and not params.text:
+            return present(params, RawResults(total=0), backend=self.label)
+        if self.available:
+            try:
+                return present(params, self.execute(params), backend=self.label)
+            except ClusterUnavailable as error:
+                logger.warning("Search cluster unavailable, answering from the database: %s", error)
+        return present(params, self.fallback.execute(params), backend=self.fallback.label, fallback=FALLBACK_NOTICE)
+
+    def execute(self, params):
+        body = self.build(params).to_dict()
+        response = self.call(self.client.search, index=self.alias, body=body)
+        hits = []
+        for hit in response["hits"]["hits"]:
+            source = hit["_source"]
+            hits.append(
+                {
+                    **{name: source.get(name) for name in SOURCE_FIELDS},
+                    "date": _parse_date(source.get("date")),
+                    "countries": source.get("countries") or [],
+                    "topics": source.get("topics") or [],
+                    "studies": source.get("studies") or [],
+                    "highlight": {name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()},
+                }
+            )
+        aggregations = response.get("aggregations", {})
+        counts = {
+            facet.name: {
+                bucket["key"]: bucket["doc_count"]
+                for bucket in aggregations[f"_filter_{facet.name}"][facet.name]["buckets"]
+            }
+            for facet in FACETS
+        }
+        return RawResults(total=response["hits"]["total"]["value"], hits=hits, facet_counts=counts)
+
+    def build(self, params):
+        """The elasticsearch-dsl Search: facets as filtered aggregations plus a post_filter."""
+        search = dsl.Search(index=self.alias).extra(track_total_hits=True).source(SOURCE_FIELDS)
+        text = params.text
+        if text:
+            search = search.query(
+                "simple_query_string",
+                query=text.as_simple_query_string(),
+                fields=["title^3", "summary^2", "body"],
+                default_operator="and",
+                flags="PHRASE|NOT|WHITESPACE",
+            )
+        if params.parent_id is not None:
+            search = search.filter("term", parent_id=params.parent_id)
+        selections = {
+            facet.name: dsl.Q("terms", **{FACET_FIELDS[facet.name]: list(params.selected(facet.name))})
+            for facet in FACETS
+            if params.selected(facet.name)
+        }
+        for facet in FACETS:
+            others = [query for name, query in selections.items() if name != facet.name]
+            search.aggs.bucket(f"_filter_{facet.name}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
+                facet.name, "terms", field=FACET_FIELDS[facet.name], size=1000
+            )
+        if selections:
+            search = search.post_filter(dsl.Q("bool", filter=list(selections.values())))
+        search = search.sort(*self.sort_order(params.effective_sort))
+        if text.positive:
+            start, end = HIGHLIGHT_MARKERS
+            search = search.highlight_options(pre_tags=[start], post_tags=[end], encoder="default")
+            search = search.highlight("summary", fragment_size=300, number_of_fragments=1)
+            search = search.highlight("body", fragment_size=200, number_of_fragments=1)
+        return search[params.offset : params.offset + params.page_size]
+
+    @staticmethod
+    def sort_order(sort):
+        newest = {"date": {"order": "desc", "missing": "_last"}}
+        if sort == "relevance":
+            return ["_score", newest, "key"]
+        if sort == "title":
+            return ["title_sort", newest, "key"]
+        return [newest, "title_sort", "key"]
+
+    # --- the index ------------------------------------------------------------------
+
+    def index_body(self):
+        text = {"type": "text", "analyzer": self.analyzer}
+        keyword = {"type": "keyword"}
+        return {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": {
+                "dynamic": "strict",
+                "properties": {
+                    "key": keyword,
+                    "page_id": {"type": "integer"},
+                    "parent_id": {"type": "integer"},
+                    "type": keyword,
+                    "title": text,
+                    "title_sort": keyword,
+                    "summary": text,
+                    "body": text,
+                    "url": {"type": "keyword", "index": False},
+                    "date": {"type": "date", "format": "strict_date"},
+                    "year": keyword,
+                    "countries": keyword,
+                    "topics": keyword,
+                    "studies": keyword,
+                },
+            },
+        }
+
+    def ensure_index(self):
+        """Create the first versioned index behind the alias if there is none."""
+        if not self.call(self.client.indices.exists_alias, name=self.alias):
+            name = self.new_index_name()
+            self.call(self.client.indices.create, index=name, body=self.index_body())
+            self.call(self.client.indices.put_alias, index=name, name=self.alias)
+
+    def new_index_name(self):
+        return f"{self.alias}-{timezone.now():%Y%m%d%H%M%S%f}"
+
+    def index(self, documents, deleted_page_ids=()):
+        """Upsert documents; remove each touched page's documents that no longer exist."""
+        self.ensure_index()
+        actions = [
+            {"_op_type": "index", "_index": self.alias, "_id": doc.key, "_source": doc.as_source()} for doc in documents
+        ]
+        if actions:
+            self.bulk(actions)
+        touched = {doc.page_id for doc in documents} | set(deleted_page_ids)
+        if touched:
+            stale = {
+                "bool": {
+                    "filter": [{"terms": {"page_id": sorted(touched)}}],
+                    "must_not": [{"ids": {"values": [doc.key for doc in documents]}}],
+                }
+            }
+            self.call(
+                self.client.delete_by_query, index=self.alias, body={"query": stale}, params={"conflicts": "proceed"}
+            )
+        self.call(self.client.indices.refresh, index=self.alias)
+
+    def rebuild(self, documents, total, progress=None):
+        """Fill a new versioned index, then swap the alias to it and drop the old ones."""
+        name = self.new_index_name()
+        body = self.index_body()
+        body["settings"]["refresh_interval"] = "-1"
+        self.call(self.client.indices.create, index=name, body=body)
+        count = 0
+
+        def actions():
+            nonlocal count
+            for doc in documents:
+                count += 1
+                if progress and count % 500 == 0:
+                    progress(count, total)
+                yield {"_op_type": "index", "_index": name, "_id": doc.key, "_source": doc.as_source()}
+
+        self.bulk(actions())
+        self.call(self.client.indices.put_settings, index=name, body={"index": {"refresh_interval": "1s"}})
+        self.call(self.client.indices.refresh, index=name)
+        old = self.aliased_indices()
+        swap = [{"add": {"index": name, "alias": self.alias}}]
+        swap += [{"remove": {"index": index, "alias": self.alias}} for index in old]
+        self.call(self.client.indices.update_aliases, body={"actions": swap})
+        for index in old:
+            self.call(self.client.indices.delete, index=index)
+        if progress:
+            progress(count, total)
+        return count
+
+    def aliased_indices(self):
+        if not self.call(self.client.indices.exists_alias, name=self.alias):
+            return []
+        return sorted(self.call(self.client.indices.get_alias, name=self.alias))
+
+    def status(self):
+        try:
+            health = self.call(self.client.cluster.health, params={"timeout": f"{int(self.timeout)}s"})
+            indices = self.aliased_indices()
+            count = self.call(self.client.count, index=self.alias)["count"] if indices else 0
+        except ClusterUnavailable as error:
+            return {"engine": self.label, "url": self.url, "healthy": False, "error": str(error)}
+        return {
+            "engine": self.label,
+            "url": self.url,
+            "healthy": health["status"] in ("green", "yellow"),
+            "cluster_status": health["status"],
+            "alias": self.alias,
+            "indices": indices,
+            "documents": count,
+        }
+
+
+def _parse_date(value):
+    return datetime.date.fromisoformat(value) if value else None

@@ -1,0 +1,21 @@
+"""Elasticsearch 8/9 through the elasticsearch client (8.x speaks to both)."""
+
+import elastic_transport
+import elasticsearch
+from elasticsearch import helpers
+
+from .cluster import ClusterBackend
+
+
+class ElasticsearchBackend(ClusterBackend):
+    label = "elasticsearch"
+    client_errors = (elasticsearch.ApiError, elastic_transport.TransportError, helpers.BulkIndexError)
+
+    def make_client(self):
+        return elasticsearch.Elasticsearch(
+            self.url, request_timeout=self.timeout, max_retries=0, retry_on_timeout=False, http_compress=True
+        )
+
+    def bulk(self, actions):
+        indexed, _errors = self.call(helpers.bulk, self.client, actions, chunk_size=1000)
+        return indexed

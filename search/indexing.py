@@ -1,0 +1,109 @@
+"""Keeping the document store and the cluster right as content changes.
+
+A change queues its page in PendingIndexUpdate inside the editor's own
+transaction, so the request to re-index commits (or rolls back) with the
+content. After the commit the queue is processed: the page's documents are
+rebuilt in the store and, with a cluster configured, sent there. A failure
+leaves the row queued with the error and a later retry time; `search_index
+sync` (run it periodically) and every later successful update drain it.
+"""
+
+import datetime
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from . import store
+from .backends import get_search_backend
+from .backends.cluster import ClusterUnavailable
+from .models import PendingIndexUpdate, SearchFacetValue
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = (5, 30, 120, 600, 1800, 3600)  # then hourly
+IN_REQUEST_LIMIT = 100  # larger batches (a moved section) finish in `search_index sync`
+
+
+def request_update(page_ids):
+    """Queue pages for re-indexing in the current transaction; processed once it commits."""
+    page_ids = set(page_ids)
+    if not page_ids:
+        return
+    now = timezone.now()
+    for page_id in page_ids:
+        PendingIndexUpdate.objects.update_or_create(
+            key=f"page:{page_id}", defaults={"requested_at": now, "next_attempt_at": now}
+        )
+    if not getattr(connection, "_portal_search_scheduled", False):
+        connection._portal_search_scheduled = True
+        transaction.on_commit(_process_after_commit)
+
+
+def _process_after_commit():
+    connection._portal_search_scheduled = False
+    try:
+        process_pending(limit=IN_REQUEST_LIMIT)
+    except Exception:  # never fail the editor's request: the queue keeps the work
+        logger.exception("Search index update failed; it stays queued for `search_index sync`.")
+
+
+def pages_referencing(facet, values):
+    """Pages whose documents carry any of these facet values (outputs of a study, pages on a country)."""
+    return set(
+        SearchFacetValue.objects.filter(facet=facet, value__in=values).values_list("document__page_id", flat=True)
+    )
+
+
+def process_pending(limit=500, now=None):
+    """Process due queue rows; return (done, failed) counts."""
+    now = now or timezone.now()
+    rows = list(PendingIndexUpdate.objects.filter(next_attempt_at__lte=now)[:limit])
+    if not rows:
+        return 0, 0
+    backend = get_search_backend()
+    documents, deleted_pages, handled, failed = [], set(), [], []
+    for row in rows:
+        page_id = int(row.key.split(":", 1)[1])
+        try:
+            with transaction.atomic():
+                page = Page.objects.filter(pk=page_id).first()
+                keys = store.sync_page(page) if page else store.delete_page(page_id)
+        except Exception as error:  # a page that cannot be indexed must not block the others
+            logger.exception("Could not build search documents for page %s", page_id)
+            failed.append((row, f"{type(error).__name__}: {error}"))
+            continue
+        handled.append(row)
+        if backend.uses_queue:
+            found = store.load_documents(keys).values() if keys else []
+            documents.extend(found)
+            if not found:
+                deleted_pages.add(page_id)
+
+    if backend.uses_queue and handled:
+        try:
+            if not backend.available:
+                raise ClusterUnavailable("the cluster failed recently; waiting before trying again")
+            backend.index(documents, deleted_page_ids=deleted_pages)
+        except ClusterUnavailable as error:
+            failed.extend((row, str(error)) for row in handled)
+            handled = []
+
+    for row in handled:  # a newer change queued meanwhile keeps its row
+        PendingIndexUpdate.objects.filter(pk=row.pk, requested_at=row.requested_at).delete()
+    for row, error in failed:
+        delay = BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS) - 1)]
+        PendingIndexUpdate.objects.filter(pk=row.pk).update(
+            attempts=row.attempts + 1,
+            last_error=error[:2000],
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+        )
+    if failed:
+        logger.warning("Search index: %s update(s) failed and stay queued: %s", len(failed), failed[0][1])
+    return len(handled), len(failed)
+
+
+def retry_now():
+    """Make every queued update due (after an outage, so sync does not wait for backoff)."""
+    return PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())

@@ -1,0 +1,65 @@
+"""The search document store and the cluster's retry queue.
+
+`SearchDocument` is the one denormalised record per search result (a page, or
+an article of a journal supplement). The database backend searches it
+directly; the cluster backend is (re)built from it and falls back to it when
+the cluster is down, so it is kept up to date whichever backend is chosen.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+
+class SearchDocument(models.Model):
+    key = models.CharField(max_length=40, unique=True, help_text='"page:<id>" or "article:<id>".')
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    parent_id = models.IntegerField(null=True, db_index=True, help_text="The page a listing shows this under.")
+    doc_type = models.CharField(max_length=20, db_index=True)
+    title = models.TextField()
+    title_sort = models.CharField(max_length=255, db_index=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=1000)
+    date = models.DateField(null=True, db_index=True)
+    indexed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "title_sort", "key"]
+
+    def __str__(self):
+        return f"{self.key} {self.title}"
+
+
+class SearchFacetValue(models.Model):
+    """One facet value of a document (country ML, topic costing, type study, year 2014)."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="facet_values")
+    facet = models.CharField(max_length=20)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "facet", "value"], name="unique_facet_value")]
+        indexes = [models.Index(fields=["facet", "value", "document"], name="facet_value_document")]
+
+    def __str__(self):
+        return f"{self.facet}={self.value}"
+
+
+class PendingIndexUpdate(models.Model):
+    """A document the cluster has not yet received: retried until it has.
+
+    Rows are written in the same transaction as the document store, so a
+    crash or an outage between the two can only leave work queued, never lost.
+    """
+
+    key = models.CharField(max_length=40, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, help_text="When the latest change was queued.")
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["next_attempt_at", "id"]
+
+    def __str__(self):
+        return f"{self.key} (attempts: {self.attempts})"

@@ -1,0 +1,164 @@
+"""Search parameters: validated once, shared by the page, the API and listings.
+
+Text is parsed here into words, "quoted phrases" and -exclusions, so that no
+query syntax ever reaches an engine and every backend reads the same query.
+"""
+
+import re
+from dataclasses import dataclass, field, replace
+
+from .facets import FACETS
+
+MAX_QUERY_LENGTH = 500
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  # deepest result either backend pages to
+MAX_FACET_VALUES = 50  # per facet in one request
+MAX_VALUE_LENGTH = 100
+SORTS = ("relevance", "newest", "title")
+
+# Lucene's English stop words: the cluster's `english` analyzer drops them, so the parser does too.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+    "these they this to was will with".split()
+)
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def words(text):
+    """Lower-case words of `text`, possessive 's removed, as the English analyzer does."""
+    found = []
+    for word in WORD_RE.findall(text.lower()):
+        word = re.sub(r"['’]s$", "", word).replace("’", "'")
+        found.extend(part for part in word.split("'") if part)
+    return found
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """Words and phrases that must all match, and words and phrases that must not."""
+
+    terms: tuple = ()
+    phrases: tuple = ()  # each a tuple of words
+    excluded: tuple = ()  # each a tuple of words (one word or a phrase)
+
+    @classmethod
+    def parse(cls, text):
+        terms, phrases, excluded = [], [], []
+        for match in TOKEN_RE.finditer(text or ""):
+            quoted = match.group(2) is not None
+            negative = bool(match.group(1) if quoted else match.group(3))
+            parts = words(match.group(2) if quoted else match.group(4))
+            if all(part in STOP_WORDS for part in parts):
+                continue  # nothing the engines would index
+            if not quoted:
+                parts = [part for part in parts if part not in STOP_WORDS]
+            if negative:
+                excluded.append(tuple(parts))
+            elif quoted and len(parts) > 1:
+                phrases.append(tuple(parts))
+            else:
+                terms.extend(part for part in parts if part not in terms)
+        return cls(tuple(terms), tuple(phrases), tuple(excluded))
+
+    @property
+    def positive(self):
+        return bool(self.terms or self.phrases)
+
+    def __bool__(self):
+        return bool(self.terms or self.phrases or self.excluded)
+
+    def as_simple_query_string(self):
+        """The same query in simple_query_string syntax, built only from plain words."""
+        parts = list(self.terms) + [f'"{" ".join(p)}"' for p in self.phrases]
+        parts += [f'-"{" ".join(p)}"' if len(p) > 1 else f"-{p[0]}" for p in self.excluded]
+        return " ".join(parts)
+
+    def highlight_words(self):
+        return [*self.terms, *(w for p in self.phrases for w in p)]
+
+
+class InvalidSearch(ValueError):
+    """Bad parameters: `errors` maps each bad parameter to what is wrong with it."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    filters: dict = field(default_factory=dict)  # facet name -> tuple of values
+    sort: str = ""
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    parent_id: int | None = None  # listings: only the children of this page
+
+    @property
+    def text(self):
+        return TextQuery.parse(self.q)
+
+    @property
+    def effective_sort(self):
+        if self.sort == "relevance" and not self.text.positive:
+            return "newest"
+        return self.sort or ("relevance" if self.text.positive else "newest")
+
+    @property
+    def offset(self):
+        return (self.page - 1) * self.page_size
+
+    def selected(self, facet_name):
+        return self.filters.get(facet_name, ())
+
+    def without(self, facet_name):
+        """The same search without one facet's selection (for multi-select counts)."""
+        return replace(self, filters={k: v for k, v in self.filters.items() if k != facet_name})
+
+    @classmethod
+    def from_query_dict(cls, data, **fixed):
+        """Validate GET parameters; raise InvalidSearch naming every bad one."""
+        errors = {}
+        for name in ("q", "sort", "page", "page_size", *(f.name for f in FACETS)):
+            for value in data.getlist(name):
+                if CONTROL_RE.search(value):
+                    errors[name] = "must not contain control characters."
+        q = data.get("q", "").strip()
+        if len(q) > MAX_QUERY_LENGTH:
+            errors["q"] = f"must be at most {MAX_QUERY_LENGTH} characters (got {len(q)})."
+        sort = data.get("sort", "").strip()
+        if sort and sort not in SORTS:
+            errors["sort"] = f"must be one of {', '.join(SORTS)}."
+        page = _integer(data, "page", 1, 1, None, errors)
+        page_size = _integer(data, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
+        if "page" not in errors and "page_size" not in errors and (page - 1) * page_size >= MAX_RESULT_WINDOW:
+            errors["page"] = f"is beyond the first {MAX_RESULT_WINDOW:,} results; narrow the search instead."
+        filters = {}
+        for facet in FACETS:
+            values = [facet.normalise(v.strip()) for v in data.getlist(facet.name) if v.strip()]
+            if len(values) > MAX_FACET_VALUES:
+                errors[facet.name] = f"at most {MAX_FACET_VALUES} values."
+            elif any(len(v) > MAX_VALUE_LENGTH for v in values):
+                errors[facet.name] = f"values must be at most {MAX_VALUE_LENGTH} characters."
+            elif values and facet.name not in errors:
+                filters[facet.name] = tuple(dict.fromkeys(values))
+        if errors:
+            raise InvalidSearch(errors)
+        return cls(q=q, filters=filters, sort=sort, page=page, page_size=page_size, **fixed)
+
+
+def _integer(data, name, default, minimum, maximum, errors):
+    raw = data.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors[name] = f"must be a whole number (got {raw[:20]!r})."
+        return default
+    if value < minimum or (maximum is not None and value > maximum):
+        errors[name] = f"must be between {minimum} and {maximum}." if maximum else f"must be at least {minimum}."
+    return value

@@ -1,0 +1,166 @@
+"""What every backend answers with: hits, facet counts and where they came from.
+
+Backends return raw values (codes, slugs, text with highlight markers);
+`present` labels them and escapes snippets the same way for all of them.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from .documents import HIGHLIGHT_MARKERS
+from .facets import FACETS
+
+
+@dataclass
+class RawResults:
+    """A backend's answer before labelling. Hits are dicts with the stored fields plus `highlight`."""
+
+    total: int
+    hits: list = field(default_factory=list)
+    facet_counts: dict = field(default_factory=dict)  # facet name -> {value: count}
+
+
+@dataclass
+class Hit:
+    key: str
+    type: str
+    type_label: str
+    title: str
+    url: str
+    date: datetime.date | None
+    snippet: str  # safe HTML: escaped text, only <mark> added
+    countries: list  # [(code, name)]
+    topics: list  # [(slug, name)]
+    studies: list  # [(slug, title)]
+
+    def as_json(self):
+        return {
+            "title": self.title,
+            "url": self.url,
+            "type": self.type,
+            "snippet": str(self.snippet),
+            "date": self.date.isoformat() if self.date else None,
+            "countries": [{"value": v, "label": label} for v, label in self.countries],
+            "topics": [{"value": v, "label": label} for v, label in self.topics],
+            "studies": [{"value": v, "label": label} for v, label in self.studies],
+        }
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResults:
+    params: object
+    total: int
+    hits: list
+    facets: dict  # facet name -> [FacetValue]
+    backend: str
+    fallback: str = ""  # why the database answered instead of the configured cluster
+
+    @property
+    def num_pages(self):
+        return max(1, math.ceil(self.total / self.params.page_size))
+
+    @property
+    def has_previous(self):
+        return self.params.page > 1
+
+    @property
+    def has_next(self):
+        return self.params.page < self.num_pages
+
+    @property
+    def first_index(self):
+        return self.params.offset + 1 if self.hits else 0
+
+    @property
+    def last_index(self):
+        return self.params.offset + len(self.hits)
+
+    def as_json(self):
+        return {
+            "total": self.total,
+            "page": self.params.page,
+            "page_size": self.params.page_size,
+            "num_pages": self.num_pages,
+            "sort": self.params.effective_sort,
+            "backend": self.backend,
+            "fallback": bool(self.fallback),
+            "notice": self.fallback,
+            "results": [hit.as_json() for hit in self.hits],
+            "facets": {
+                name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in values]
+                for name, values in self.facets.items()
+            },
+        }
+
+
+def render_snippet(text):
+    """Escape text that carries highlight markers; only <mark> survives as markup."""
+    start, end = HIGHLIGHT_MARKERS
+    return mark_safe(escape(text).replace(start, "<mark>").replace(end, "</mark>"))
+
+
+def choose_snippet(hit):
+    """The highlighted summary if it matched, else the highlighted body, else the summary."""
+    for name in ("summary", "body"):
+        text = hit.get("highlight", {}).get(name) or ""
+        if HIGHLIGHT_MARKERS[0] in text:
+            return render_snippet(text)
+    return render_snippet(Truncator(hit.get("summary") or "").words(40, truncate="…"))
+
+
+def present(params, raw, backend, fallback=""):
+    """Label raw values and order facet values; selected values stay listed at count 0."""
+    values_by_facet = {facet.name: set(raw.facet_counts.get(facet.name, {})) for facet in FACETS}
+    for facet in FACETS:
+        values_by_facet[facet.name] |= set(params.selected(facet.name))
+    for hit in raw.hits:
+        values_by_facet["country"] |= set(hit["countries"])
+        values_by_facet["topic"] |= set(hit["topics"])
+        values_by_facet["study"] |= set(hit["studies"])
+        values_by_facet["type"].add(hit["type"])
+    labels = {facet.name: facet.labels(values_by_facet[facet.name]) for facet in FACETS}
+
+    facets = {}
+    for facet in FACETS:
+        counts = dict(raw.facet_counts.get(facet.name, {}))
+        selected = params.selected(facet.name)
+        for value in selected:
+            counts.setdefault(value, 0)
+        entries = [
+            FacetValue(value, labels[facet.name][value], count, value in selected) for value, count in counts.items()
+        ]
+        if facet.order == "value-desc":
+            entries.sort(key=lambda v: v.value, reverse=True)
+        else:
+            entries.sort(key=lambda v: (-v.count, v.label.casefold()))
+        facets[facet.name] = entries
+
+    hits = [
+        Hit(
+            key=hit["key"],
+            type=hit["type"],
+            type_label=labels["type"][hit["type"]],
+            title=hit["title"],
+            url=hit["url"],
+            date=hit["date"],
+            snippet=choose_snippet(hit),
+            countries=[(code, labels["country"][code]) for code in hit["countries"]],
+            topics=[(slug, labels["topic"][slug]) for slug in hit["topics"]],
+            studies=[(slug, labels["study"][slug]) for slug in hit["studies"]],
+        )
+        for hit in raw.hits
+    ]
+    return SearchResults(params, raw.total, hits, facets, backend, fallback)

@@ -1,0 +1,80 @@
+"""Which content changes re-index which pages (queued in the same transaction)."""
+
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+from wagtail.models import Page, PageViewRestriction
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from .documents import PAGE_TYPES
+from .indexing import pages_referencing, request_update
+
+
+def _is_indexed(page):
+    model = page.specific_class or type(page)
+    return model._meta.label in PAGE_TYPES
+
+
+def _with_dependants(page):
+    """A study's outputs show its slug and may inherit its countries: they follow it."""
+    ids = {page.pk}
+    if page.specific_class and page.specific_class._meta.label == "research.StudyPage":
+        ids |= pages_referencing("study", [page.slug])
+    return ids
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+def page_changed(sender, instance, **kwargs):
+    request_update(_with_dependants(instance))
+
+
+@receiver(page_slug_changed)
+def slug_changed(sender, instance, instance_before, **kwargs):
+    ids = _with_dependants(instance) | pages_referencing("study", [instance_before.slug])
+    request_update(ids | set(instance.get_descendants().values_list("pk", flat=True)))
+
+
+@receiver(post_page_move)
+def page_moved(sender, instance, **kwargs):
+    request_update({instance.pk, *instance.get_descendants().values_list("pk", flat=True)})
+
+
+@receiver(post_delete)
+def page_deleted(sender, instance, **kwargs):
+    if isinstance(instance, Page) and type(instance) is (instance.specific_class or Page) and _is_indexed(instance):
+        request_update(_with_dependants(instance))
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def privacy_changed(sender, instance, **kwargs):
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page:
+        request_update({page.pk, *page.get_descendants().values_list("pk", flat=True)})
+
+
+# Taxonomy: documents hold codes and slugs (filters) and names (text), so renames re-index.
+TAXONOMY = {"research.Country": ("country", "code"), "research.Topic": ("topic", "slug")}
+
+
+def _taxonomy(sender):
+    return TAXONOMY.get(sender._meta.label)
+
+
+@receiver(pre_save)
+@receiver(pre_delete)
+def taxonomy_before(sender, instance, **kwargs):
+    if _taxonomy(sender) and instance.pk:
+        instance._search_before = sender.objects.filter(pk=instance.pk).values("name", _taxonomy(sender)[1]).first()
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def taxonomy_after(sender, instance, **kwargs):
+    spec = _taxonomy(sender)
+    before = getattr(instance, "_search_before", None)
+    if not spec or not before:
+        return
+    facet, field = spec
+    if kwargs.get("signal") is post_delete or before != {"name": instance.name, field: getattr(instance, field)}:
+        request_update(pages_referencing(facet, [before[field]]))

@@ -1,0 +1,86 @@
+"""Writes documents into the database's document store (SearchDocument).
+
+Vendor-neutral: the full-text index over the store is kept in step by the
+database itself (SQLite triggers into an FTS5 table, a PostgreSQL generated
+tsvector column), both created by this app's migrations.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .documents import Document, documents_for, sort_title
+from .models import SearchDocument, SearchFacetValue
+
+
+def _rows(doc):
+    return SearchDocument(
+        key=doc.key,
+        page_id=doc.page_id,
+        parent_id=doc.parent_id,
+        doc_type=doc.type,
+        title=doc.title,
+        title_sort=sort_title(doc.title),
+        summary=doc.summary,
+        body=doc.body,
+        url=doc.url,
+        date=doc.date,
+        indexed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def replace_documents(docs, stale_keys=()):
+    """Store `docs` (replacing any with the same key) and delete `stale_keys`."""
+    keys = [doc.key for doc in docs]
+    SearchDocument.objects.filter(key__in=[*keys, *stale_keys]).delete()
+    created = SearchDocument.objects.bulk_create([_rows(doc) for doc in docs], batch_size=500)
+    SearchFacetValue.objects.bulk_create(
+        [
+            SearchFacetValue(document_id=row.pk, facet=facet, value=value)
+            for row, doc in zip(created, docs, strict=True)
+            for facet, value in doc.facet_values()
+        ],
+        batch_size=2000,
+    )
+    return keys
+
+
+def sync_page(page):
+    """Bring one page's documents up to date; return every key that changed (added, updated or removed)."""
+    docs = documents_for(page)
+    existing = set(SearchDocument.objects.filter(page_id=page.pk).values_list("key", flat=True))
+    stale = existing - {doc.key for doc in docs}
+    replace_documents(docs, stale_keys=stale)
+    return [doc.key for doc in docs] + sorted(stale)
+
+
+def delete_page(page_id):
+    keys = list(SearchDocument.objects.filter(page_id=page_id).values_list("key", flat=True))
+    SearchDocument.objects.filter(page_id=page_id).delete()
+    return keys
+
+
+def load_documents(keys):
+    """Documents by key, as the cluster receives them (missing keys mean "delete")."""
+    rows = SearchDocument.objects.filter(key__in=keys).prefetch_related("facet_values")
+    found = {}
+    for row in rows:
+        values = {"country": [], "topic": [], "study": []}
+        for facet_value in row.facet_values.all():
+            if facet_value.facet in values:
+                values[facet_value.facet].append(facet_value.value)
+        found[row.key] = Document(
+            key=row.key,
+            page_id=row.page_id,
+            parent_id=row.parent_id,
+            type=row.doc_type,
+            title=row.title,
+            summary=row.summary,
+            body=row.body,
+            url=row.url,
+            date=row.date,
+            countries=values["country"],
+            topics=values["topic"],
+            studies=values["study"],
+        )
+    return found
