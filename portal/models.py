@@ -1,8 +1,10 @@
 """Site-wide models: home and standard pages, the image model, site settings."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.module_loading import import_string
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -101,9 +103,20 @@ class ListingPage(Page):
         return sorted(children, key=listing_sort_key, reverse=True)
 
     def get_context(self, request, *args, **kwargs):
+        """The listing comes from settings.PORTAL_LISTING (the search app's faceted one), if set."""
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(request.GET.get("page"))
+        provider = getattr(settings, "PORTAL_LISTING", None)
+        if provider:
+            context.update(import_string(provider)(self, request))
+        else:
+            context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(request.GET.get("page"))
+            context["listing_template"] = "portal/includes/listing.html"
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        response.status_code = response.context_data.pop("status", 200)
+        return response
 
 
 def listing_sort_key(page):

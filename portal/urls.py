@@ -4,10 +4,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from search import views as search_views
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", include("search.urls")),
+    path("api/search/", search_views.search_api, name="search_api"),
+    path("countries/", search_views.country_index, name="country_index"),
+    path("countries/<str:code>/", search_views.country, name="country"),
 ]
 
 if settings.DEBUG:

@@ -90,11 +90,13 @@ def is_indexed(page):
     return page._meta.label in PAGE_TYPES or page.specific_class._meta.label in PAGE_TYPES
 
 
-def documents_for(page):
+def documents_for(page, known_public=False):
     """The documents a live, public page contributes (none if it is not searchable)."""
     page = page.specific
     doc_type = PAGE_TYPES.get(page._meta.label)
-    if doc_type is None or not page.live or page.get_view_restrictions().exists():
+    if doc_type is None or not page.live:
+        return []
+    if not known_public and page.get_view_restrictions().exists():
         return []
     base = _page_document(page, doc_type)
     if page._meta.label == "briefs.JournalSupplementPage":

@@ -17,6 +17,15 @@ TYPE_LABELS = {
     "research-area": "Research areas",
 }
 
+TYPE_NAMES = {
+    "study": "Study",
+    "findings": "Findings",
+    "brief": "Policy brief",
+    "article": "Journal article",
+    "news": "News",
+    "research-area": "Research area",
+}
+
 
 def _country_labels(values):
     Country = apps.get_model("research", "Country")

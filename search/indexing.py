@@ -18,7 +18,8 @@ from wagtail.models import Page
 from . import store
 from .backends import get_search_backend
 from .backends.cluster import ClusterUnavailable
-from .models import PendingIndexUpdate, SearchFacetValue
+from .documents import documents_for, live_indexed_pages
+from .models import PendingIndexUpdate, SearchDocument, SearchFacetValue
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +108,44 @@ def process_pending(limit=500, now=None):
 def retry_now():
     """Make every queued update due (after an outage, so sync does not wait for backoff)."""
     return PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())
+
+
+def rebuild_store(progress=None, batch_size=200):
+    """Rebuild every document in the store from the live, public pages; return the count."""
+    pages = live_indexed_pages()
+    total = pages.count()
+    count = done = 0
+    with transaction.atomic():
+        SearchDocument.objects.all().delete()
+        batch = []
+        for page in pages.iterator(chunk_size=batch_size):
+            batch.extend(documents_for(page, known_public=True))
+            done += 1
+            if len(batch) >= batch_size:
+                count += len(store.replace_documents(batch))
+                batch = []
+                if progress:
+                    progress(done, total)
+        count += len(store.replace_documents(batch))
+    if progress:
+        progress(total, total)
+    return count
+
+
+def stored_documents(chunk_size=2000):
+    """Every stored document, as the cluster receives it, in chunks (for rebuilds)."""
+    keys = list(SearchDocument.objects.order_by("pk").values_list("key", flat=True))
+    for start in range(0, len(keys), chunk_size):
+        yield from store.load_documents(keys[start : start + chunk_size]).values()
+
+
+def rebuild_backend(progress=None):
+    """Rebuild the configured engine's index from the store; return how many were indexed."""
+    backend = get_search_backend()
+    started = timezone.now()
+    count = backend.rebuild(stored_documents(), SearchDocument.objects.count(), progress=progress)
+    # Changes stored while the new index filled were sent to the old one: send them again.
+    changed = list(SearchDocument.objects.filter(indexed_at__gte=started).values_list("key", flat=True))
+    if changed and backend.uses_queue:
+        backend.index(list(store.load_documents(changed).values()))
+    return count

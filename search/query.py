@@ -18,10 +18,8 @@ MAX_VALUE_LENGTH = 100
 SORTS = ("relevance", "newest", "title")
 
 # Lucene's English stop words: the cluster's `english` analyzer drops them, so the parser does too.
-STOP_WORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
-    "these they this to was will with".split()
-)
+_STOP_WORDS = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"  # noqa: E501
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")

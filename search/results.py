@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from .documents import HIGHLIGHT_MARKERS
-from .facets import FACETS
+from .facets import FACETS, TYPE_NAMES
 
 
 @dataclass
@@ -145,14 +145,14 @@ def present(params, raw, backend, fallback=""):
         if facet.order == "value-desc":
             entries.sort(key=lambda v: v.value, reverse=True)
         else:
-            entries.sort(key=lambda v: (-v.count, v.label.casefold()))
+            entries.sort(key=lambda v: (not v.selected, -v.count, v.label.casefold()))
         facets[facet.name] = entries
 
     hits = [
         Hit(
             key=hit["key"],
             type=hit["type"],
-            type_label=labels["type"][hit["type"]],
+            type_label=TYPE_NAMES.get(hit["type"], hit["type"]),
             title=hit["title"],
             url=hit["url"],
             date=hit["date"],

@@ -1,23 +1,56 @@
-"""Plain text search over live pages (faceted search is a later issue)."""
+"""Thin views: validate parameters, ask the configured backend, render."""
 
-from django.core.paginator import Paginator
+from dataclasses import replace
+
+from django.apps import apps
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from wagtail.models import Page
 
-MAX_QUERY_LENGTH = 500
+from .backends import get_search_backend
+from .query import InvalidSearch, SearchParams
+
+
+def _run(request, fixed_filters=None):
+    """(params, results, errors) for this request's GET parameters."""
+    try:
+        params = SearchParams.from_query_dict(request.GET)
+    except InvalidSearch as invalid:
+        return None, None, invalid.errors
+    if fixed_filters:
+        params = replace(params, filters={**params.filters, **fixed_filters})
+    return params, get_search_backend().search(params), None
 
 
 def search(request):
-    """Render /search/?q=...; a bad query gets a 400 page that says why."""
-    query = request.GET.get("q", "").strip()
-    error = None
-    if len(query) > MAX_QUERY_LENGTH:
-        error = f"The search text is too long: at most {MAX_QUERY_LENGTH} characters."
-    elif any(ord(ch) < 32 for ch in query):
-        error = "The search text contains control characters."
-    if error:
-        return render(request, "search/search.html", {"search_query": "", "error": error}, status=400)
+    """/search/: the form, facets with counts and results; every state is a GET URL."""
+    params, results, errors = _run(request)
+    context = {"params": params, "results": results, "errors": errors, "search_query": request.GET.get("q", "")}
+    return render(request, "search/search.html", context, status=400 if errors else 200)
 
-    results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
-    page = Paginator(results, 20).get_page(request.GET.get("page"))
-    return render(request, "search/search.html", {"search_query": query, "search_results": page})
+
+def search_api(request):
+    """/api/search/: the same search as JSON; 400 names each bad parameter."""
+    params, results, errors = _run(request)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
+
+
+def country_index(request):
+    """/countries/: every country with something published about it."""
+    Country = apps.get_model("research", "Country")
+    results = get_search_backend().search(SearchParams(page_size=1))
+    counts = {value.value: value.count for value in results.facets["country"]}
+    countries = [(country, counts[country.code]) for country in Country.objects.all() if counts.get(country.code)]
+    return render(request, "search/country_index.html", {"countries": countries, "results": results})
+
+
+def country(request, code):
+    """/countries/<code>/: everything about one country, narrowed by the other facets."""
+    Country = apps.get_model("research", "Country")
+    country = Country.objects.filter(code__iexact=code).first()
+    if country is None:
+        raise Http404("No such country")
+    params, results, errors = _run(request, fixed_filters={"country": (country.code,)})
+    context = {"country": country, "params": params, "results": results, "errors": errors}
+    return render(request, "search/country_page.html", context, status=400 if errors else 200)

@@ -160,6 +160,8 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 if ELASTICSEARCH_URL and OPENSEARCH_URL:
     raise ImproperlyConfigured("Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both: the portal uses one search cluster.")
+# Listing pages (briefs, publications, news) use the same facets and URLs as /search/.
+PORTAL_LISTING = "search.listing.faceted_listing"
 PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
 if ELASTICSEARCH_URL or OPENSEARCH_URL:
     PORTAL_SEARCH = {

@@ -2,6 +2,7 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -41,6 +42,10 @@ class Country(index.Indexed, models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        """The country's page (everything about it), served by the search app."""
+        return reverse("country", args=[self.code.lower()])
 
     def clean(self):
         # Editors type "ml"; the standard (and the URLs) use upper case.

@@ -18,10 +18,8 @@ class BaseSearchBackend:
         self.options = options
 
     def search(self, params):
-        if params.q and not params.text:
-            raw = RawResults(total=0)  # only words every engine ignores ("the", "of")
-        else:
-            raw = self.execute(params)
+        # Text made only of words every engine ignores ("the", "of") matches nothing.
+        raw = RawResults(total=0) if params.q and not params.text else self.execute(params)
         return present(params, raw, backend=self.label)
 
     def execute(self, params):

@@ -210,4 +210,8 @@ class DatabaseBackend(BaseSearchBackend):
         return counts
 
     def status(self):
-        return {"engine": f"database ({connection.vendor})", "healthy": True, "documents": SearchDocument.objects.count()}
+        return {
+            "engine": f"database ({connection.vendor})",
+            "healthy": True,
+            "documents": SearchDocument.objects.count(),
+        }

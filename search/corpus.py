@@ -1,0 +1,439 @@
+"""A deterministic synthetic corpus, so search can be benchmarked and tested at scale.
+
+Page types allow no single root (outputs need index pages below home), so the
+corpus has a few roots, each titled "Synthetic: …" with a `synthetic-` slug.
+Every text carries MARKER and taxonomy rows are named "Synthetic topic/org …",
+which is how `clear_corpus` finds exactly what `generate_corpus` made.
+Countries are real ISO 3166-1 rows: reused by code, and kept on clear.
+"""
+
+import datetime
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils.text import slugify
+from wagtail.models import Page, PageLogEntry, ReferenceIndex, Site
+from wagtail.search.backends import get_search_backends
+from wagtail.search.signal_handlers import post_save_signal_handler
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+PREFIX = "Synthetic: "
+MARKER = "Synthetic page generated for benchmarks."
+TOPIC_PREFIX = "Synthetic topic "
+ORG_PREFIX = "Synthetic org "
+FLUSH_EVERY = 500
+FIRST_DAY, LAST_DAY = datetime.date(2005, 1, 1), datetime.date(2026, 6, 30)
+
+# Public-health words, one per stem under Porter and Snowball (English) alike; "community" is the one
+# word the two stem differently (commun / communiti), kept because it is the field's key word.
+_WORDS = """
+    costing financing malaria pneumonia diarrhoea surveillance supervision community treatment diagnosis vaccination
+    immunisation nutrition stunting anaemia tuberculosis hiv maternal newborn neonatal child adolescent household
+    district facility hospital clinic pharmacy medicine antibiotic amoxicillin zinc oral rehydration referral adherence
+    coverage equity access quality workforce volunteer incentive training mentoring governance policy budget
+    expenditure insurance subsidy procurement stockout logistics supply evaluation monitoring indicator registry
+    enumeration questionnaire cohort trial randomised ethnography interview sampling mortality morbidity incidence
+    prevalence outbreak epidemic cholera measles dengue ebola typhoid sanitation hygiene water handwashing breastfeeding
+    contraception pregnancy antenatal delivery midwife nurse physician prescriber laboratory microscopy rapid testing
+    mobile digital dashboard smartphone rural urban remote village region ministry donor partner ngo stakeholder
+    advocacy accountability transparency decentralisation integration scale sustainability efficiency effectiveness
+    affordability pilot intervention protocol guideline algorithm fever cough danger wasting obesity diabetes
+    hypertension cancer injury disability mental depression refugee conflict climate drought flood migration gender
+    poverty education literacy caregiver counselling outreach campaign bednet insecticide mosquito parasite resistance
+    genomics
+    """
+VOCABULARY = tuple(_WORDS.split())
+
+# ISO 3166-1 alpha-2 codes and short names, by the Country model's regions.
+COUNTRY_TABLE = {
+    "western-africa": "BJ Benin; BF Burkina Faso; CV Cabo Verde; CI Côte d'Ivoire; GM Gambia; GH Ghana; GN Guinea; "
+    "GW Guinea-Bissau; LR Liberia; ML Mali; MR Mauritania; NE Niger; NG Nigeria; SN Senegal; SL Sierra Leone; TG Togo",
+    "eastern-africa": "BI Burundi; KM Comoros; DJ Djibouti; ER Eritrea; ET Ethiopia; KE Kenya; MG Madagascar; "
+    "MW Malawi; MZ Mozambique; RW Rwanda; SO Somalia; SS South Sudan; TZ Tanzania; UG Uganda; ZM Zambia; ZW Zimbabwe",
+    "middle-africa": "AO Angola; CM Cameroon; CF Central African Republic; TD Chad; CG Congo; "
+    "CD Democratic Republic of the Congo; GA Gabon",
+    "southern-africa": "BW Botswana; SZ Eswatini; LS Lesotho; NA Namibia; ZA South Africa",
+    "northern-africa": "EG Egypt; MA Morocco; SD Sudan; TN Tunisia",
+    "asia": "AF Afghanistan; BD Bangladesh; KH Cambodia; IN India; ID Indonesia; LA Laos; MM Myanmar; NP Nepal; "
+    "PK Pakistan; PH Philippines; VN Viet Nam; YE Yemen",
+    "latin-america-caribbean": "BO Bolivia; GT Guatemala; HT Haiti; HN Honduras; NI Nicaragua; PE Peru",
+}
+COUNTRIES = [
+    (code, name, region)
+    for region, spec in COUNTRY_TABLE.items()
+    for code, name in (item.strip().split(" ", 1) for item in spec.split(";"))
+]
+
+# slug -> (model label, title) of the roots; the index root is made only when the site has none.
+ROOTS = {
+    "synthetic-research-areas": ("research.ResearchAreaIndexPage", "Research areas"),
+    "synthetic-research": ("research.ResearchAreaPage", "Research"),
+    "synthetic-publications": ("research.PublicationIndexPage", "Publications"),
+    "synthetic-briefs": ("briefs.PolicyBriefIndexPage", "Policy briefs"),
+    "synthetic-news": ("briefs.NewsIndexPage", "News"),
+}
+PAGE_TYPES = [
+    "research.ResearchAreaPage",
+    "research.StudyPage",
+    "research.FindingsPage",
+    "briefs.JournalSupplementPage",
+    "briefs.PolicyBriefPage",
+    "briefs.NewsPage",
+]
+
+
+class CorpusError(Exception):
+    """The corpus cannot be built as asked (one exists already, too few pages, no home page)."""
+
+
+def synthetic_roots():
+    return Page.objects.filter(slug__in=ROOTS, title__startswith=PREFIX)
+
+
+def corpus_exists():
+    topic = apps.get_model("research.Topic")
+    return synthetic_roots().exists() or topic.objects.filter(name__startswith=TOPIC_PREFIX).exists()
+
+
+def plan(pages, has_area_index=True):
+    """How many pages of each type make `pages` in all (studies cap at 500; outputs take the rest)."""
+    roots = len(ROOTS) - int(has_area_index)
+    studies = min(500, max(2, pages // 10))
+    areas = min(60, max(3, studies // 10))
+    rest = pages - roots - studies - areas
+    if rest < 8:
+        raise CorpusError(f"Ask for at least {pages - rest + 8} pages, so that every page type is present.")
+    supplements, briefs, news = max(1, rest // 20), max(1, rest // 5), max(1, rest // 4)
+    return {
+        "roots": roots,
+        "research.ResearchAreaPage": areas,
+        "research.StudyPage": studies,
+        "research.FindingsPage": rest - supplements - briefs - news,
+        "briefs.JournalSupplementPage": supplements,
+        "briefs.PolicyBriefPage": briefs,
+        "briefs.NewsPage": news,
+        "topics": min(30, max(3, pages // 40)),
+        "organizations": min(40, max(3, studies // 10)),
+    }
+
+
+def generate_corpus(pages, seed=1, stdout=None, index=True):
+    """Build the corpus; returns counts per page type (by model label) plus totals and timing."""
+    if corpus_exists():
+        raise CorpusError("A synthetic corpus exists already: clear it first (generate_corpus --clear).")
+    return CorpusBuilder(pages, seed, stdout).run(index=index)
+
+
+def clear_corpus(stdout=None):
+    """Delete the synthetic roots (with everything below them) and the synthetic topics and organizations."""
+    log = stdout.write if stdout else (lambda message: None)
+    page_ids = []
+    with transaction.atomic(), disable_reference_index_auto_update():
+        while (root := synthetic_roots().order_by("path").first()) is not None:
+            ids = list(Page.objects.descendant_of(root, inclusive=True).values_list("pk", flat=True))
+            # The queryset delete keeps treebeard's numchild right without logging 20,000 deletions.
+            Page.objects.filter(pk=root.pk).delete()
+            page_ids.extend(ids)
+        keys = [str(pk) for pk in page_ids]
+        for start in range(0, len(keys), 900):
+            ReferenceIndex.objects.filter(object_id__in=keys[start : start + 900]).filter(
+                base_content_type__model="page", base_content_type__app_label="wagtailcore"
+            ).delete()
+            PageLogEntry.objects.filter(page_id__in=page_ids[start : start + 900]).delete()
+        topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX).delete()[0]
+        orgs = apps.get_model("research.Organization").objects.filter(name__startswith=ORG_PREFIX).delete()[0]
+    log(f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations.")
+    return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
+
+
+@contextmanager
+def search_index_deferred(models):
+    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk afterwards."""
+    disconnected = [model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)]
+    try:
+        yield
+    finally:
+        for model in disconnected:
+            post_save.connect(post_save_signal_handler, sender=model)
+
+
+def index_objects(model, pks, chunk=500):
+    for backend in get_search_backends(with_auto_update=True):
+        for start in range(0, len(pks), chunk):
+            backend.add_bulk(model, list(model.get_indexed_objects().filter(pk__in=pks[start : start + chunk])))
+
+
+class CorpusBuilder:
+    """Creates pages one by one with treebeard's add_child, and their child and M2M rows in bulk."""
+
+    def __init__(self, pages, seed=1, stdout=None):
+        self.pages, self.seed, self.rng = pages, seed, random.Random(seed)
+        self.log = stdout.write if stdout else (lambda message: None)
+        self.model = {label: apps.get_model(label) for label in [*PAGE_TYPES, *(m for m, _ in ROOTS.values())]}
+        self.counts, self.created, self.indexed = Counter(), defaultdict(list), []
+        self.rows, self.articles, self.article_count = defaultdict(list), [], 0
+
+    # --- text and dates -----------------------------------------------------------
+
+    def words(self, low, high):
+        return [self.rng.choice(VOCABULARY) for _ in range(self.rng.randint(low, high))]
+
+    def text(self, words):
+        sentences, rest = [], list(words)
+        while rest:
+            size = self.rng.randint(6, 14)
+            sentences.append(" ".join(rest[:size]).capitalize() + ".")
+            rest = rest[size:]
+        return " ".join(sentences)
+
+    def title(self):
+        return PREFIX + " ".join(self.words(3, 8)).capitalize()
+
+    def summary(self, limit=1000):
+        words = self.words(20, 40)
+        while sum(len(word) + 2 for word in words) + len(MARKER) >= limit:
+            words.pop()
+        return f"{self.text(words)} {MARKER}"
+
+    def body(self):
+        """StreamField paragraphs, 80-200 words in all; block ids come from the seed too."""
+        blocks, left = [], self.rng.randint(80, 200)
+        while left > 0:
+            size = min(left, self.rng.randint(25, 60))
+            left -= size
+            block_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            blocks.append({"type": "paragraph", "value": f"<p>{self.text(self.words(size, size))}</p>", "id": block_id})
+        return blocks
+
+    def date(self):
+        return FIRST_DAY + datetime.timedelta(days=self.rng.randrange((LAST_DAY - FIRST_DAY).days))
+
+    def sample(self, items, low, high, first=None):
+        chosen = self.rng.sample(items, min(len(items), self.rng.randint(low, high)))
+        if first is not None and first not in chosen:
+            chosen = [first, *chosen[:-1]] if chosen else [first]
+        return chosen
+
+    # --- rows -------------------------------------------------------------------
+
+    def add(self, parent, page, when, slug=None):
+        """Save `page` below `parent`, live and published on `when`, without a revision."""
+        number = sum(self.counts.values()) + 1
+        page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
+        page.live, page.has_unpublished_changes, page.locale_id = True, False, parent.locale_id
+        page.first_published_at = page.last_published_at = datetime.datetime.combine(
+            when, datetime.time(9), tzinfo=datetime.UTC
+        )
+        parent.add_child(instance=page)
+        self.counts[page._meta.label] += 1
+        self.created[page._meta.label].append(page.pk)
+        if number % FLUSH_EVERY == 0:
+            self.flush()
+        if number % 1000 == 0:
+            self.log(f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} pages/s")
+        return page
+
+    def link(self, obj, name, pks):
+        """Queue M2M rows (a ParentalManyToManyField's rows are plain through-model rows)."""
+        field = obj._meta.get_field(name)
+        through, source, target = field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
+        self.rows[through].extend(through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in pks)
+
+    def children(self, page, name, rows):
+        relation = page._meta.get_field(name)
+        model, key = relation.related_model, relation.field.attname
+        self.rows[model].extend(model(**{key: page.pk}, sort_order=order, **row) for order, row in enumerate(rows))
+
+    def tag(self, page, countries=True):
+        self.link(page, "topics", self.sample(self.topics, 1, 3))
+        if countries:
+            self.link(page, "countries", self.sample(self.countries, 1, 3))
+
+    def flush(self):
+        apps.get_model("briefs.SupplementArticle").objects.bulk_create([a for a, _ in self.articles], batch_size=500)
+        for article, studies in self.articles:
+            self.link(article, "studies", studies)
+        self.article_count += len(self.articles)
+        self.articles = []
+        for model, rows in self.rows.items():
+            model.objects.bulk_create(rows, batch_size=500)
+        self.rows = defaultdict(list)
+
+    # --- taxonomy and roots -------------------------------------------------------
+
+    def taxonomy(self, plan_counts):
+        country, topic, org = (apps.get_model(f"research.{name}") for name in ("Country", "Topic", "Organization"))
+        existing = dict(country.objects.values_list("code", "name"))
+        names = set(existing.values())
+        missing = [country(code=c, name=n, region=r) for c, n, r in COUNTRIES if c not in existing and n not in names]
+        country.objects.bulk_create(missing)
+        codes = [code for code, _, _ in COUNTRIES]
+        self.countries = list(country.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True))
+        words = self.rng.sample(VOCABULARY, plan_counts["topics"] + plan_counts["organizations"])
+        topics = [
+            topic(name=f"{TOPIC_PREFIX}{i:02d}: {word}", slug=f"synthetic-topic-{i:02d}-{word}")
+            for i, word in enumerate(words[: plan_counts["topics"]], 1)
+        ]
+        orgs = [
+            org(name=f"{ORG_PREFIX}{i:02d}: {word.capitalize()} Institute", acronym=f"SO{i:02d}")
+            for i, word in enumerate(words[plan_counts["topics"] :], 1)
+        ]
+        self.topics = [row.pk for row in topic.objects.bulk_create(topics)]
+        self.orgs = [row.pk for row in org.objects.bulk_create(orgs)]
+        self.indexed = [
+            (model, [row.pk for row in rows]) for model, rows in ((country, missing), (topic, topics), (org, orgs))
+        ]
+        return len(missing)
+
+    def roots(self):
+        site = Site.objects.filter(is_default_site=True).first()
+        home = site.root_page.specific if site else None
+        if home is None or home._meta.label != "portal.HomePage":
+            raise CorpusError("The default site's root page must be the HomePage.")
+        area_index = self.model["research.ResearchAreaIndexPage"].objects.first()
+        made = {}
+        for slug, (label, title) in ROOTS.items():
+            if label == "research.ResearchAreaIndexPage" and area_index is not None:
+                continue
+            parent = area_index if label == "research.ResearchAreaPage" else home
+            made[slug] = self.add(
+                parent, self.model[label](title=PREFIX + title, intro=f"<p>{MARKER}</p>"), FIRST_DAY, slug
+            )
+            area_index = made.get("synthetic-research-areas", area_index)
+        return made
+
+    # --- pages ------------------------------------------------------------------
+
+    def build_areas(self, root, count):
+        """Two thirds top-level areas, the rest nested below an earlier one."""
+        areas = []
+        for number in range(count):
+            parent = root if number < max(2, count * 2 // 3) else self.rng.choice(areas)
+            page = self.model["research.ResearchAreaPage"](
+                title=self.title(), intro=f"<p>{self.summary()}</p>", body=self.body()
+            )
+            areas.append(self.add(parent, page, self.date()))
+            self.tag(page)
+        return areas
+
+    def build_studies(self, areas, count):
+        studies = []
+        for number in range(count):
+            start = FIRST_DAY.year * 12 + self.rng.randrange(20 * 12)
+            end = None if self.rng.random() < 0.15 else min(start + self.rng.randint(6, 60), 2026 * 12 + 11)
+            page = self.model["research.StudyPage"](
+                title=self.title(),
+                aim=self.summary(),
+                start_month=month(start),
+                end_month=end and month(end),
+                body=self.body(),
+            )
+            studies.append(self.add(self.rng.choice(areas), page, month(start)))
+            # Round-robin first picks put every country and topic to use. StudyPage.full_clean has set
+            # `countries` from the (still empty) locations, so both are written here.
+            countries = self.sample(self.countries, 1, 4, first=self.countries[number % len(self.countries)])
+            self.children(page, "locations", [{"country_id": pk} for pk in countries])
+            self.link(page, "countries", countries)
+            self.link(page, "topics", self.sample(self.topics, 1, 3, first=self.topics[number % len(self.topics)]))
+            self.children(page, "implementers", [{"organization_id": pk} for pk in self.sample(self.orgs, 1, 3)])
+            self.children(page, "objectives", [{"text": self.text(self.words(8, 16))} for _ in range(2, 6)])
+        return studies
+
+    def output(self, parent, page, studies, empty_countries=0.0):
+        """Date, taxonomy and related studies: what every output type carries."""
+        page.date = self.date()
+        self.add(parent, page, page.date)
+        self.tag(page, countries=self.rng.random() >= empty_countries)
+        self.link(page, "studies", [study.pk for study in studies])
+        return page
+
+    def build_outputs(self, plan_counts, roots, areas, studies):
+        models, publications = self.model, roots["synthetic-publications"]
+        categories = [value for value, _ in models["research.FindingsPage"].CATEGORY_CHOICES]
+        for _ in range(plan_counts["research.FindingsPage"]):
+            where, study = self.rng.random(), self.rng.choice(studies)
+            parent = study if where < 0.5 else self.rng.choice(areas) if where < 0.75 else publications
+            page = models["research.FindingsPage"](
+                title=self.title(), category=self.rng.choice(categories), summary=self.summary(), body=self.body()
+            )
+            # Three in ten name no countries, as editors do when the studies' countries apply.
+            self.output(parent, page, self.sample(studies, 0, 2, first=study), empty_countries=0.3)
+        for _ in range(plan_counts["briefs.JournalSupplementPage"]):
+            page = models["briefs.JournalSupplementPage"](
+                title=self.title(),
+                journal=f"Synthetic Journal of {self.rng.choice(VOCABULARY).capitalize()}",
+                volume=str(self.rng.randint(1, 40)),
+                issue=f"Supplement {self.rng.randint(1, 4)}",
+                intro=f"<p>{self.summary()}</p>",
+            )
+            self.output(publications, page, self.sample(studies, 1, 4))
+            for order in range(self.rng.randint(3, 6)):
+                self.article(page, order, studies)
+        for _ in range(plan_counts["briefs.PolicyBriefPage"]):
+            page = models["briefs.PolicyBriefPage"](title=self.title(), summary=f"<p>{self.summary()}</p>")
+            page.body = self.body()
+            self.output(roots["synthetic-briefs"], page, self.sample(studies, 0, 3))
+            for name in ("key_messages", "recommendations"):
+                texts = [self.text(self.words(8, 20)) for _ in range(self.rng.randint(2, 4))]
+                self.children(page, name, [{"text": text} for text in texts])
+        for _ in range(plan_counts["briefs.NewsPage"]):
+            page = models["briefs.NewsPage"](title=self.title(), summary=self.summary(limit=600), body=self.body())
+            self.output(roots["synthetic-news"], page, self.sample(studies, 0, 1))
+
+    def article(self, page, order, studies):
+        number = self.article_count + len(self.articles) + 1
+        article = apps.get_model("briefs.SupplementArticle")(
+            page_id=page.pk,
+            sort_order=order,
+            title=self.title(),
+            authors=", ".join(f"Synthetic Author {self.rng.randint(1, 999)}" for _ in range(self.rng.randint(1, 6))),
+            year=page.date.year - self.rng.randint(0, 1),
+            doi=f"10.5555/synthetic.{number}",
+            abstract=self.summary(),
+            open_access=self.rng.random() < 0.5,
+        )
+        self.articles.append((article, [study.pk for study in self.sample(studies, 1, 3)]))
+
+    def run(self, index=True):
+        self.started = time.monotonic()
+        plan_counts = plan(self.pages, self.model["research.ResearchAreaIndexPage"].objects.exists())
+        self.log(f"Generating {self.pages} synthetic pages (seed {self.seed})…")
+        with transaction.atomic(), disable_reference_index_auto_update(), search_index_deferred(self.model.values()):
+            new_countries = self.taxonomy(plan_counts)
+            roots = self.roots()
+            areas = self.build_areas(roots["synthetic-research"], plan_counts["research.ResearchAreaPage"])
+            studies = self.build_studies(areas, plan_counts["research.StudyPage"])
+            self.build_outputs(plan_counts, roots, areas, studies)
+            self.flush()
+            # Wagtail logs each creation; 20,000 of them would bury the site history.
+            PageLogEntry.objects.filter(action="wagtail.create", page__title__startswith=PREFIX).delete()
+        built = time.monotonic() - self.started
+        if index:
+            for label, pks in self.created.items():
+                index_objects(self.model[label], pks)
+            for model, pks in self.indexed:
+                index_objects(model, pks)
+        seconds = time.monotonic() - self.started
+        total = sum(self.counts.values())
+        result = {label: self.counts[label] for label in sorted(self.counts)}
+        result.update(pages=total, articles=self.article_count, topics=len(self.topics), organizations=len(self.orgs))
+        result.update(countries=len(self.countries), new_countries=new_countries, seconds=round(seconds, 1))
+        for label, count in sorted(self.counts.items()):
+            self.log(f"  {label}: {count}")
+        self.log(
+            f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} countries, "
+            f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; "
+            f"{built:.1f} s building, {seconds - built:.1f} s indexing)."
+        )
+        return result
+
+
+def month(index):
+    """Months counted from year 0, back to the first day of that month."""
+    return datetime.date(index // 12, index % 12 + 1, 1)
