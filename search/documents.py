@@ -7,6 +7,7 @@ one line in PAGE_TYPES.
 """
 
 import datetime
+import html
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -80,7 +81,7 @@ def sort_title(title):
 
 def clean_text(value):
     """Plain text for indexing: tags stripped, whitespace collapsed, markers removed."""
-    text = strip_tags(str(value or ""))
+    text = html.unescape(strip_tags(str(value or "")))
     for marker in HIGHLIGHT_MARKERS:
         text = text.replace(marker, "")
     return " ".join(text.split())

@@ -1,4 +1,8 @@
-"""Shared fixtures: a site whose root is a HomePage, and an admin user."""
+"""Shared fixtures: a site whose root is a HomePage, an admin user, search backends."""
+
+import contextlib
+import os
+import uuid
 
 import pytest
 from wagtail.models import Page, Site
@@ -23,3 +27,49 @@ def admin_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.com", "password")
     client.force_login(user)
     return client
+
+
+SEARCH_ENGINES = {
+    "opensearch": ("TEST_OPENSEARCH_URL", "search.backends.opensearch.OpenSearchBackend", "english"),
+    "elasticsearch": ("TEST_ELASTICSEARCH_URL", "search.backends.elasticsearch.ElasticsearchBackend", "standard"),
+}
+
+
+def engine_settings(engine, **options):
+    """PORTAL_SEARCH for a real engine on a fresh index, or skip when the engine is not running."""
+    variable, backend, analyzer = SEARCH_ENGINES[engine]
+    url = os.environ.get(variable)
+    if not url:
+        pytest.skip(f"{variable} is not set: start the engine with scripts/search-engine.sh (CI does)")
+    index = f"test-{uuid.uuid4().hex[:12]}"
+    return {"BACKEND": backend, "OPTIONS": {"URL": url, "INDEX": index, "TIMEOUT": 10, "ANALYZER": analyzer, **options}}
+
+
+@pytest.fixture
+def use_engine(settings):
+    """Switch the configured search backend to a real engine; drop its test indices afterwards."""
+    from search.backends import get_search_backend
+
+    used = []
+
+    def switch(engine, **options):
+        settings.PORTAL_SEARCH = engine_settings(engine, **options)
+        backend = get_search_backend()
+        used.append(backend)
+        return backend
+
+    yield switch
+    for backend in used:
+        with contextlib.suppress(Exception):  # the engine may have been stopped on purpose
+            backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
+
+
+@pytest.fixture(params=["database", "opensearch"])
+def search_backend(request, settings, use_engine):
+    """Each contract test runs on the database backend and on a real OpenSearch node."""
+    from search.backends import get_search_backend
+
+    if request.param == "database":
+        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
+        return get_search_backend()
+    return use_engine(request.param)

@@ -1,4 +1,4 @@
-"""Environment-driven settings, the admin bootstrap and the interim search page."""
+"""Environment-driven settings, the admin bootstrap ."""
 
 import io
 import os
@@ -69,27 +69,3 @@ def test_ensure_admin_explains_how_without_the_environment(monkeypatch):
     call_command("ensure_admin", stdout=out)
     assert "createsuperuser" in out.getvalue()
     assert not get_user_model().objects.exists()
-
-
-@pytest.mark.django_db
-def test_search_finds_pages_by_title(client):
-    build_site()
-    response = client.get("/search/", {"q": "Costing"})
-    assert response.status_code == 200
-    assert "Costing of iCCM" in response.content.decode()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("q", "message"), [("x" * 501, "too long"), ("a\x00b", "control characters")])
-def test_search_rejects_bad_queries_with_a_400(client, q, message):
-    build_site()
-    response = client.get("/search/", {"q": q})
-    assert response.status_code == 400
-    assert message in response.content.decode()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("page", ["abc", "-1", "99999"])
-def test_search_tolerates_bad_page_numbers(client, page):
-    build_site()
-    assert client.get("/search/", {"q": "iCCM", "page": page}).status_code == 200

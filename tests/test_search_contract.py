@@ -1,0 +1,173 @@
+"""One contract for every search backend: the database one, and a real OpenSearch node.
+
+Facets are OR within, AND across, and each is counted without its own
+selection; text is stemmed, weighted title > summary > body, with phrases and
+exclusions; drafts and private pages never appear.
+"""
+
+import re
+
+import pytest
+from django.http import QueryDict
+
+from search import indexing
+from search.query import SearchParams
+
+from .search_site import build_search_site
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(search_backend):
+    site = build_search_site()
+    if search_backend.uses_queue:
+        indexing.rebuild_backend()
+    site.backend = search_backend
+    return site
+
+
+def run(site, query="", **fixed):
+    return site.backend.search(SearchParams.from_query_dict(QueryDict(query, mutable=False), **fixed))
+
+
+def titles(results):
+    return {hit.title for hit in results.hits}
+
+
+def counts(results, facet):
+    return {value.value: value.count for value in results.facets[facet]}
+
+
+STUDIES = {"Costing of iCCM", "Improving Data for iCCM", "Policy Analysis of iCCM"}
+
+
+def test_country_filter_is_case_insensitive_and_exact(site):
+    results = run(site, "country=ml&page_size=100")
+    assert {"Improving Data for iCCM", "Policy Analysis of iCCM"} <= titles(results)
+    assert "Costing of iCCM" not in titles(results)
+    assert titles(results) == titles(run(site, "country=ML&page_size=100"))
+
+
+def test_outputs_without_countries_inherit_their_studies(site):
+    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= titles(run(site, "country=RW"))
+
+
+def test_or_within_a_facet_and_across_facets(site):
+    either = run(site, "country=ML&country=RW&page_size=100")
+    assert titles(either) == titles(run(site, "country=ML&page_size=100")) | titles(
+        run(site, "country=RW&page_size=100")
+    )
+    assert titles(either) >= STUDIES
+    both = run(site, "country=ML&type=study&page_size=100")
+    assert titles(both) == {"Improving Data for iCCM", "Policy Analysis of iCCM"}
+
+
+def test_facet_counts_ignore_their_own_selection(site):
+    unfiltered = run(site)
+    selected = run(site, "country=ML")
+    assert counts(selected, "country") == counts(unfiltered, "country"), "Malawi still shows what it would add"
+    assert selected.total == counts(unfiltered, "country")["ML"]
+    narrowed = run(site, "country=ML&type=study")
+    assert counts(narrowed, "country") == counts(run(site, "type=study"), "country")
+    assert counts(narrowed, "type")["study"] == narrowed.total
+
+
+def test_single_valued_facets_add_up_to_the_total(site):
+    for query in ["", "country=MW", "q=costing", "topic=policy&country=ML"]:
+        results = run(site, query)
+        assert sum(counts(results, "type").values()) == results.total, query
+        assert sum(counts(results, "year").values()) == results.total, query
+
+
+def test_selected_values_stay_listed_at_zero(site):
+    results = run(site, "country=ZZ&topic=no-such-topic")
+    assert results.total == 0 and results.hits == []
+    zz = next(value for value in results.facets["country"] if value.value == "ZZ")
+    assert zz.selected and zz.count == 0
+
+
+def test_study_facet_holds_the_study_and_its_outputs(site):
+    results = run(site, "study=costing-of-iccm&page_size=100")
+    assert titles(results) == {
+        "Costing of iCCM",
+        "Development of a Costing and Financing Tool",
+        "Health Policy and Planning Supplement",
+    }
+    article = run(site, "study=improving-data&type=article&page_size=100")
+    assert "Community health worker supervision" in titles(article)
+
+
+def test_type_and_year_facets(site):
+    assert titles(run(site, "type=brief")) == {"Child mortality brief"}
+    assert titles(run(site, "year=2016&type=news")) == {"Supplement published"}
+    assert counts(run(site), "type") == {
+        "study": 3,
+        "findings": 2,
+        "brief": 1,
+        "article": 2,
+        "news": 1,
+        "research-area": 1,
+    }
+
+
+def test_stemming_and_field_weights(site):
+    results = run(site, "q=costs&page_size=100")
+    order = [hit.title for hit in results.hits]
+    assert set(order[:2]) == {"Costing of iCCM", "Development of a Costing and Financing Tool"}, "titles first"
+    assert order.index("Data quality lessons") < order.index("Child mortality brief"), "summary above body"
+    assert "Costing draft" not in order and "Costing private" not in order
+
+
+def test_phrases_and_exclusions(site):
+    assert titles(run(site, 'q="data quality"')) >= {"Data quality lessons", "Improving Data for iCCM"}
+    assert "Child mortality brief" not in titles(run(site, 'q="data quality"')), "quality of data is not the phrase"
+    assert "Child mortality brief" in titles(run(site, "q=quality data"))
+    excluded = titles(run(site, "q=costing -tool&page_size=100"))
+    assert "Development of a Costing and Financing Tool" not in excluded and "Costing of iCCM" not in excluded
+    assert "Data quality lessons" in excluded
+    only_negative = run(site, "q=-costing&page_size=100")
+    assert "Supplement published" in titles(only_negative) and "Costing of iCCM" not in titles(only_negative)
+
+
+@pytest.mark.parametrize("query", ['AND OR ((( "unclosed ~* +-', "the of and", "::: [] {} / \\ ^", "-", '""'])
+def test_query_syntax_never_errors(site, query):
+    results = site.backend.search(SearchParams(q=query))
+    assert results.total >= 0
+
+
+def test_snippets_are_escaped_with_marks_only(site):
+    hit = next(hit for hit in run(site, "q=costing&page_size=100").hits if hit.title == "Data quality lessons")
+    assert "<mark>costing</mark>" in hit.snippet.lower()
+    assert "5 &lt; 6 &amp;" in hit.snippet
+    assert "<" not in re.sub(r"</?mark>", "", hit.snippet), "no markup but <mark>"
+
+
+def test_sorting(site):
+    newest = [hit.date for hit in run(site, "page_size=100").hits]
+    assert newest == sorted(newest, reverse=True), "newest first without text"
+    by_title = [hit.title.casefold() for hit in run(site, "sort=title&page_size=100").hits]
+    assert by_title == sorted(by_title)
+    assert run(site, "q=costing").params.effective_sort == "relevance"
+
+
+def test_paging_is_stable(site):
+    whole = [hit.key for hit in run(site, "page_size=100").hits]
+    pages = [hit.key for page in (1, 2, 3, 4) for hit in run(site, f"page_size=3&page={page}").hits]
+    assert pages == whole
+    assert run(site, "page_size=3&page=50").hits == []
+
+
+def test_articles_are_results_of_their_own(site):
+    hit = next(hit for hit in run(site, "type=article&page_size=100").hits if hit.title.startswith("Community"))
+    assert hit.url.endswith(f"#article-{site.article.pk}")
+    assert [code for code, _ in hit.countries] == ["ML", "MW"], "from its study"
+
+
+def test_listing_restricts_to_children(site):
+    results = run(site, "page_size=100", parent_id=site.publications.pk)
+    assert titles(results) == {
+        "Development of a Costing and Financing Tool",
+        "Data quality lessons",
+        "Health Policy and Planning Supplement",
+    }
