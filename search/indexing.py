@@ -11,7 +11,7 @@ sync` (run it periodically) and every later successful update drain it.
 import datetime
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -37,13 +37,11 @@ def request_update(page_ids):
         PendingIndexUpdate.objects.update_or_create(
             key=f"page:{page_id}", defaults={"requested_at": now, "next_attempt_at": now}
         )
-    if not getattr(connection, "_portal_search_scheduled", False):
-        connection._portal_search_scheduled = True
-        transaction.on_commit(_process_after_commit)
+    # One callback per call: after the first has run, the others find nothing due.
+    transaction.on_commit(_process_after_commit)
 
 
 def _process_after_commit():
-    connection._portal_search_scheduled = False
     try:
         process_pending(limit=IN_REQUEST_LIMIT)
     except Exception:  # never fail the editor's request: the queue keeps the work

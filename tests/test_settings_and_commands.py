@@ -1,4 +1,4 @@
-"""Environment-driven settings, the admin bootstrap ."""
+"""Environment-driven settings and the admin bootstrap."""
 
 import io
 import os
@@ -8,8 +8,6 @@ import sys
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-
-from .trees import build_site
 
 
 def load_settings(module, **env):
