@@ -136,16 +136,18 @@ def clear_corpus(stdout=None):
     page_ids = []
     with transaction.atomic(), disable_reference_index_auto_update():
         while (root := synthetic_roots().order_by("path").first()) is not None:
-            ids = list(Page.objects.descendant_of(root, inclusive=True).values_list("pk", flat=True))
-            # The queryset delete keeps treebeard's numchild right without logging 20,000 deletions.
+            pages = Page.objects.descendant_of(root, inclusive=True)
+            page_ids.extend(pages.values_list("pk", flat=True))
+            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the queryset
+            # delete keeps treebeard's numchild right without logging every deletion.
+            pages.update(live=False)
             Page.objects.filter(pk=root.pk).delete()
-            page_ids.extend(ids)
-        keys = [str(pk) for pk in page_ids]
-        for start in range(0, len(keys), 900):
-            ReferenceIndex.objects.filter(object_id__in=keys[start : start + 900]).filter(
-                base_content_type__model="page", base_content_type__app_label="wagtailcore"
+        for start in range(0, len(page_ids), 900):
+            chunk = page_ids[start : start + 900]
+            ReferenceIndex.objects.filter(
+                base_content_type__app_label="wagtailcore", object_id__in=[str(pk) for pk in chunk]
             ).delete()
-            PageLogEntry.objects.filter(page_id__in=page_ids[start : start + 900]).delete()
+            PageLogEntry.objects.filter(page_id__in=chunk).delete()
         topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX).delete()[0]
         orgs = apps.get_model("research.Organization").objects.filter(name__startswith=ORG_PREFIX).delete()[0]
     log(f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations.")

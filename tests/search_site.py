@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from wagtail.models import Page, PageViewRestriction, Site
 
 from search import indexing
+from search.models import PendingIndexUpdate
 
 from .factories import (
     CountryFactory,
@@ -110,4 +111,5 @@ def build_search_site():
         first_published_at=datetime.datetime(2017, 1, 1, tzinfo=datetime.UTC)
     )
     indexing.rebuild_store()
+    PendingIndexUpdate.objects.all().delete()  # covered by the rebuild (factories' signals queued them)
     return SimpleNamespace(**locals())

@@ -67,3 +67,12 @@ def test_ensure_admin_explains_how_without_the_environment(monkeypatch):
     call_command("ensure_admin", stdout=out)
     assert "createsuperuser" in out.getvalue()
     assert not get_user_model().objects.exists()
+
+
+def test_search_cluster_is_chosen_by_the_environment():
+    code, output = load_settings("portal.settings.dev", OPENSEARCH_URL="http://127.0.0.1:9200")
+    assert code == 0, output
+    code, output = load_settings(
+        "portal.settings.dev", OPENSEARCH_URL="http://127.0.0.1:9200", ELASTICSEARCH_URL="http://127.0.0.1:9201"
+    )
+    assert code != 0 and "Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both" in output

@@ -254,7 +254,7 @@ class ClusterBackend(BaseSearchBackend):
 
     def status(self):
         try:
-            health = self.call(self.client.cluster.health, params={"timeout": f"{int(self.timeout)}s"})
+            health = self.call(self.client.cluster.health)
             indices = self.aliased_indices()
             count = self.call(self.client.count, index=self.alias)["count"] if indices else 0
         except ClusterUnavailable as error:

@@ -1,0 +1,218 @@
+"""The index follows publishing: queued in the editor's transaction, applied after commit,
+retried after an outage. Cluster cases run on a real OpenSearch node (TEST_OPENSEARCH_URL)."""
+
+import io
+import os
+import socket
+import subprocess
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from wagtail.models import PageViewRestriction
+
+from search.backends import get_search_backend
+from search.models import PendingIndexUpdate, SearchDocument
+from search.query import SearchParams
+
+from .factories import FindingsPageFactory
+from .search_site import build_search_site
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    return build_search_site()
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Run `action` the way a request does: commit, then the on-commit index update."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action()
+
+    return run
+
+
+def found(title, **params):
+    results = get_search_backend().search(SearchParams(q=title, page_size=100, **params))
+    return [hit for hit in results.hits if hit.title == title]
+
+
+def fresh(page):
+    """The page as stored now (publishing works on its own copy)."""
+    return type(page).objects.get(pk=page.pk)
+
+
+def new_draft(site, title="Community supervision findings"):
+    page = FindingsPageFactory(parent=site.publications, title=title, live=False, studies=[site.s1])
+    page.save_revision()
+    return page
+
+
+def test_publish_unpublish_move_delete(site, publish):
+    page = new_draft(site)
+    assert not found(page.title)
+    publish(lambda: page.get_latest_revision().publish())
+    [hit] = found(page.title)
+    assert [code for code, _ in hit.countries] == ["MW", "RW"], "inherited from its study"
+    publish(lambda: fresh(page).move(site.area, pos="last-child"))
+    [hit] = found(page.title)
+    assert hit.url.startswith(site.area.url)
+    publish(lambda: fresh(page).unpublish())
+    assert not found(page.title)
+    publish(lambda: page.get_latest_revision().publish())
+    assert found(page.title)
+    publish(lambda: fresh(page).delete())
+    assert not found(page.title)
+    assert not PendingIndexUpdate.objects.exists()
+
+
+def test_a_rolled_back_change_queues_nothing(site):
+    page = new_draft(site)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        page.get_latest_revision().publish()
+        assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists(), "queued in the same transaction"
+        raise RuntimeError("the editor's request failed")
+    assert not PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists()
+
+
+def test_private_pages_leave_the_index(site, publish):
+    publish(lambda: PageViewRestriction.objects.create(page=site.s1, restriction_type=PageViewRestriction.LOGIN))
+    assert not found("Costing of iCCM")
+
+
+def test_taxonomy_renames_reach_the_documents(site, publish):
+    def rename():
+        site.mali.code, site.mali.name = "MA", "Republic of Mali"
+        site.mali.save()
+
+    publish(rename)
+    results = get_search_backend().search(SearchParams(filters={"country": ("MA",)}, page_size=100))
+    assert "Improving Data for iCCM" in {hit.title for hit in results.hits}
+    assert found("Policy Analysis of iCCM", filters={"country": ("MA",)})
+    assert get_search_backend().search(SearchParams(q="republic")).total >= 1, "the new name is searchable"
+
+
+def test_study_changes_reach_their_outputs(site, publish):
+    def rename():
+        site.s1.slug = "costing-study"
+        site.s1.save_revision().publish()
+
+    publish(rename)
+    results = get_search_backend().search(SearchParams(filters={"study": ("costing-study",)}, page_size=100))
+    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= {hit.title for hit in results.hits}
+
+
+# --- a real cluster -------------------------------------------------------------------
+
+
+def cluster_titles(backend, **params):
+    return {hit["title"] for hit in backend.execute(SearchParams(page_size=100, **params)).hits}
+
+
+def test_rebuild_swaps_the_alias_and_reports(site, use_engine):
+    backend = use_engine("opensearch")
+    out = io.StringIO()
+    call_command("search_index", "rebuild", stdout=out)
+    first = backend.aliased_indices()
+    call_command("search_index", "rebuild", stdout=out)
+    second = backend.aliased_indices()
+    assert len(first) == len(second) == 1 and first != second, "a new versioned index behind the alias"
+    assert not backend.client.indices.exists(index=first[0]), "the old index is dropped"
+    assert f"{SearchDocument.objects.count()} documents indexed" in out.getvalue()
+    status = io.StringIO()
+    call_command("search_index", "status", stdout=status)
+    assert "Health: healthy" in status.getvalue() and "Pending updates: 0" in status.getvalue()
+    assert f"{SearchDocument.objects.count()} in the index" in status.getvalue()
+
+
+def test_cluster_follows_publishing(site, use_engine, publish):
+    backend = use_engine("opensearch")
+    call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
+    page = new_draft(site)
+    publish(lambda: page.get_latest_revision().publish())
+    assert page.title in cluster_titles(backend)
+    publish(lambda: fresh(page).unpublish())
+    assert page.title not in cluster_titles(backend)
+
+
+class BlackHole:
+    """A TCP server that accepts connections and never answers: a cluster slower than any timeout."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.clients = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.clients.append(self.server.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.server.close()
+        for client in self.clients:
+            client.close()
+
+
+def closed_port():
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return server.getsockname()[1]
+
+
+@pytest.mark.parametrize("fault", ["refused", "slow"])
+def test_outage_answers_from_the_database_and_loses_no_update(site, use_engine, settings, publish, client, fault):
+    backend = use_engine("opensearch")
+    call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
+    real = settings.PORTAL_SEARCH
+    hole = BlackHole() if fault == "slow" else None
+    url = f"http://127.0.0.1:{hole.port if hole else closed_port()}"
+    try:
+        settings.PORTAL_SEARCH = {**real, "OPTIONS": {**real["OPTIONS"], "URL": url, "TIMEOUT": 0.5}}
+        data = client.get("/api/search/", {"country": "ML"}).json()
+        assert data["fallback"] is True and data["backend"] == "database" and data["total"] > 0
+        assert "not answering" in client.get("/search/", {"q": "costing"}).content.decode()
+        page = new_draft(site, "Published during the outage")
+        publish(lambda: page.get_latest_revision().publish())
+        row = PendingIndexUpdate.objects.get(key=f"page:{page.pk}")
+        assert row.attempts == 1 and row.last_error
+        assert found(page.title), "the database store already has it"
+    finally:
+        if hole:
+            hole.close()
+    settings.PORTAL_SEARCH = real  # the cluster is back
+    call_command("search_index", "sync", "--now", stdout=io.StringIO())
+    assert not PendingIndexUpdate.objects.exists()
+    assert "Published during the outage" in cluster_titles(get_search_backend())
+    assert backend.alias == get_search_backend().alias
+
+
+ENGINE_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "scripts", "search-engine.sh")
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_ENGINE_RESTART"), reason="set TEST_ENGINE_RESTART=1 (CI does)")
+def test_killing_the_engine_mid_test(site, use_engine, publish, client):
+    """Stop the real node, publish and search, start it again: the update reaches the index."""
+    use_engine("opensearch", RETRY_AFTER=0)
+    call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
+    subprocess.run(["bash", ENGINE_SCRIPT, "stop", "opensearch"], check=True, capture_output=True, timeout=120)
+    try:
+        assert client.get("/api/search/", {"q": "costing"}).json()["fallback"] is True
+        page = new_draft(site, "Published while the engine was down")
+        publish(lambda: page.get_latest_revision().publish())
+        assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists()
+    finally:
+        subprocess.run(["bash", ENGINE_SCRIPT, "start", "opensearch"], check=True, capture_output=True, timeout=300)
+    # The node starts empty (the script wipes its data), so rebuild first, as an operator would.
+    call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
+    call_command("search_index", "sync", "--now", stdout=io.StringIO())
+    assert "Published while the engine was down" in cluster_titles(get_search_backend())
+    assert client.get("/api/search/", {"q": "costing"}).json()["fallback"] is False
