@@ -8,13 +8,15 @@ Countries are real ISO 3166-1 rows: reused by code, and kept on clear.
 """
 
 import datetime
+import itertools
 import random
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils.text import slugify
@@ -135,14 +137,13 @@ def clear_corpus(stdout=None):
             # delete keeps treebeard's numchild right without logging every deletion.
             pages.update(live=False)
             Page.objects.filter(pk=root.pk).delete()
-        for start in range(0, len(page_ids), 900):
-            chunk = page_ids[start : start + 900]
-            ReferenceIndex.objects.filter(
-                base_content_type__app_label="wagtailcore", object_id__in=[str(pk) for pk in chunk]
-            ).delete()
+        page_type = ContentType.objects.get_for_model(Page)
+        for chunk in (page_ids[start : start + 900] for start in range(0, len(page_ids), 900)):
+            ReferenceIndex.objects.filter(base_content_type=page_type, object_id__in=map(str, chunk)).delete()
             PageLogEntry.objects.filter(page_id__in=chunk).delete()
-        topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX).delete()[0]
-        orgs = apps.get_model("research.Organization").objects.filter(name__startswith=ORG_PREFIX).delete()[0]
+        topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX).delete()[1]
+        orgs = apps.get_model("research.Organization").objects.filter(name__startswith=ORG_PREFIX).delete()[1]
+        topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
     log(f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations.")
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
 
@@ -158,19 +159,13 @@ def search_index_deferred(models):
             post_save.connect(post_save_signal_handler, sender=model)
 
 
-def index_objects(model, pks):
-    for backend in get_search_backends(with_auto_update=True):
-        for start in range(0, len(pks), 500):
-            backend.add_bulk(model, list(model.get_indexed_objects().filter(pk__in=pks[start : start + 500])))
-
-
 class CorpusBuilder:
     """Creates pages one by one with treebeard's add_child, and their child and M2M rows in bulk."""
 
     def __init__(self, pages, seed=1, stdout=None):
         self.pages, self.seed, self.rng = pages, seed, random.Random(seed)
         self.log = stdout.write if stdout else (lambda message: None)
-        self.counts, self.created, self.indexed = Counter(), defaultdict(list), []
+        self.created, self.indexed, self.number = defaultdict(list), [], 0
         self.rows, self.articles, self.article_count = defaultdict(list), [], 0
 
     def words(self, low, high):
@@ -213,19 +208,15 @@ class CorpusBuilder:
         return chosen
 
     def add(self, parent, page, when, slug=None):
-        """Save `page` below `parent`, published on `when`, without a revision.
-
-        Saved as a draft, which Wagtail validates minimally (a live page's full_clean costs a
-        quarter of the time and checks nothing this data can get wrong); `run` sets `live` at the end.
-        """
-        number = sum(self.counts.values()) + 1
+        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail validates
+        it minimally (a live page's full_clean costs a quarter of the time); `run` makes the pages live."""
+        self.number = number = self.number + 1
         page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
         page.live, page.has_unpublished_changes, page.locale_id = False, False, parent.locale_id
         page.first_published_at = page.last_published_at = datetime.datetime.combine(
             when, datetime.time(9), tzinfo=datetime.UTC
         )
         parent.add_child(instance=page)
-        self.counts[page._meta.label] += 1
         self.created[page._meta.label].append(page.pk)
         if number % FLUSH_EVERY == 0:
             self.flush()
@@ -414,27 +405,22 @@ class CorpusBuilder:
             PageLogEntry.objects.filter(action="wagtail.create", page__title__startswith=PREFIX).delete()
         built = time.monotonic() - self.started
         if index:  # Wagtail's own index (admin search); the site search has `search_index rebuild`
+            backends = get_search_backends(with_auto_update=True)
             for model, pks in [*((apps.get_model(label), pks) for label, pks in self.created.items()), *self.indexed]:
-                index_objects(model, pks)
-        seconds = time.monotonic() - self.started
-        total = sum(self.counts.values())
-        for label, count in sorted(self.counts.items()):
+                for backend, start in itertools.product(backends, range(0, len(pks), 500)):
+                    backend.add_bulk(model, list(model.get_indexed_objects().filter(pk__in=pks[start : start + 500])))
+        seconds, total = time.monotonic() - self.started, self.number
+        counts = {label: len(pks) for label, pks in sorted(self.created.items())}
+        for label, count in counts.items():
             self.log(f"  {label}: {count}")
         self.log(
             f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} countries, "
             f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; {built:.1f} s building, "
             f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py search_index rebuild`."
         )
-        return dict(
-            sorted(self.counts.items()),
-            pages=total,
-            articles=self.article_count,
-            topics=len(self.topics),
-            organizations=len(self.orgs),
-            countries=len(self.countries),
-            new_countries=new_countries,
-            seconds=round(seconds, 1),
-        )
+        sizes = {"articles": self.article_count, "topics": len(self.topics), "organizations": len(self.orgs)}
+        sizes.update(countries=len(self.countries), new_countries=new_countries, seconds=round(seconds, 1))
+        return {**counts, "pages": total, **sizes}
 
 
 def month(index):

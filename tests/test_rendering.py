@@ -106,15 +106,6 @@ def test_supplement_articles_have_anchors_and_doi_links(client, site):
     assert f'href="https://doi.org/{site.article.doi}"' in html
 
 
-def test_listing_pages_show_children_newest_first(client, site):
-    from .factories import FindingsPageFactory
-
-    older = FindingsPageFactory(parent=site.publications, title="Older", date="2012-01-01")
-    newer = FindingsPageFactory(parent=site.publications, title="Newer", date="2016-01-01")
-    html = client.get(site.publications.url).content.decode()
-    assert html.index(newer.title) < html.index(site.findings.title) < html.index(older.title)
-
-
 def test_unknown_url_gives_a_helpful_404(client, site):
     response = client.get("/no-such-page/")
     assert response.status_code == 404

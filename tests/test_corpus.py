@@ -1,0 +1,108 @@
+"""The synthetic corpus: every page type, marked, deterministic, and removable."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from wagtail.models import Page
+
+from briefs.models import JournalSupplementPage, NewsPage, PolicyBriefPage, SupplementArticle
+from research.models import Country, FindingsPage, Organization, ResearchAreaPage, StudyPage, Topic
+from search.corpus import MARKER, PREFIX, VOCABULARY, clear_corpus, corpus_exists, generate_corpus
+
+from .factories import CountryFactory, ResearchAreaIndexPageFactory
+
+pytestmark = pytest.mark.django_db
+PAGES = 120
+CONTENT_TYPES = [ResearchAreaPage, StudyPage, FindingsPage, PolicyBriefPage, JournalSupplementPage, NewsPage]
+
+
+@pytest.fixture
+def corpus(home):
+    ResearchAreaIndexPageFactory(parent=home)
+    return generate_corpus(PAGES, seed=7)
+
+
+def synthetic_pages():
+    return Page.objects.filter(title__startswith=PREFIX)
+
+
+def test_every_page_type_is_present_and_the_count_is_right(corpus):
+    assert corpus["pages"] == PAGES == synthetic_pages().count()
+    for model in CONTENT_TYPES:
+        assert model.objects.filter(title__startswith=PREFIX).exists(), model
+    assert ResearchAreaPage.objects.filter(title__startswith=PREFIX, depth__gt=5).exists(), "some areas are nested"
+    assert corpus["articles"] == SupplementArticle.objects.count() >= 3 * corpus["briefs.JournalSupplementPage"]
+
+
+def test_every_page_is_live_below_home_and_marked(corpus, home):
+    pages = synthetic_pages().specific()
+    assert all(page.live and page.url_path.startswith(home.url_path) for page in pages)
+    assert all(page.get_latest_revision() is None for page in pages[:5]), "no revisions"
+    for page in pages:
+        text = getattr(page, "summary", "") or getattr(page, "aim", "") or page.intro
+        assert MARKER in text, page
+
+
+def test_studies_have_countries_topics_and_partners(corpus):
+    for study in StudyPage.objects.filter(title__startswith=PREFIX).prefetch_related("locations", "implementers"):
+        assert study.locations.exists() and study.implementers.exists() and study.objectives.exists()
+        assert list(study.countries.order_by("pk")) == sorted(study.country_list(), key=lambda c: c.pk)
+        assert study.topics.exists()
+        assert study.start_month.day == 1 and 2005 <= study.start_month.year <= 2026
+        assert study.end_month is None or study.end_month >= study.start_month
+
+
+def test_outputs_carry_studies_dates_and_some_inherit_countries(corpus):
+    findings = FindingsPage.objects.filter(title__startswith=PREFIX)
+    assert all(page.studies.exists() and page.date for page in findings)
+    assert findings.filter(countries=None).exists(), "some findings leave countries to their studies"
+    assert all(article.studies.exists() and article.year for article in SupplementArticle.objects.all())
+    assert Topic.objects.filter(name__startswith="Synthetic topic ").count() == corpus["topics"]
+    assert Organization.objects.filter(name__startswith="Synthetic org ").count() == corpus["organizations"]
+
+
+def test_countries_are_real_and_reused_by_code(home):
+    mali = CountryFactory(code="ML", name="Mali")
+    generate_corpus(40)
+    assert Country.objects.count() >= 55
+    assert Country.objects.get(code="ML") == mali
+    assert Country.objects.filter(code="KE", name="Kenya", region="eastern-africa").exists()
+
+
+def test_text_comes_from_the_vocabulary(corpus):
+    assert 140 <= len(VOCABULARY) == len(set(VOCABULARY))
+    allowed = {*VOCABULARY, *(word.lower() for word in MARKER.rstrip(".").split())}
+    for page in FindingsPage.objects.filter(title__startswith=PREFIX)[:10]:
+        assert 3 <= len(page.title.removeprefix(PREFIX).split()) <= 8
+        words = page.summary.replace(".", "").lower().split()
+        assert set(words) <= allowed and 20 <= len(words) - 5 <= 40
+
+
+def test_same_seed_same_corpus_and_clear_removes_it(corpus):
+    first = list(synthetic_pages().order_by("path").values_list("title", "url_path"))
+    assert corpus_exists()
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("generate_corpus", pages=PAGES, stdout=io.StringIO())
+
+    removed = clear_corpus()
+    assert removed["pages"] == PAGES and not corpus_exists()
+    assert not synthetic_pages().exists() and not SupplementArticle.objects.exists()
+    assert not Topic.objects.filter(name__startswith="Synthetic").exists()
+    assert Country.objects.count() >= 55, "countries are real data and stay"
+
+    generate_corpus(PAGES, seed=7)
+    assert list(synthetic_pages().order_by("path").values_list("title", "url_path")) == first
+    generate_corpus_again = io.StringIO()
+    call_command("generate_corpus", pages=PAGES, seed=8, clear=True, stdout=generate_corpus_again)
+    assert list(synthetic_pages().order_by("path").values_list("title", "url_path")) != first
+    assert "pages/s" in generate_corpus_again.getvalue()
+
+
+def test_corpus_without_a_research_area_index_makes_its_own(home):
+    counts = generate_corpus(40)
+    assert counts["research.ResearchAreaIndexPage"] == 1
+    clear_corpus()
+    assert not Page.objects.filter(title__startswith=PREFIX).exists()
+    with pytest.raises(CommandError, match="at least"):
+        call_command("generate_corpus", pages=10, stdout=io.StringIO())
