@@ -21,6 +21,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py load_demo_content
+	$(PY) manage.py search_index rebuild
 
 admin: install
 	$(PY) manage.py ensure_admin

@@ -405,7 +405,7 @@ class CorpusBuilder:
             PageLogEntry.objects.filter(action="wagtail.create", page__title__startswith=PREFIX).delete()
         built = time.monotonic() - self.started
         if index:  # Wagtail's own index (admin search); the site search has `search_index rebuild`
-            backends = get_search_backends(with_auto_update=True)
+            backends = list(get_search_backends(with_auto_update=True))
             for model, pks in [*((apps.get_model(label), pks) for label, pks in self.created.items()), *self.indexed]:
                 for backend, start in itertools.product(backends, range(0, len(pks), 500)):
                     backend.add_bulk(model, list(model.get_indexed_objects().filter(pk__in=pks[start : start + 500])))
