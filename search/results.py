@@ -106,6 +106,13 @@ class SearchResults:
         }
 
 
+def type_name(hit):
+    """The supplement page itself is typed "article" (its facet) but is named for what it is."""
+    if hit["type"] == "article" and hit["key"].startswith("page:"):
+        return "Journal supplement"
+    return TYPE_NAMES.get(hit["type"], hit["type"])
+
+
 def render_snippet(text):
     """Escape text that carries highlight markers; only <mark> survives as markup."""
     start, end = HIGHLIGHT_MARKERS
@@ -152,7 +159,7 @@ def present(params, raw, backend, fallback=""):
         Hit(
             key=hit["key"],
             type=hit["type"],
-            type_label=TYPE_NAMES.get(hit["type"], hit["type"]),
+            type_label=type_name(hit),
             title=hit["title"],
             url=hit["url"],
             date=hit["date"],

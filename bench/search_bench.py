@@ -1,0 +1,355 @@
+"""Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and OpenSearch.
+
+    .venv/bin/python bench/search_bench.py --pages 20000 [--engine opensearch] [--requests N]
+
+Uses a scratch SQLite database (never the project's db.sqlite3); see bench/README.md.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import sqlite3
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
+REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
+ENDPOINTS = ("/search/", "/api/search/")
+CLASSES = ("word", "two-words", "phrase", "exclusion", "facets", "facets-or", "text+facets", "deep-20", "deep-100")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=20000, help="synthetic pages in the corpus (default 20000)")
+    parser.add_argument("--engine", choices=["opensearch"], help="also benchmark this engine")
+    parser.add_argument("--requests", type=int, default=270, help="queries in the set (each hits both endpoints)")
+    parser.add_argument("--warmup", type=int, default=30, help="untimed queries first (default 30)")
+    parser.add_argument("--seed", type=int, default=1, help="corpus and query-set seed (default 1)")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/portal-bench.sqlite3")
+    )
+    parser.add_argument("--index", default="bench", help="OpenSearch alias to build (default bench)")
+    parser.add_argument("--keep-index", action="store_true", help="leave the OpenSearch bench index behind")
+    return parser.parse_args()
+
+
+def setup_django(args):
+    """Environment first: settings read it once, at import."""
+    engine_url = os.environ.pop("OPENSEARCH_URL", "") or "http://127.0.0.1:9200"
+    os.environ.pop("ELASTICSEARCH_URL", None)  # the database backend comes first
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
+    os.environ["DEBUG"] = "0"  # no query log
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return engine_url
+
+
+class Stages:
+    """Wall time of each stage, printed as it ends and again at the end."""
+
+    def __init__(self):
+        self.times = {}
+
+    def run(self, name, function, *args, **kwargs):
+        print(f"\n== {name}", flush=True)
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        self.times[name] = time.perf_counter() - started
+        print(f"   ({name}: {self.times[name]:.1f} s)", flush=True)
+        return result
+
+
+def prepare_database():
+    from django.core.management import call_command
+    from wagtail.models import Site
+
+    call_command("migrate", interactive=False, verbosity=0)
+    site = Site.objects.filter(is_default_site=True).select_related("root_page__content_type").first()
+    if site is None or site.root_page.content_type.model != "homepage":
+        call_command("load_demo_content")
+
+
+def ensure_corpus(pages, seed):
+    """Reuse a corpus of the same size; otherwise clear it and generate a new one."""
+    from wagtail.models import Page
+
+    from search.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
+
+    found = Page.objects.filter(title__startswith=PREFIX).count()
+    if found == pages:
+        print(f"   reusing the corpus of {found} synthetic pages")
+        return
+    if corpus_exists():
+        print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
+        clear_corpus(stdout=sys.stdout)
+    generate_corpus(pages, seed=seed, stdout=sys.stdout, index=False)  # admin search index: not measured
+
+
+def rebuild_store():
+    from search import indexing
+
+    started = time.perf_counter()
+    count = indexing.rebuild_store()
+    seconds = time.perf_counter() - started
+    print(f"   document store: {count} documents in {seconds:.1f} s ({count / seconds:,.0f} docs/s)")
+    return count, count / seconds
+
+
+def query_set(count, seed):
+    """A deterministic list of (class, GET parameters), the classes in turn."""
+    from search.corpus import VOCABULARY
+    from search.models import SearchDocument, SearchFacetValue
+
+    rng = random.Random(seed)
+    values = defaultdict(list)
+    for facet, value in SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value"):
+        values[facet].append(value)
+    doc_ids = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
+
+    def phrase():  # two adjacent words of a stored summary, so that phrases do match
+        summary = SearchDocument.objects.get(pk=rng.choice(doc_ids)).summary
+        words = [w.strip(".,").lower() for w in summary.split()][:-5]  # not the marker sentence
+        start = rng.randrange(len(words) - 1)
+        return f'"{words[start]} {words[start + 1]}"'
+
+    def facets(low, high, multi=False):
+        params = {}
+        for facet in rng.sample(sorted(values), rng.randint(low, high)):
+            params[facet] = rng.sample(values[facet], min(len(values[facet]), 2 if multi else 1))
+            multi = False  # one facet with two values (OR) is enough
+        return params
+
+    def make(kind):
+        word = lambda: rng.choice(VOCABULARY)  # noqa: E731
+        if kind == "word":
+            return {"q": word()}
+        if kind == "two-words":
+            return {"q": f"{word()} {word()}"}
+        if kind == "phrase":
+            return {"q": phrase()}
+        if kind == "exclusion":
+            return {"q": f"{word()} -{word()}"}
+        if kind == "facets":
+            return facets(1, 3)
+        if kind == "facets-or":
+            return facets(1, 3, multi=True)
+        if kind == "text+facets":
+            return {"q": rng.choice([word(), f"{word()} {word()}", phrase()]), **facets(1, 2, rng.random() < 0.3)}
+        size = 20 if kind == "deep-20" else 100
+        return {"q": rng.choice(["", word()]), "page": rng.randint(20, 50), "page_size": size}
+
+    queries = []
+    for number in range(count):
+        kind = CLASSES[number % len(CLASSES)]
+        params = make(kind)
+        if rng.random() < 0.2 and not kind.startswith("deep"):
+            params["sort"] = rng.choice(["relevance", "newest", "title"])
+        queries.append((kind, params))
+    return queries
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def run_queries(queries, warmup, expect_backend):
+    """Time every query on both endpoints, sequentially; returns the measurements."""
+    from django.test import Client
+
+    client = Client()
+    for _kind, params in warmup:
+        for endpoint in ENDPOINTS:
+            client.get(endpoint, params)
+    times = defaultdict(list)  # (endpoint, kind) -> [ms]
+    failures, backends, fallbacks, empty = [], defaultdict(int), 0, defaultdict(int)
+    started = time.perf_counter()
+    for kind, params in queries:
+        for endpoint in ENDPOINTS:
+            t0 = time.perf_counter()
+            try:
+                response = client.get(endpoint, params)
+                status = response.status_code
+            except Exception as error:  # a crash is a failure to report, not the end of the run
+                response, status = None, f"{type(error).__name__}: {error}"
+            times[endpoint, kind].append((time.perf_counter() - t0) * 1000)
+            if status != 200:
+                failures.append((endpoint, kind, params, status))
+                continue
+            if endpoint == "/api/search/":
+                data = json.loads(response.content)
+                backends[data["backend"]] += 1
+                fallbacks += bool(data["fallback"])
+                empty[kind] += not data["total"]
+    elapsed = time.perf_counter() - started
+    requests = len(queries) * len(ENDPOINTS)
+    print(f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one client, sequential)")
+    answered = ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
+    print(f"   /api/search/ answered by: {answered}; fallback responses: {fallbacks}")
+    if set(backends) - {expect_backend} or fallbacks:
+        print(f"   WARNING: expected every answer from {expect_backend}, without fallback")
+    print(f"   non-200 responses: {len(failures)}")
+    for endpoint, kind, params, status in failures[:20]:
+        print(f"     {status} {endpoint} {kind} {params}")
+    return {"times": times, "throughput": requests / elapsed, "failures": len(failures), "empty": empty}
+
+
+def print_table(result, queries):
+    counts = defaultdict(int)
+    for kind, _params in queries:
+        counts[kind] += 1
+    head = "| class | n | no hits |" + "".join(f" {e} p50 | {e} p95 | {e} max |" for e in ENDPOINTS)
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    times = result["times"]
+    rows = [(kind, {e: times[e, kind] for e in ENDPOINTS}) for kind in CLASSES if counts[kind]]
+    rows.append(("**all**", {e: [t for (end, _k), ts in times.items() if end == e for t in ts] for e in ENDPOINTS}))
+    for kind, by_endpoint in rows:
+        n = counts[kind] if kind in counts else len(queries)
+        empty = result["empty"][kind] if kind in counts else sum(result["empty"].values())
+        cells = "".join(
+            f" {percentile(ts, 50):.1f} | {percentile(ts, 95):.1f} | {max(ts):.1f} |" for ts in by_endpoint.values()
+        )
+        print(f"| {kind} | {n} | {empty} |{cells}")
+
+
+def overall(result, endpoint, p):
+    return percentile([t for (end, _kind), ts in result["times"].items() if end == endpoint for t in ts], p)
+
+
+def opensearch_reachable(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read()).get("version", {}).get("number", "?")
+    except Exception as error:
+        print(f"   OpenSearch is not reachable at {url} ({type(error).__name__}: {error}).")
+        print("   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start opensearch`.")
+        return None
+
+
+def use_opensearch(url, index):
+    from django.conf import settings
+
+    timeout = float(os.environ.get("SEARCH_TIMEOUT", "10"))
+    options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": "english"}
+    settings.PORTAL_SEARCH = {"BACKEND": "search.backends.opensearch.OpenSearchBackend", "OPTIONS": options}
+
+
+def rebuild_opensearch():
+    from search import indexing
+
+    started = time.perf_counter()
+    count = indexing.rebuild_backend()
+    seconds = time.perf_counter() - started
+    print(f"   OpenSearch: {count} documents in {seconds:.1f} s ({count / seconds:,.0f} docs/s)")
+    return count / seconds
+
+
+def drop_index(index):
+    from search.backends import get_search_backend
+
+    backend = get_search_backend()
+    try:
+        backend.client.indices.delete(index=f"{index}-*", ignore_unavailable=True)
+        print(f"   dropped the {index}-* indices")
+    except Exception as error:
+        print(f"   could not drop the {index}-* indices: {error}")
+
+
+def machine():
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor() or "?",
+    )
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}"
+
+
+def verdict(value, target, higher=False):
+    ok = value >= target if higher else value <= target
+    return "PASS" if ok else "MISS"
+
+
+def summary(rows, pages, documents, engine_version):
+    print(
+        "\n| backend | pages | documents | /search/ p50 | /search/ p95 | /api/search/ p50 | /api/search/ p95 "
+        "| requests/s | rebuild docs/s | target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name, result, rebuild in rows:
+        p95 = max(overall(result, e, 95) for e in ENDPOINTS)
+        checks = [f"p95 ≤ {TARGETS[name]:.0f} ms: {verdict(p95, TARGETS[name])}"]
+        if name == "opensearch":
+            checks.append(f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: {verdict(rebuild, REBUILD_TARGET, higher=True)}")
+        cells = " | ".join(f"{overall(result, e, p):.1f} ms" for e in ENDPOINTS for p in (50, 95))
+        label = "database (SQLite FTS5)" if name == "database" else f"OpenSearch {engine_version}"
+        print(
+            f"| {label} | {pages:,} | {documents:,} | {cells} | {result['throughput']:.1f} "
+            f"| {rebuild:,.0f} | {'; '.join(checks)} |"
+        )
+    print(f"\nMachine: {machine()}.")
+    print("Rebuild docs/s: database row = pages -> document store; OpenSearch row = store -> index.")
+    if pages != 20000:
+        print("Note: the targets are set for 20,000 pages.")
+
+
+def main():
+    args = parse_args()
+    if "db.sqlite3" in args.database_url and "portal-bench" not in args.database_url:
+        sys.exit("Refusing to benchmark the project's own database: pass a scratch --database-url.")
+    engine_url = setup_django(args)
+    stages = Stages()
+    stages.run("migrate and site", prepare_database)
+    stages.run(f"corpus ({args.pages} pages)", ensure_corpus, args.pages, args.seed)
+    documents, store_rate = stages.run("document store rebuild", rebuild_store)
+    queries = query_set(args.requests, args.seed)
+    warmup = query_set(args.warmup, args.seed + 1000)
+    print(f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} warm-up queries")
+
+    database = stages.run("queries: database", run_queries, queries, warmup, "database")
+    print()
+    print_table(database, queries)
+    rows = [("database", database, store_rate)]
+    failures = database["failures"]
+
+    version = None
+    if args.engine == "opensearch":
+        version = opensearch_reachable(engine_url)
+        if version:
+            use_opensearch(engine_url, args.index)
+            rate = stages.run(f"OpenSearch {version} rebuild ({engine_url}, alias {args.index})", rebuild_opensearch)
+            result = stages.run("queries: opensearch", run_queries, queries, warmup, "opensearch")
+            print()
+            print_table(result, queries)
+            rows.append(("opensearch", result, rate))
+            failures += result["failures"]
+            if not args.keep_index:
+                drop_index(args.index)
+
+    print("\n== Stage times")
+    for name, seconds in stages.times.items():
+        print(f"   {name}: {seconds:.1f} s")
+    summary(rows, args.pages, documents, version)
+    print(f"\nNon-200 responses in all: {failures}")
+
+
+if __name__ == "__main__":
+    main()
