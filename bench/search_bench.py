@@ -84,6 +84,7 @@ def prepare_database():
 
 def ensure_corpus(pages, seed):
     """Reuse a corpus of the same size; otherwise clear it and generate a new one."""
+    from django.core.management.base import OutputWrapper
     from wagtail.models import Page
 
     from search.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
@@ -94,8 +95,8 @@ def ensure_corpus(pages, seed):
         return
     if corpus_exists():
         print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
-        clear_corpus(stdout=sys.stdout)
-    generate_corpus(pages, seed=seed, stdout=sys.stdout, index=False)  # admin search index: not measured
+        clear_corpus(stdout=OutputWrapper(sys.stdout))
+    generate_corpus(pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False)  # admin search index: not measured
 
 
 def rebuild_store():
@@ -126,10 +127,17 @@ def query_set(count, seed):
         return f'"{words[start]} {words[start + 1]}"'
 
     def facets(low, high, multi=False):
-        params = {}
-        for facet in rng.sample(sorted(values), rng.randint(low, high)):
-            params[facet] = rng.sample(values[facet], min(len(values[facet]), 2 if multi else 1))
-            multi = False  # one facet with two values (OR) is enough
+        """Values one document carries together (as a user clicks counted values), one facet maybe OR-ed."""
+        own = defaultdict(list)
+        rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by("facet", "value")
+        for facet, value in rows.values_list("facet", "value"):
+            own[facet].append(value)
+        params = {
+            facet: [rng.choice(own[facet])] for facet in rng.sample(sorted(own), min(len(own), rng.randint(low, high)))
+        }
+        if multi:
+            facet = rng.choice(sorted(params))
+            params[facet].append(rng.choice([v for v in values[facet] if v not in params[facet]]))
         return params
 
     def make(kind):
@@ -171,6 +179,7 @@ def run_queries(queries, warmup, expect_backend):
     from django.test import Client
 
     client = Client()
+    print(f"   load average (1 min) before: {os.getloadavg()[0]:.1f}")
     for _kind, params in warmup:
         for endpoint in ENDPOINTS:
             client.get(endpoint, params)
@@ -280,7 +289,11 @@ def machine():
     )
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}, "
+        f"load average {load} (1/5/15 min; other processes share the machine and the OpenSearch node)"
+    )
 
 
 def verdict(value, target, higher=False):

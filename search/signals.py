@@ -1,5 +1,6 @@
 """Which content changes re-index which pages (queued in the same transaction)."""
 
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
@@ -39,9 +40,8 @@ def page_moved(sender, instance, **kwargs):
     request_update({instance.pk, *instance.get_descendants().values_list("pk", flat=True)})
 
 
-@receiver(post_delete)
 def page_deleted(sender, instance, **kwargs):
-    if isinstance(instance, Page) and type(instance) is (instance.specific_class or Page) and _is_indexed(instance):
+    if type(instance) is (instance.specific_class or Page) and _is_indexed(instance):
         request_update(_with_dependants(instance))
 
 
@@ -61,15 +61,11 @@ def _taxonomy(sender):
     return TAXONOMY.get(sender._meta.label)
 
 
-@receiver(pre_save)
-@receiver(pre_delete)
 def taxonomy_before(sender, instance, **kwargs):
     if _taxonomy(sender) and instance.pk:
         instance._search_before = sender.objects.filter(pk=instance.pk).values("name", _taxonomy(sender)[1]).first()
 
 
-@receiver(post_save)
-@receiver(post_delete)
 def taxonomy_after(sender, instance, **kwargs):
     spec = _taxonomy(sender)
     before = getattr(instance, "_search_before", None)
@@ -78,3 +74,21 @@ def taxonomy_after(sender, instance, **kwargs):
     facet, field = spec
     if kwargs.get("signal") is post_delete or before != {"name": instance.name, field: getattr(instance, field)}:
         request_update(pages_referencing(facet, [before[field]]))
+
+
+def connect():
+    """Connect the model signals to the indexed and taxonomy models only.
+
+    Receivers for every model would stop Django's fast bulk deletes site-wide.
+    """
+    for label in PAGE_TYPES:
+        post_delete.connect(page_deleted, sender=apps.get_model(label), dispatch_uid=f"search-delete-{label}")
+    for label in TAXONOMY:
+        model = apps.get_model(label)
+        for signal, receiver_function in [
+            (pre_save, taxonomy_before),
+            (pre_delete, taxonomy_before),
+            (post_save, taxonomy_after),
+            (post_delete, taxonomy_after),
+        ]:
+            signal.connect(receiver_function, sender=model, dispatch_uid=f"search-{signal}-{label}")

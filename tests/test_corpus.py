@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
 from briefs.models import JournalSupplementPage, NewsPage, PolicyBriefPage, SupplementArticle
 from research.models import Country, FindingsPage, Organization, ResearchAreaPage, StudyPage, Topic
@@ -77,6 +78,12 @@ def test_text_comes_from_the_vocabulary(corpus):
         assert 3 <= len(page.title.removeprefix(PREFIX).split()) <= 8
         words = page.summary.replace(".", "").lower().split()
         assert set(words) <= allowed and 20 <= len(words) - 5 <= 40
+    assert all(len(page.summary) <= 600 for page in NewsPage.objects.all())
+
+
+def test_pages_are_in_wagtails_search_index(corpus):
+    found = get_search_backend().search(PREFIX.rstrip(": "), StudyPage)
+    assert found.count() == corpus["research.StudyPage"]
 
 
 def test_same_seed_same_corpus_and_clear_removes_it(corpus):
