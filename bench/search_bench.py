@@ -292,7 +292,7 @@ def machine():
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}, "
-        f"load average {load} (1/5/15 min; other processes share the machine and the OpenSearch node)"
+        f"load average {load} (1/5/15 min; anything else running shares the CPUs)"
     )
 
 
