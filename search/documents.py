@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from modelsearch import index
 from wagtail.models import Page
 
@@ -88,7 +87,8 @@ def clean_text(value):
 
 
 def is_indexed(page):
-    return page._meta.label in PAGE_TYPES or page.specific_class._meta.label in PAGE_TYPES
+    """Whether pages of this one's type are search results."""
+    return (page.specific_class or type(page))._meta.label in PAGE_TYPES
 
 
 def documents_for(page, known_public=False):
@@ -199,10 +199,6 @@ def _field_text(obj, search_field, exclude):
         for item in items:
             for sub_field in search_field.fields:
                 yield from _field_text(item, sub_field, exclude=set())
-
-
-def snippet_from_summary(summary, length=40):
-    return Truncator(summary).words(length, truncate="…")
 
 
 def live_indexed_pages():

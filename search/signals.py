@@ -6,13 +6,8 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from .documents import PAGE_TYPES
+from .documents import PAGE_TYPES, is_indexed
 from .indexing import pages_referencing, request_update
-
-
-def _is_indexed(page):
-    model = page.specific_class or type(page)
-    return model._meta.label in PAGE_TYPES
 
 
 def _with_dependants(page):
@@ -41,7 +36,7 @@ def page_moved(sender, instance, **kwargs):
 
 
 def page_deleted(sender, instance, **kwargs):
-    if type(instance) is (instance.specific_class or Page) and _is_indexed(instance):
+    if type(instance) is (instance.specific_class or Page) and is_indexed(instance):
         request_update(_with_dependants(instance))
 
 

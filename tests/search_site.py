@@ -3,7 +3,7 @@
 import datetime
 from types import SimpleNamespace
 
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction
 
 from search import indexing
 from search.models import PendingIndexUpdate
@@ -11,7 +11,6 @@ from search.models import PendingIndexUpdate
 from .factories import (
     CountryFactory,
     FindingsPageFactory,
-    HomePageFactory,
     JournalSupplementPageFactory,
     NewsIndexPageFactory,
     NewsPageFactory,
@@ -24,15 +23,11 @@ from .factories import (
     SupplementArticleFactory,
     TopicFactory,
 )
+from .trees import fresh_home
 
 
 def build_search_site():
-    root = Page.get_first_root_node()
-    Page.objects.filter(depth=2).delete()
-    home = HomePageFactory(parent=root, slug="home")
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"}
-    )
+    home = fresh_home()
     mali, malawi, rwanda = (
         CountryFactory(name=n, code=c) for n, c in [("Mali", "ML"), ("Malawi", "MW"), ("Rwanda", "RW")]
     )

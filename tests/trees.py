@@ -27,14 +27,21 @@ from .factories import (
 )
 
 
-def build_site():
-    """Home > Research Areas > Area > Sub-area > Study, plus every listing and output."""
+def fresh_home():
+    """An empty site: a new HomePage serving the default site, nothing else below the root."""
     root = Page.get_first_root_node()
     Page.objects.filter(depth=2).delete()
     home = HomePageFactory(parent=root, slug="home")
     Site.objects.update_or_create(
         is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"}
     )
+    return home
+
+
+def build_site():
+    """Home > Research Areas > Area > Sub-area > Study, plus every listing and output."""
+    root = Page.get_first_root_node()
+    home = fresh_home()
     mali = CountryFactory(name="Mali", code="ML")
     malawi = CountryFactory(name="Malawi", code="MW")
     topic = TopicFactory(name="Costing and financing")

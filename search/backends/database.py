@@ -24,6 +24,11 @@ def _fts5_string(words):
     return '"' + " ".join(words).replace('"', '""') + '"'
 
 
+def _fts5_positive(text, operator="AND"):
+    """The words and phrases of `text` as an FTS5 expression built only from quoted strings."""
+    return f" {operator} ".join([*(_fts5_string([term]) for term in text.terms), *map(_fts5_string, text.phrases)])
+
+
 class SQLiteText:
     """FTS5 over the store; the MATCH syntax is built from parsed words only."""
 
@@ -31,16 +36,14 @@ class SQLiteText:
         """(sql, params) conditions on `d` for the text query."""
         conditions = []
         if text.positive:
-            expression = " AND ".join(_fts5_string([t]) for t in text.terms)
-            expression = " AND ".join(filter(None, [expression, *(_fts5_string(p) for p in text.phrases)]))
-            conditions.append((f"d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [expression]))
+            conditions.append((f"d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [_fts5_positive(text)]))
         if text.excluded:
             expression = " OR ".join(_fts5_string(words) for words in text.excluded)
             conditions.append((f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [expression]))
         return conditions
 
     def ranked_ids(self, text, where, params, limit, offset):
-        expression = " AND ".join([*(_fts5_string([t]) for t in text.terms), *map(_fts5_string, text.phrases)])
+        expression = _fts5_positive(text)
         sql = (
             f"SELECT d.id FROM {FTS} JOIN {DOC} d ON d.id = {FTS}.rowid "
             f"WHERE {FTS} MATCH %s AND {where} "
@@ -51,7 +54,7 @@ class SQLiteText:
     def highlights(self, text, ids):
         if not text.positive or not ids:
             return {}
-        expression = " OR ".join([*(_fts5_string([t]) for t in text.terms), *map(_fts5_string, text.phrases)])
+        expression = _fts5_positive(text, "OR")
         placeholders = ", ".join(["%s"] * len(ids))
         sql = (
             f"SELECT rowid, snippet({FTS}, 1, %s, %s, '…', 40), snippet({FTS}, 2, %s, %s, '…', 32) "
