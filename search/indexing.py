@@ -125,6 +125,7 @@ def rebuild_store(progress=None, batch_size=200):
                 if progress:
                     progress(done, total)
         count += len(store.replace_documents(batch))
+    store.analyse()
     if progress:
         progress(total, total)
     return count

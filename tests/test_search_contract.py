@@ -171,3 +171,11 @@ def test_listing_restricts_to_children(site):
         "Data quality lessons",
         "Health Policy and Planning Supplement",
     }
+
+
+def test_relevance_paging_is_stable(site):
+    """Pages of a ranked search partition its results: nothing repeated, nothing skipped."""
+    whole = [hit.key for hit in run(site, "q=costing&page_size=100").hits]
+    assert len(whole) >= 4
+    pages = [hit.key for page in (1, 2, 3) for hit in run(site, f"q=costing&page_size=2&page={page}").hits]
+    assert pages == whole

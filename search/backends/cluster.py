@@ -157,7 +157,7 @@ class ClusterBackend(BaseSearchBackend):
             return ["_score", newest, "key"]
         if sort == "title":
             return ["title_sort", newest, "key"]
-        return [newest, "title_sort", "key"]
+        return [newest, "key"]  # not title_sort: it made deep pages slow, and keys break ties as well
 
     # --- the index ------------------------------------------------------------------
 

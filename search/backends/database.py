@@ -6,6 +6,8 @@ in step with the document store by the database (see this app's migrations).
 Facet counts are plain SQL over SearchFacetValue.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 
 from ..documents import HIGHLIGHT_MARKERS
@@ -17,7 +19,21 @@ from .base import BaseSearchBackend
 DOC = SearchDocument._meta.db_table
 FACET = SearchFacetValue._meta.db_table
 FTS = "portal_search_fts"
+HITS = "temp.portal_search_hits"  # one search's full-text matches (SQLite)
 START, END = HIGHLIGHT_MARKERS
+
+
+@dataclass
+class Scope:
+    """The documents a search ranges over: a table, its document id column, conditions on it."""
+
+    table: str
+    id: str
+    conditions: list
+
+    def where(self, extra=()):
+        conditions = [*self.conditions, *extra]
+        return " AND ".join(sql for sql, _ in conditions) or "1=1", [p for _, ps in conditions for p in ps]
 
 
 def _fts5_string(words):
@@ -29,39 +45,66 @@ def _fts5_positive(text, operator="AND"):
     return f" {operator} ".join([*(_fts5_string([term]) for term in text.terms), *map(_fts5_string, text.phrases)])
 
 
+def _fts5_excluded(text):
+    return " OR ".join(_fts5_string(words) for words in text.excluded)
+
+
 class SQLiteText:
-    """FTS5 over the store; the MATCH syntax is built from parsed words only."""
+    """FTS5 over the store; the MATCH syntax is built from parsed words only.
 
-    def match(self, text):
-        """(sql, params) conditions on `d` for the text query."""
-        conditions = []
-        if text.positive:
-            conditions.append((f"d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [_fts5_positive(text)]))
-        if text.excluded:
-            expression = " OR ".join(_fts5_string(words) for words in text.excluded)
-            conditions.append((f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [expression]))
-        return conditions
+    The MATCH runs once per search, into a temporary table of (id, score) that
+    the count, the ranking and the facet counts then read: a broad word matches
+    most of the corpus, and matching it once per query was most of the cost.
+    Temporary tables belong to one connection, so concurrent requests never share one.
+    """
 
-    def ranked_ids(self, text, where, params, limit, offset):
+    def scope(self, text, ranked):
+        if not text.positive:
+            condition = f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
+            return Scope(f"{DOC} d", "d.id", [(condition, [_fts5_excluded(text)])] if text.excluded else [])
         expression = _fts5_positive(text)
+        if text.excluded:
+            expression = f"({expression}) NOT ({_fts5_excluded(text)})"
+        score = f"bm25({FTS}, 10.0, 3.0, 1.0)" if ranked else "0"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {HITS} (id INTEGER PRIMARY KEY, score REAL)")
+            cursor.execute(f"DELETE FROM {HITS}")
+            cursor.execute(f"INSERT INTO {HITS} SELECT rowid, {score} FROM {FTS} WHERE {FTS} MATCH %s", [expression])
+        return Scope(f"{HITS} h", "h.id", [])
+
+    def ranked_ids(self, text, scope, where, params, limit, offset):
+        """Best bm25 first, ties newest first: only rows up to the page's last score are sorted by date."""
         sql = (
-            f"SELECT d.id FROM {FTS} JOIN {DOC} d ON d.id = {FTS}.rowid "
-            f"WHERE {FTS} MATCH %s AND {where} "
-            f"ORDER BY bm25({FTS}, 10.0, 3.0, 1.0), d.date DESC, d.key LIMIT %s OFFSET %s"
+            f"WITH matched AS MATERIALIZED (SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
+            "cutoff AS (SELECT score FROM matched ORDER BY score LIMIT 1 OFFSET %s) "
+            f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
+            "WHERE m.score <= COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
+            "ORDER BY m.score, d.date DESC, d.key LIMIT %s OFFSET %s"
         )
-        return _column(sql, [expression, *params, limit, offset])
+        return _column(sql, [*params, offset + limit - 1, limit, offset])
 
     def highlights(self, text, ids):
+        """Snippets from a throwaway FTS5 table holding only this page's hits (cheap, whatever the total)."""
         if not text.positive or not ids:
             return {}
-        expression = _fts5_positive(text, "OR")
         placeholders = ", ".join(["%s"] * len(ids))
-        sql = (
-            f"SELECT rowid, snippet({FTS}, 1, %s, %s, '…', 40), snippet({FTS}, 2, %s, %s, '…', 32) "
-            f"FROM {FTS} WHERE {FTS} MATCH %s AND rowid IN ({placeholders})"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [START, END, START, END, expression, *ids])
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.portal_search_page USING fts5("
+                "title, summary, body, tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            cursor.execute("DELETE FROM temp.portal_search_page")
+            cursor.execute(
+                "INSERT INTO temp.portal_search_page (rowid, title, summary, body) "
+                f"SELECT id, title, summary, body FROM {DOC} WHERE id IN ({placeholders})",
+                list(ids),
+            )
+            cursor.execute(
+                "SELECT rowid, snippet(portal_search_page, 1, %s, %s, '…', 40), "
+                "snippet(portal_search_page, 2, %s, %s, '…', 32) "
+                "FROM temp.portal_search_page WHERE portal_search_page MATCH %s",
+                [START, END, START, END, _fts5_positive(text, "OR")],
+            )
             return {row[0]: {"summary": row[1], "body": row[2]} for row in cursor.fetchall()}
 
 
@@ -84,11 +127,13 @@ class PostgresText:
                 params.append(" ".join(words))
         return "(" + " && ".join(parts) + ")", params
 
-    def match(self, text):
+    def scope(self, text, ranked):
+        if not text:
+            return Scope(f"{DOC} d", "d.id", [])
         sql, params = self.tsquery(text)
-        return [(f"d.search_vector @@ {sql}", params)]
+        return Scope(f"{DOC} d", "d.id", [(f"d.search_vector @@ {sql}", params)])
 
-    def ranked_ids(self, text, where, params, limit, offset):
+    def ranked_ids(self, text, scope, where, params, limit, offset):
         tsquery, tsparams = self.tsquery(text, positive_only=True)
         sql = (
             f"SELECT d.id FROM {DOC} d WHERE {where} "
@@ -127,45 +172,50 @@ class DatabaseBackend(BaseSearchBackend):
     def text_search(self):
         return PostgresText() if connection.vendor == "postgresql" else SQLiteText()
 
-    def conditions(self, params, skip_facet=None):
-        """(sql, params) pairs over `d`, all of which a document must meet."""
+    @staticmethod
+    def facet_conditions(params, column, skip_facet=None):
+        """(sql, params) pairs on a document id column: the selected values of every facet but one."""
         conditions = []
-        if params.text:
-            conditions.extend(self.text_search.match(params.text))
-        if params.parent_id is not None:
-            conditions.append(("d.parent_id = %s", [params.parent_id]))
         for facet in FACETS:
             values = params.selected(facet.name)
             if values and facet.name != skip_facet:
                 placeholders = ", ".join(["%s"] * len(values))
                 conditions.append(
                     (
-                        f"d.id IN (SELECT document_id FROM {FACET} WHERE facet = %s AND value IN ({placeholders}))",
+                        f"{column} IN (SELECT document_id FROM {FACET} WHERE facet = %s AND value IN ({placeholders}))",
                         [facet.name, *values],
                     )
                 )
         return conditions
 
-    @staticmethod
-    def _where(conditions):
-        return " AND ".join(sql for sql, _ in conditions) or "1=1", [p for _, ps in conditions for p in ps]
+    def scope(self, params):
+        """Text and parent: what the total and every facet count share."""
+        scope = self.text_search.scope(params.text, ranked=params.effective_sort == "relevance")
+        if params.parent_id is not None:
+            scope.conditions.append((f"{scope.id} IN (SELECT id FROM {DOC} WHERE parent_id = %s)", [params.parent_id]))
+        return scope
 
     def execute(self, params):
-        where, where_params = self._where(self.conditions(params))
+        scope = self.scope(params)
+        where, where_params = scope.where(self.facet_conditions(params, scope.id))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {DOC} d WHERE {where}", where_params)
+            cursor.execute(f"SELECT COUNT(*) FROM {scope.table} WHERE {where}", where_params)
             total = cursor.fetchone()[0]
-        ids = self._page_ids(params, where, where_params) if total > params.offset else []
-        return RawResults(total=total, hits=self._hits(params, ids), facet_counts=self._facet_counts(params))
+        ids = self._page_ids(params, scope, where, where_params) if total > params.offset else []
+        return RawResults(total=total, hits=self._hits(params, ids), facet_counts=self._facet_counts(params, scope))
 
-    def _page_ids(self, params, where, where_params):
+    def _page_ids(self, params, scope, where, where_params):
         sort = params.effective_sort
         if sort == "relevance":
-            return self.text_search.ranked_ids(params.text, where, where_params, params.page_size, params.offset)
-        order = "d.title_sort, d.date DESC, d.key" if sort == "title" else "d.date DESC, d.title_sort, d.key"
+            return self.text_search.ranked_ids(params.text, scope, where, where_params, params.page_size, params.offset)
+        order = "d.title_sort, d.date DESC, d.key" if sort == "title" else "d.date DESC, d.key"
         if connection.vendor == "postgresql":
             order = order.replace("d.date DESC", "d.date DESC NULLS LAST")
-        sql = f"SELECT d.id FROM {DOC} d WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        if scope.table.startswith(DOC):
+            sql = f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        else:
+            ids = f"SELECT {scope.id} FROM {scope.table} WHERE {where}"
+            sql = f"SELECT d.id FROM {DOC} d WHERE d.id IN ({ids}) ORDER BY {order} LIMIT %s OFFSET %s"
         return _column(sql, [*where_params, params.page_size, params.offset])
 
     def _hits(self, params, ids):
@@ -196,20 +246,35 @@ class DatabaseBackend(BaseSearchBackend):
             for pk in ids
         ]
 
-    def _facet_counts(self, params):
-        """Each facet counted with every other facet's selection applied, not its own."""
-        counts = {}
-        for facet in FACETS:
-            conditions = self.conditions(params, skip_facet=facet.name)
-            sql = f"SELECT v.value, COUNT(*) FROM {FACET} v WHERE v.facet = %s"
-            sql_params = [facet.name]
-            if conditions:
-                where, where_params = self._where(conditions)
-                sql += f" AND v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})"
-                sql_params += where_params
+    def _facet_counts(self, params, scope):
+        """Each facet counted with every other facet's selection applied, not its own.
+
+        Facets with nothing selected all see the same documents, so one grouped
+        query counts them together; each selected facet needs a query of its own.
+        """
+        if scope.table.startswith(DOC):  # facet rows, of the documents the conditions select (if any)
+            source, column = f"{FACET} v", "d.id"
+        else:  # the temporary table of text matches, joined to their facet rows
+            source, column = f"{scope.table} JOIN {FACET} v ON v.document_id = {scope.id}", scope.id
+        selected = [facet.name for facet in FACETS if params.selected(facet.name)]
+        groups = [([facet.name for facet in FACETS if facet.name not in selected], None)]
+        groups += [([name], name) for name in selected]
+        counts = {facet.name: {} for facet in FACETS}
+        for names, skip in groups:
+            if not names:
+                continue
+            conditions = [*scope.conditions, *self.facet_conditions(params, column, skip_facet=skip)]
+            if conditions and column == "d.id":  # one subquery: PostgreSQL plans it far better than many
+                where, where_params = Scope(DOC, column, conditions).where()
+                conditions = [(f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)]
+            in_names = ", ".join(["%s"] * len(names))
+            where, where_params = Scope(source, column, [(f"v.facet IN ({in_names})", names), *conditions]).where()
             with connection.cursor() as cursor:
-                cursor.execute(sql + " GROUP BY v.value", sql_params)
-                counts[facet.name] = dict(cursor.fetchall())
+                cursor.execute(
+                    f"SELECT v.facet, v.value, COUNT(*) FROM {source} WHERE {where} GROUP BY 1, 2", where_params
+                )
+                for facet, value, count in cursor.fetchall():
+                    counts[facet][value] = count
         return counts
 
     def status(self):

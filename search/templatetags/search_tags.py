@@ -1,6 +1,8 @@
-"""URLs for search states: toggle a facet value, remove a filter, go to a page."""
+"""Search page helpers: URLs for each state, and the facet checkboxes."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from ..facets import FACETS_BY_NAME
 
@@ -44,8 +46,45 @@ def facet_label(name):
     return FACETS_BY_NAME[name].label
 
 
-@register.filter
-def split_facet(values, shown=8):
-    """(first values, the rest, whether the rest holds a selected one) for a "More" disclosure."""
-    first, rest = values[:shown], values[shown:]
-    return first, rest, any(value.selected for value in rest)
+SHOWN = 8  # values listed before "More"
+MORE = 40  # values inside "More", unless the reader asked to see them all (?show=<facet>)
+VALUE_HTML = '<li><label><input type="checkbox" name="{}" value="{}"{}> {} <span class="count">({})</span></label></li>'
+
+
+def _checkboxes(name, values):
+    rows = ((name, v.value, mark_safe(" checked") if v.selected else "", v.label, v.count) for v in values)
+    return format_html("<ul>{}</ul>", format_html_join("", VALUE_HTML, rows))
+
+
+@register.simple_tag(takes_context=True)
+def facet_checkboxes(context, name, values):
+    """One facet's checkboxes: the first few, then a "More" disclosure, capped so 500 studies stay light.
+
+    Built with format_html_join rather than an include per value: a broad search
+    lists hundreds of values, and page weight matters to readers on mobile data.
+    """
+    request = context["request"]
+    expanded = request.GET.get("show") == name
+    first, rest = values[:SHOWN], values[SHOWN:]
+    hidden = []
+    if not expanded and len(rest) > MORE:
+        rest, hidden = rest[:MORE], [value for value in rest[MORE:] if not value.selected]
+        rest += [value for value in values[SHOWN + MORE :] if value.selected]
+    html = _checkboxes(name, first)
+    if rest:
+        is_open = expanded or any(value.selected for value in rest)
+        more = format_html("<summary>More ({})</summary>{}", len(rest), _checkboxes(name, rest))
+        html += format_html("<details{}>{}</details>", mark_safe(" open") if is_open else "", more)
+    if hidden:
+        query = request.GET.copy()
+        query["show"] = name
+        label = FACETS_BY_NAME[name].label.lower()
+        link = format_html(
+            '<a href="{}#facet-{}">Show all {}<span class="visually-hidden"> {} values</span></a>',
+            _url(query),
+            name,
+            len(values),
+            label,
+        )
+        html += format_html('<p class="facet__all">{}</p>', link)
+    return html
