@@ -54,7 +54,7 @@ class SQLiteText:
 
     The MATCH runs once per search, into a temporary table of (id, score) that
     the count, the ranking and the facet counts then read: a broad word matches
-    most of the corpus, and matching it once per query was most of the cost.
+    most of the corpus, and matching it again for each of those queries was most of the cost.
     Temporary tables belong to one connection, so concurrent requests never share one.
     """
 
