@@ -124,3 +124,10 @@ def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
     ]
     for title in ["Costing of iCCM", "Improving Data for iCCM", "Policy Analysis of iCCM", *outputs]:
         assert title in both
+
+
+def test_results_come_before_the_filters_in_the_page(client, site):
+    """Reading and Tab order match the screen at every width (filters are a sidebar after the results)."""
+    html = client.get("/search/", {"q": "costing"}).content.decode()
+    assert html.index('class="search__count"') < html.index('id="filters"') < html.index("Apply filters")
+    assert '<a class="search__skip" href="#filters">Filters</a>' in html
