@@ -31,9 +31,18 @@ class Scope:
     id: str
     conditions: list
 
+    @property
+    def on_documents(self):
+        """True when the scope is the document table itself (no temporary table of matches)."""
+        return self.id == "d.id"
+
     def where(self, extra=()):
-        conditions = [*self.conditions, *extra]
-        return " AND ".join(sql for sql, _ in conditions) or "1=1", [p for _, ps in conditions for p in ps]
+        return _where([*self.conditions, *extra])
+
+
+def _where(conditions):
+    """(sql, params) of (sql, params) pairs joined with AND."""
+    return " AND ".join(sql for sql, _ in conditions) or "1=1", [p for _, ps in conditions for p in ps]
 
 
 def _fts5_string(words):
@@ -211,7 +220,7 @@ class DatabaseBackend(BaseSearchBackend):
         order = "d.title_sort, d.date DESC, d.key" if sort == "title" else "d.date DESC, d.key"
         if connection.vendor == "postgresql":
             order = order.replace("d.date DESC", "d.date DESC NULLS LAST")
-        if scope.table.startswith(DOC):
+        if scope.on_documents:
             sql = f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
         else:
             ids = f"SELECT {scope.id} FROM {scope.table} WHERE {where}"
@@ -252,10 +261,9 @@ class DatabaseBackend(BaseSearchBackend):
         Facets with nothing selected all see the same documents, so one grouped
         query counts them together; each selected facet needs a query of its own.
         """
-        if scope.table.startswith(DOC):  # facet rows, of the documents the conditions select (if any)
-            source, column = f"{FACET} v", "d.id"
-        else:  # the temporary table of text matches, joined to their facet rows
-            source, column = f"{scope.table} JOIN {FACET} v ON v.document_id = {scope.id}", scope.id
+        # Facet rows alone (of the documents the conditions select), or joined to the temporary table of matches.
+        joined = f"{scope.table} JOIN {FACET} v ON v.document_id = {scope.id}"
+        source = f"{FACET} v" if scope.on_documents else joined
         selected = [facet.name for facet in FACETS if params.selected(facet.name)]
         groups = [([facet.name for facet in FACETS if facet.name not in selected], None)]
         groups += [([name], name) for name in selected]
@@ -263,12 +271,12 @@ class DatabaseBackend(BaseSearchBackend):
         for names, skip in groups:
             if not names:
                 continue
-            conditions = [*scope.conditions, *self.facet_conditions(params, column, skip_facet=skip)]
-            if conditions and column == "d.id":  # one subquery: PostgreSQL plans it far better than many
-                where, where_params = Scope(DOC, column, conditions).where()
+            conditions = [*scope.conditions, *self.facet_conditions(params, scope.id, skip_facet=skip)]
+            if conditions and scope.on_documents:  # one subquery: PostgreSQL plans it far better than many
+                where, where_params = _where(conditions)
                 conditions = [(f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)]
             in_names = ", ".join(["%s"] * len(names))
-            where, where_params = Scope(source, column, [(f"v.facet IN ({in_names})", names), *conditions]).where()
+            where, where_params = _where([(f"v.facet IN ({in_names})", names), *conditions])
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT v.facet, v.value, COUNT(*) FROM {source} WHERE {where} GROUP BY 1, 2", where_params
