@@ -9,6 +9,7 @@ from search import views as search_views
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("newsletter/", include("portal.newsletter.urls")),
     path("search/", include("search.urls")),
     path("api/search/", search_views.search_api, name="search_api"),
     path("countries/", search_views.country_index, name="country_index"),

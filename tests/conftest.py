@@ -73,3 +73,16 @@ def search_backend(request, settings, use_engine):
         settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
         return get_search_backend()
     return use_engine(request.param)
+
+
+@pytest.fixture
+def committing_client(client, django_capture_on_commit_callbacks):
+    """A test client whose requests run their on-commit callbacks (outbox deliveries) as a real commit would."""
+    original = client.request
+
+    def request(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(**kwargs)
+
+    client.request = request
+    return client

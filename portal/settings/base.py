@@ -35,6 +35,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # Content apps: briefs -> research -> portal, never the other way.
     "portal",
+    "portal.newsletter",
     "research",
     "briefs",
     "search",
@@ -134,8 +135,58 @@ STORAGES = {
 # Page editors with many inline items (objectives, articles) exceed Django's 1000.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Email: SMTP with the EMAIL_* variables (dev.py prints to the console unless EMAIL_HOST is set).
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+
+def newsletter_provider():
+    """Mailchimp when MAILCHIMP_API_KEY is set, a signed webhook when NEWSLETTER_WEBHOOK_URL is, else none."""
+    timeout = float(os.environ.get("NEWSLETTER_PROVIDER_TIMEOUT", "5"))
+    if os.environ.get("MAILCHIMP_API_KEY") and os.environ.get("NEWSLETTER_WEBHOOK_URL"):
+        raise ImproperlyConfigured("Set MAILCHIMP_API_KEY or NEWSLETTER_WEBHOOK_URL, not both.")
+    if os.environ.get("MAILCHIMP_API_KEY"):
+        if not os.environ.get("MAILCHIMP_LIST_ID"):
+            raise ImproperlyConfigured("MAILCHIMP_API_KEY needs MAILCHIMP_LIST_ID (the audience id).")
+        options = {
+            "API_KEY": os.environ["MAILCHIMP_API_KEY"],
+            "LIST_ID": os.environ["MAILCHIMP_LIST_ID"],
+            "URL": os.environ.get("MAILCHIMP_API_URL", ""),
+            "NAME_FIELD": os.environ.get("MAILCHIMP_NAME_FIELD", "FNAME"),
+            "ORGANIZATION_FIELD": os.environ.get("MAILCHIMP_ORGANIZATION_FIELD", ""),
+            "TIMEOUT": timeout,
+        }
+        return {"BACKEND": "portal.newsletter.providers.mailchimp.MailchimpProvider", "OPTIONS": options}
+    if os.environ.get("NEWSLETTER_WEBHOOK_URL"):
+        if len(os.environ.get("NEWSLETTER_WEBHOOK_SECRET", "")) < 16:
+            raise ImproperlyConfigured("NEWSLETTER_WEBHOOK_URL needs NEWSLETTER_WEBHOOK_SECRET (16+ characters).")
+        options = {
+            "URL": os.environ["NEWSLETTER_WEBHOOK_URL"],
+            "SECRET": os.environ["NEWSLETTER_WEBHOOK_SECRET"],
+            "TIMEOUT": timeout,
+        }
+        return {"BACKEND": "portal.newsletter.providers.webhook.WebhookProvider", "OPTIONS": options}
+    return {"BACKEND": "portal.newsletter.providers.local.LocalProvider", "OPTIONS": {}}
+
+
+def rate(name, default):
+    """A rate limit "count/seconds" from the environment."""
+    count, _, seconds = os.environ.get(name, default).partition("/")
+    return int(count), int(seconds)
+
+
+NEWSLETTER = {
+    "PROVIDER": newsletter_provider(),
+    "CONFIRM_MAX_AGE": int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", str(7 * 24 * 3600))),
+    "RATE_LIMITS": {"ip": rate("NEWSLETTER_RATE_IP", "10/3600"), "email": rate("NEWSLETTER_RATE_EMAIL", "3/3600")},
+}
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "TRAction Project")

@@ -1,7 +1,7 @@
 """Production: SECRET_KEY is required, HTTPS assumed, static files hashed."""
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES, env_bool, os, require_secret_key
+from .base import EMAIL_USE_SSL, SECRET_KEY, STORAGES, env_bool, os, require_secret_key
 
 DEBUG = False
 SECRET_KEY = require_secret_key(SECRET_KEY)
@@ -19,9 +19,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
-if os.environ.get("EMAIL_HOST"):
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# SMTP submission with STARTTLS unless told otherwise (the EMAIL_* variables are read in base.py).
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)

@@ -1,0 +1,45 @@
+"""`newsletter sync` delivers the outbox (cron every minute, or --watch); `newsletter status` counts."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+
+from ...models import OutboxMessage, Subscriber
+from ...outbox import deliver_due, retry_now
+from ...providers import get_provider
+
+
+class Command(BaseCommand):
+    help = "Deliver queued newsletter changes and emails (sync), or show the list and the outbox (status)."
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="action", required=True)
+        sync = commands.add_parser("sync", help="deliver what is due")
+        sync.add_argument("--now", action="store_true", help="retry everything pending at once (after an outage)")
+        sync.add_argument("--watch", type=float, metavar="SECONDS", help="keep delivering, every SECONDS")
+        commands.add_parser("status", help="subscribers by status, outbox by state")
+
+    def handle(self, *args, action, **options):
+        if action == "status":
+            return self.status()
+        if options["now"]:
+            self.stdout.write(f"{retry_now()} pending message(s) made due now.")
+        while True:
+            sent, retrying, failed = deliver_due()
+            if sent or retrying or failed or not options["watch"]:
+                self.stdout.write(f"Delivered {sent}, to retry {retrying}, failed {failed}.")
+            if not options["watch"]:
+                return
+            time.sleep(options["watch"])
+
+    def status(self):
+        self.stdout.write(f"Provider: {get_provider().label}")
+        subscribers = dict(Subscriber.objects.values_list("status").annotate(n=Count("id")))
+        self.stdout.write("Subscribers: " + ", ".join(f"{s} {subscribers.get(s, 0)}" for s in Subscriber.Status.values))
+        rows = OutboxMessage.objects.values_list("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
+        for kind, state, count in rows:
+            self.stdout.write(f"Outbox {kind} {state}: {count}")
+        latest = OutboxMessage.objects.exclude(last_error="").exclude(state=OutboxMessage.State.SENT).last()
+        if latest:
+            self.stdout.write(f"Latest error ({latest.email}, {latest.kind}): {latest.last_error}")
