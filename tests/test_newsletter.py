@@ -80,6 +80,8 @@ def test_a_signup_for_a_subscribed_address_changes_nothing_until_confirmed(clien
     client.get(links(mail.outbox[0].body)["confirm"])
     sign_up(client, email="ann@example.org", name="Mallory")
     assert Subscriber.objects.get().name == "Ann"
+    client.get(links(mail.outbox[-1].body)["confirm"])  # the owner follows the update link
+    assert Subscriber.objects.get().name == "Mallory"
 
 
 def test_unsubscribe_by_link_and_one_click_post(client):

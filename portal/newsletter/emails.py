@@ -32,7 +32,12 @@ def confirmation(signup, base_url):
     return _build("confirm", signup["e"], base_url, subject, confirm_url=confirm_url)
 
 
-def already_subscribed(email, base_url):
-    """Sent instead of a confirmation when the address is on the list: the page says the same either way."""
+def already_subscribed(signup, base_url):
+    """Sent instead of a confirmation when the address is on the list (the page says the same either way).
+
+    Its link applies the details just submitted (new interests, a new name), so
+    a subscriber can change them, and nobody else can.
+    """
+    update_url = base_url + reverse("newsletter:confirm", args=[make_confirm_token(signup)])
     subject = f"You already receive email updates from {settings.WAGTAIL_SITE_NAME}"
-    return _build("already_subscribed", email, base_url, subject)
+    return _build("already_subscribed", signup["e"], base_url, subject, update_url=update_url)

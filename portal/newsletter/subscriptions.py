@@ -34,7 +34,7 @@ def sign_up(signup, base_url):
             subscriber.signed_up_at = timezone.now()
             subscriber.save()
         if subscriber.status == Subscriber.Status.SUBSCRIBED:
-            outbox.queue_email(subscriber, emails.already_subscribed(subscriber.email, base_url))
+            outbox.queue_email(subscriber, emails.already_subscribed(signup, base_url))
         else:
             outbox.queue_email(subscriber, emails.confirmation(signup, base_url))
     return subscriber
