@@ -1,0 +1,95 @@
+"""End to end over a real SMTP server (aiosmtpd on 127.0.0.1): sign up, confirm, unsubscribe."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.cache import cache
+from django.core.management import call_command
+
+from portal.newsletter.models import OutboxMessage, Subscriber
+
+from .newsletter_helpers import clear_rate_limits, links, signup_data
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings, home):
+    clear_rate_limits()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "updates@traction.test"
+    yield inbox
+    controller.stop()
+    clear_rate_limits()
+
+
+def text_of(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_signup_confirm_and_unsubscribe_over_smtp(committing_client, smtp):
+    response = committing_client.post("/newsletter/", signup_data("reader@example.org", name="Reader"))
+    assert response.status_code == 200
+    [(recipients, message)] = smtp.messages
+    assert recipients == ["reader@example.org"] and message["From"] == "updates@traction.test"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_body(preferencelist=("html",)) is not None, "an HTML part as well as text"
+
+    assert committing_client.get(links(text_of(message))["confirm"]).status_code == 200
+    assert Subscriber.objects.get().status == "subscribed"
+
+    unsubscribe = links(text_of(message))["unsubscribe"]
+    header_url = message["List-Unsubscribe"].strip("<>")
+    assert header_url.endswith(unsubscribe)
+    assert committing_client.get(unsubscribe).status_code == 200
+    committing_client.post(unsubscribe)
+    assert Subscriber.objects.get().status == "unsubscribed"
+
+
+def test_one_click_unsubscribe_from_the_header_over_smtp(committing_client, smtp):
+    committing_client.post("/newsletter/", signup_data("reader@example.org"))
+    [(_, message)] = smtp.messages
+    committing_client.get(links(text_of(message))["confirm"])
+    path = "/" + message["List-Unsubscribe"].strip("<>").split("/", 3)[3]
+    response = committing_client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and Subscriber.objects.get().status == "unsubscribed"
+
+
+def test_smtp_down_keeps_the_signup_and_sends_the_email_later(committing_client, settings, smtp):
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    response = committing_client.post("/newsletter/", signup_data("reader@example.org"))
+    assert response.status_code == 200 and Subscriber.objects.get().status == "pending"
+    message = OutboxMessage.objects.get(kind="email")
+    assert message.state == "pending" and message.last_error
+    settings.EMAIL_PORT = smtp.port
+    cache.clear()
+    call_command("newsletter", "sync", "--now")
+    assert len(smtp.messages) == 1 and OutboxMessage.objects.get(kind="email").state == "sent"
