@@ -17,7 +17,9 @@ class SubscriberEditView(EditView):
     def save_instance(self):
         """A staff change (a status, a name) reaches the provider like any other."""
         instance = super().save_instance()
-        if self.form.has_changed() and (instance.confirmed_at or instance.status == Subscriber.Status.SUBSCRIBED):
+        subscribed = Subscriber.Status.SUBSCRIBED
+        known_to_provider = self.form.initial.get("status") == subscribed or instance.confirmed_at
+        if self.form.has_changed() and (known_to_provider or instance.status == subscribed):
             outbox.queue_provider_sync(instance)
         return instance
 
