@@ -76,3 +76,28 @@ def test_search_cluster_is_chosen_by_the_environment():
         "portal.settings.dev", OPENSEARCH_URL="http://127.0.0.1:9200", ELASTICSEARCH_URL="http://127.0.0.1:9201"
     )
     assert code != 0 and "Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both" in output
+
+
+def test_email_goes_to_smtp_when_email_host_is_set():
+    code = (
+        "import django;from django.conf import settings;django.setup();"
+        "print(settings.EMAIL_BACKEND, settings.EMAIL_PORT)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+
+    def backend(module, **extra):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "DJANGO_SETTINGS_MODULE": module, "SECRET_KEY": "x" * 50, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert backend("portal.settings.dev") == "django.core.mail.backends.console.EmailBackend 25"
+    assert backend("portal.settings.dev", EMAIL_HOST="smtp.example.org", EMAIL_PORT="2525") == (
+        "django.core.mail.backends.smtp.EmailBackend 2525"
+    )
+    assert backend("portal.settings.production", EMAIL_HOST="smtp.example.org").endswith("smtp.EmailBackend 587")
