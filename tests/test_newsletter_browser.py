@@ -4,6 +4,8 @@ import os
 
 import pytest
 from django.core import mail
+from django.db import connections
+from pytest_django.live_server_helper import LiveServer
 
 from portal.newsletter.models import Subscriber
 
@@ -12,6 +14,14 @@ from .newsletter_helpers import clear_rate_limits
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and stopped when this module ends."""
+    server = LiveServer("127.0.0.1")
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -25,6 +35,9 @@ def browser(monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (Django's connections are
+        # context-local): close it here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
