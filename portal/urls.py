@@ -4,12 +4,17 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from search import feeds as search_feeds
 from search import views as search_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("newsletter/", include("portal.newsletter.urls")),
+    path("feed/", search_feeds.SearchFeed(), name="feed"),
+    path("feed/atom/", search_feeds.AtomSearchFeed(), name="feed_atom"),
+    path("feed/news/", search_feeds.NewsFeed(), name="news_feed"),
+    path("feed/news/atom/", search_feeds.AtomNewsFeed(), name="news_feed_atom"),
     path("search/", include("search.urls")),
     path("api/search/", search_views.search_api, name="search_api"),
     path("countries/", search_views.country_index, name="country_index"),

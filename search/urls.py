@@ -1,5 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
-urlpatterns = [path("", views.search, name="search")]
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("feed/", feeds.SearchFeed(), name="search_feed"),
+    path("feed/atom/", feeds.AtomSearchFeed(), name="search_feed_atom"),
+]

@@ -1,0 +1,119 @@
+"""Atom and RSS for any search: the latest content (/feed/), news (/feed/news/) and /search/feed/.
+
+A feed is a search sorted newest first, so "new findings on Mali" is
+/search/feed/?country=ML&type=findings, with the same parameters as /search/.
+Bad parameters answer 400 naming each one, as the search does.
+"""
+
+import datetime
+from dataclasses import replace
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponseBadRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import strip_tags
+
+from .backends import get_search_backend
+from .facets import FACETS_BY_NAME
+from .query import InvalidSearch, SearchParams
+
+FEED_SIZE = 30
+
+
+class InvalidFeed(Exception):
+    def __init__(self, errors):
+        self.errors = errors
+
+
+class SearchFeed(Feed):
+    """RSS 2.0 of a search, newest first; subclasses fix a facet or switch to Atom."""
+
+    feed_type = Rss201rev2Feed
+    fixed_filters = {}
+    name = "search"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except InvalidFeed as invalid:
+            lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
+            return HttpResponseBadRequest("Bad feed parameters.\n" + "\n".join(lines), content_type="text/plain")
+
+    def get_object(self, request, *args, **kwargs):
+        try:
+            params = SearchParams.from_query_dict(request.GET)
+        except InvalidSearch as invalid:
+            raise InvalidFeed(invalid.errors) from invalid
+        params = replace(params, sort="newest", page=1, page_size=FEED_SIZE)
+        if self.fixed_filters:
+            params = replace(params, filters={**params.filters, **self.fixed_filters})
+        self.request = request
+        return get_search_backend().search(params)
+
+    def describe(self, results):
+        """ "costing; Country: Mali" for the title, or nothing for the whole site."""
+        parts = [f"“{results.params.q}”"] if results.params.q else []
+        for name, values in results.facets.items():
+            if name in self.fixed_filters:
+                continue
+            chosen = [value.label for value in values if value.selected]
+            if chosen:
+                parts.append(f"{FACETS_BY_NAME[name].label}: {', '.join(chosen)}")
+        return "; ".join(parts)
+
+    def title(self, results):
+        described = self.describe(results)
+        return f"{settings.WAGTAIL_SITE_NAME}: {described}" if described else f"{settings.WAGTAIL_SITE_NAME}: latest"
+
+    def description(self, results):
+        return f"The newest {FEED_SIZE} results, newest first. {self.describe(results) or 'Everything published.'}"
+
+    subtitle = description  # Atom's name for it
+
+    def link(self, results):
+        query = self.request.GET.urlencode()
+        return reverse("search") + (f"?{query}" if query else "")
+
+    def items(self, results):
+        return results.hits
+
+    def item_title(self, hit):
+        return f"{hit.title} ({hit.type_label})"
+
+    def item_description(self, hit):
+        return strip_tags(str(hit.snippet))
+
+    def item_link(self, hit):
+        return hit.url
+
+    def item_guid(self, hit):
+        return hit.key
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, hit):
+        if hit.date:
+            return datetime.datetime.combine(hit.date, datetime.time.min, tzinfo=datetime.UTC)
+        return None
+
+    item_updateddate = item_pubdate
+
+    def item_categories(self, hit):
+        return [name for _, name in (*hit.countries, *hit.topics)]
+
+
+class AtomSearchFeed(SearchFeed):
+    feed_type = Atom1Feed
+
+
+class NewsFeed(SearchFeed):
+    fixed_filters = {"type": ("news",)}
+
+    def title(self, results):
+        return f"{settings.WAGTAIL_SITE_NAME}: news"
+
+
+class AtomNewsFeed(NewsFeed):
+    feed_type = Atom1Feed
