@@ -7,7 +7,9 @@ from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -79,6 +81,19 @@ class PolicyBriefPage(OutputMixin, Page):
     parent_page_types = ["briefs.PolicyBriefIndexPage"]
     subpage_types = []
 
+    api_fields = [
+        *OutputMixin.api_fields,
+        APIField("audience"),
+        APIField("summary"),
+        APIField("pdf", serializer=ReadOnlyField(source="api_pdf")),
+    ]
+
+    def api_pdf(self):
+        """The brief's PDF as an absolute-path URL (and its size), or None."""
+        if not self.document:
+            return None
+        return {"url": self.document.url, "title": self.document.title, "file_size": self.document.get_file_size()}
+
     class Meta:
         verbose_name = "policy brief page"
 
@@ -125,6 +140,31 @@ class JournalSupplementPage(OutputMixin, Page):
     ]
     parent_page_types = ["research.PublicationIndexPage"]
     subpage_types = []
+
+    api_fields = [
+        *OutputMixin.api_fields,
+        APIField("journal"),
+        APIField("volume"),
+        APIField("issue"),
+        APIField("journal_url"),
+        APIField("intro"),
+        APIField("articles", serializer=ReadOnlyField(source="api_articles")),
+    ]
+
+    def api_articles(self):
+        return [
+            {
+                "id": article.pk,
+                "title": article.title,
+                "authors": article.authors,
+                "year": article.year,
+                "doi": article.doi,
+                "url": article.url,
+                "open_access": article.open_access,
+                "studies": [study.slug for study in article.studies.all()],
+            }
+            for article in self.articles.all()
+        ]
 
     class Meta:
         verbose_name = "journal supplement page"
@@ -213,6 +253,8 @@ class NewsPage(OutputMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("summary", boost=2), index.SearchField("body")]
     parent_page_types = ["briefs.NewsIndexPage"]
     subpage_types = []
+
+    api_fields = [*OutputMixin.api_fields, APIField("summary")]
 
     class Meta:
         verbose_name = "news page"

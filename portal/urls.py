@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from search import feeds as search_feeds
 from search import views as search_views
+from search.api import api_router
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("feed/news/atom/", search_feeds.AtomNewsFeed(), name="news_feed_atom"),
     path("search/", include("search.urls")),
     path("api/search/", search_views.search_api, name="search_api"),
+    path("api/v2/", api_router.urls),
     path("countries/", search_views.country_index, name="country_index"),
     path("countries/<str:code>/", search_views.country, name="country"),
 ]

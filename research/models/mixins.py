@@ -7,7 +7,9 @@ Generic code (listings, search, feeds) relies on `countries`, `topics`,
 from django import forms
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
+from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 
 
 class TaxonomyMixin(models.Model):
@@ -35,6 +37,19 @@ class TaxonomyMixin(models.Model):
     def topic_list(self):
         return list(self.topics.all())
 
+    # The public API (/api/v2/): the same names on every page type, as plain data.
+    def api_countries(self):
+        return [{"code": country.code, "name": country.name} for country in self.country_list()]
+
+    def api_topics(self):
+        return [{"slug": topic.slug, "name": topic.name} for topic in self.topic_list()]
+
+    api_fields = [
+        APIField("countries", serializer=ReadOnlyField(source="api_countries")),
+        APIField("topics", serializer=ReadOnlyField(source="api_topics")),
+    ]
+    api_listing_fields = ["countries", "topics"]  # shown in listings of one page type without ?fields=
+
 
 class OutputMixin(TaxonomyMixin):
     """What every research output carries: taxonomy, related studies, a date."""
@@ -59,3 +74,13 @@ class OutputMixin(TaxonomyMixin):
 
     def study_list(self):
         return [study for study in self.studies.all() if study.live]
+
+    def api_studies(self):
+        return [{"id": study.pk, "slug": study.slug, "title": study.title} for study in self.study_list()]
+
+    api_fields = [
+        *TaxonomyMixin.api_fields,
+        APIField("studies", serializer=ReadOnlyField(source="api_studies")),
+        APIField("date"),
+    ]
+    api_listing_fields = ["countries", "topics", "studies", "date"]

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
+from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, get_page_models
 from wagtail.search import index
@@ -109,6 +111,8 @@ class ResearchAreaPage(TaxonomyMixin, Page):
         "research.CollaborativeEffortsPage",
     ]
 
+    api_fields = [*TaxonomyMixin.api_fields, APIField("intro")]
+
     class Meta:
         verbose_name = "research area page"
 
@@ -204,6 +208,29 @@ class StudyPage(TaxonomyMixin, Page):
     def implementer_list(self):
         return [item.organization for item in self.implementers.all()]
 
+    def api_timeline(self):
+        return {
+            "start": self.start_month.strftime("%Y-%m") if self.start_month else None,
+            "end": self.end_month.strftime("%Y-%m") if self.end_month else None,
+            "text": self.timeline,
+            "status": self.status,
+        }
+
+    api_fields = [
+        *TaxonomyMixin.api_fields,
+        APIField("aim"),
+        APIField("objectives", serializer=ReadOnlyField(source="api_objectives")),
+        APIField("implementers", serializer=ReadOnlyField(source="api_implementers")),
+        APIField("timeline", serializer=ReadOnlyField(source="api_timeline")),
+    ]
+    api_listing_fields = ["countries", "topics", "timeline"]
+
+    def api_objectives(self):
+        return [objective.text for objective in self.objectives.all()]
+
+    def api_implementers(self):
+        return [organization.name for organization in self.implementer_list()]
+
     @property
     def status(self):
         """ "ongoing", "completed" or "planned", from the timeline and today's date."""
@@ -284,6 +311,8 @@ class FindingsPage(OutputMixin, Page):
 
     parent_page_types = ["research.PublicationIndexPage", "research.ResearchAreaPage", "research.StudyPage"]
     subpage_types = []
+
+    api_fields = [*OutputMixin.api_fields, APIField("category"), APIField("summary")]
 
     class Meta:
         verbose_name = "findings page"
