@@ -258,3 +258,14 @@ class NewsPage(OutputMixin, Page):
 
     class Meta:
         verbose_name = "news page"
+
+
+class LegacyImport(models.Model):
+    """Which page a record of the old site's export became, so importing again updates it."""
+
+    legacy_id = models.CharField(max_length=200, unique=True)
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.legacy_id} → {self.page_id}"

@@ -25,9 +25,9 @@ def people(django_user_model):
 
 
 def news_form(title, **action):
-    data = page_form(title=title, slug=title.lower().replace(" ", "-"), date="2014-06-01", summary="The supplement is out.", hero_image="",
-                     body=streamfield([]))  # fmt: skip
-    return {**data, **action}
+    slug = title.lower().replace(" ", "-")
+    fields = {"date": "2014-06-01", "summary": "The supplement is out.", "hero_image": "", "body": streamfield([])}
+    return {**page_form(title=title, slug=slug, **fields), **action}
 
 
 def test_roles_have_the_least_rights_they_need():
