@@ -4,12 +4,15 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, route
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -18,7 +21,20 @@ from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from portal.models import ListingPage, OrderedTextItem
 from research.models import OutputMixin
 
+from .citations import bibtex, for_article, for_brief, formatted, meta_tags, ris
+
+
 # A DOI is "10.<registrant>/<suffix>" (DOI Handbook 2.2); links and "doi:" are accepted and stripped.
+def citation_download(citation, fmt, name):
+    """A BibTeX or RIS file of a citation, as a download."""
+    if fmt == "bibtex":
+        response = HttpResponse(bibtex(citation), content_type="application/x-bibtex; charset=utf-8")
+    else:
+        response = HttpResponse(ris(citation), content_type="application/x-research-info-systems; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{"bib" if fmt == "bibtex" else "ris"}"'
+    return response
+
+
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
@@ -48,10 +64,12 @@ class PolicyBriefIndexPage(ListingPage):
         verbose_name = "policy brief index page"
 
 
-class PolicyBriefPage(OutputMixin, Page):
+class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     """A brief for policymakers: key messages, recommendations and the PDF."""
 
     audience = models.CharField(max_length=255, default="Policymakers", help_text="Who the brief is written for.")
+    authors = models.TextField(blank=True, help_text="As printed, e.g. “Smith J; Banda A”. Empty: the programme.")
+    doi = models.CharField("DOI", max_length=255, blank=True, help_text="If the brief has one, e.g. 10.1234/abc")
     summary = RichTextField(features=["bold", "italic", "link"], help_text="Shown at the top and in listings.")
     document = models.ForeignKey(
         "wagtaildocs.Document",
@@ -65,6 +83,7 @@ class PolicyBriefPage(OutputMixin, Page):
 
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("audience"), FieldPanel("date")]),
+        FieldRowPanel([FieldPanel("authors"), FieldPanel("doi")]),
         FieldPanel("summary"),
         InlinePanel("key_messages", label="Key message", heading="Key messages"),
         InlinePanel("recommendations", label="Recommendation", heading="Recommendations"),
@@ -88,6 +107,27 @@ class PolicyBriefPage(OutputMixin, Page):
         APIField("pdf", serializer=ReadOnlyField(source="api_pdf")),
     ]
 
+    def clean(self):
+        super().clean()
+        try:
+            self.doi = normalise_doi(self.doi)
+        except ValidationError as error:
+            raise ValidationError({"doi": error.messages}) from error
+
+    def citation(self, request):
+        return for_brief(self, request)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        citation = self.citation(request)
+        context.update(citation=citation, citation_text=formatted(citation), citation_tags=meta_tags(citation))
+        return context
+
+    @route(r"^cite/(?P<fmt>bibtex|ris)/$")
+    def cite(self, request, fmt):
+        """BibTeX or RIS of this brief, for reference managers."""
+        return citation_download(self.citation(request), fmt, self.slug)
+
     def api_pdf(self):
         """The brief's PDF as an absolute-path URL (and its size), or None."""
         if not self.document:
@@ -109,7 +149,7 @@ class BriefRecommendation(OrderedTextItem):
 # --- Journal supplement --------------------------------------------------------
 
 
-class JournalSupplementPage(OutputMixin, Page):
+class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
     """A journal supplement ("Health Policy and Planning Supplement") and its articles."""
 
     journal = models.CharField(max_length=255)
@@ -166,6 +206,26 @@ class JournalSupplementPage(OutputMixin, Page):
             for article in self.articles.all()
         ]
 
+    def article_or_404(self, pk):
+        article = self.articles.filter(pk=pk).first()
+        if article is None:
+            raise Http404("No such article in this supplement")
+        return article
+
+    @route(r"^articles/(?P<pk>\d+)/$")
+    def article_view(self, request, pk):
+        """One article on a page of its own, so Google Scholar finds its citation tags."""
+        article = self.article_or_404(int(pk))
+        citation = for_article(article, request)
+        context = {**self.get_context(request), "article": article, "citation": citation}
+        context.update(citation_text=formatted(citation), citation_tags=meta_tags(citation))
+        return render(request, "briefs/supplement_article.html", context)
+
+    @route(r"^articles/(?P<pk>\d+)/cite/(?P<fmt>bibtex|ris)/$")
+    def article_cite(self, request, pk, fmt):
+        article = self.article_or_404(int(pk))
+        return citation_download(for_article(article, request), fmt, f"{self.slug}-{article.pk}")
+
     class Meta:
         verbose_name = "journal supplement page"
 
@@ -218,6 +278,11 @@ class SupplementArticle(ClusterableModel, Orderable):
     @property
     def anchor(self):
         return f"article-{self.pk}"
+
+    @property
+    def citation_path(self):
+        """Its own page below the supplement's URL (for citations and Google Scholar)."""
+        return f"articles/{self.pk}/"
 
 
 # --- News ------------------------------------------------------------------
