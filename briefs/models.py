@@ -117,6 +117,32 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     def citation(self, request):
         return for_brief(self, request)
 
+    def structured_data(self, request):
+        """schema.org Report, with its PDF, DOI, topics and countries."""
+        citation = self.citation(request)
+        organization = {"@type": "Organization", "name": citation.publisher}
+        data = {
+            "@type": "Report",
+            "name": self.title,
+            "url": citation.url,
+            "audience": {"@type": "Audience", "audienceType": self.audience},
+            "author": [{"@type": "Person", "name": n} for n in citation.authors] or organization,
+            "publisher": organization,
+            "about": [topic.name for topic in self.topic_list()],
+            "spatialCoverage": [{"@type": "Country", "name": c.name} for c in self.country_list()],
+        }
+        if self.date:
+            data["datePublished"] = self.date.isoformat()
+        if citation.doi:
+            data["identifier"] = f"https://doi.org/{citation.doi}"
+        if citation.pdf_url:
+            data["encoding"] = {
+                "@type": "MediaObject",
+                "contentUrl": citation.pdf_url,
+                "encodingFormat": "application/pdf",
+            }
+        return data
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         citation = self.citation(request)
@@ -219,6 +245,19 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
         citation = for_article(article, request)
         context = {**self.get_context(request), "article": article, "citation": citation}
         context.update(citation_text=formatted(citation), citation_tags=meta_tags(citation))
+        context["article_data"] = {
+            "@type": "ScholarlyArticle",
+            "headline": article.title[:110],
+            "name": article.title,
+            "url": citation.url,
+            "author": [{"@type": "Person", "name": name} for name in citation.authors],
+            "isPartOf": {"@type": "PublicationIssue", "issueNumber": citation.issue,
+                         "isPartOf": {"@type": "Periodical", "name": citation.journal}},
+        }  # fmt: skip
+        if article.year:
+            context["article_data"]["datePublished"] = str(article.year)
+        if article.doi:
+            context["article_data"]["identifier"] = article.doi_url
         return render(request, "briefs/supplement_article.html", context)
 
     @route(r"^articles/(?P<pk>\d+)/cite/(?P<fmt>bibtex|ris)/$")
@@ -320,6 +359,10 @@ class NewsPage(OutputMixin, Page):
     subpage_types = []
 
     api_fields = [*OutputMixin.api_fields, APIField("summary")]
+
+    @property
+    def og_image(self):
+        return self.hero_image
 
     class Meta:
         verbose_name = "news page"

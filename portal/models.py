@@ -133,6 +133,18 @@ def listing_sort_key(page):
 class HomePage(Page):
     """The site root: an introduction and the pages the team features."""
 
+    def structured_data(self, request):
+        """The programme as a schema.org Organization, with its social profiles."""
+        site = self.get_site()
+        settings = SiteSettings.for_request(request)
+        data = {
+            "@type": "Organization",
+            "name": site.site_name if site else self.title,
+            "url": self.get_full_url(request),
+        }
+        same_as = [url for _, url in settings.social_links]
+        return {**data, "sameAs": same_as} if same_as else data
+
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
     body = StreamField(BaseStreamBlock(), blank=True)
 
@@ -214,6 +226,12 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site settings"
+
+    @property
+    def twitter_handle(self):
+        """ "@TRActionProject" from the Twitter / X link, for link previews."""
+        name = (self.twitter_url or "").rstrip("/").rpartition("/")[2]
+        return f"@{name}" if name and name.replace("_", "").isalnum() else ""
 
     @property
     def social_links(self):

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal.views import robots_txt
 from search import feeds as search_feeds
 from search import views as search_views
 from search.api import api_router
@@ -11,6 +13,8 @@ from search.api import api_router
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("newsletter/", include("portal.newsletter.urls")),
     path("feed/", search_feeds.SearchFeed(), name="feed"),
     path("feed/atom/", search_feeds.AtomSearchFeed(), name="feed_atom"),

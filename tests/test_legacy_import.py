@@ -23,11 +23,12 @@ VECTORS = [line for line in VECTORS_FILE.read_text().splitlines() if line and no
 CHROMIUM = "/usr/bin/chromium"
 # In the rendered page: calls to the trapped dialogs, active elements, event handlers, script URLs.
 INSPECT = """() => {
+    const ACTIVE = 'script:not([type="application/ld+json"]), iframe, object, embed, svg, style';
     const inMain = [...document.querySelectorAll('main *')];
     const url = (e) => e.getAttribute('href') || e.getAttribute('src') || '';
     return {
         calls: window.__xss,
-        scripts: document.querySelectorAll('script, iframe, object, embed, svg, style').length,
+        scripts: document.querySelectorAll(ACTIVE).length,
         handlers: inMain.some((e) => [...e.attributes].some((a) => /^on/i.test(a.name))),
         urls: inMain.some((e) => /^\\s*(javascript|vbscript|data):/i.test(url(e))),
     };

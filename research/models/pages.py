@@ -225,6 +225,26 @@ class StudyPage(TaxonomyMixin, Page):
     ]
     api_listing_fields = ["countries", "topics", "timeline"]
 
+    @property
+    def og_image(self):
+        return self.hero_image
+
+    def structured_data(self, request):
+        """schema.org ResearchProject: the study, where it ran, when, and who carried it out."""
+        data = {
+            "@type": "ResearchProject",
+            "name": self.title,
+            "description": self.aim,
+            "url": self.get_full_url(request),
+            "areaServed": [{"@type": "Country", "name": c.name, "identifier": c.code} for c in self.country_list()],
+            "member": [{"@type": "Organization", "name": o.name} for o in self.implementer_list()],
+        }
+        if self.start_month:
+            data["foundingDate"] = self.start_month.strftime("%Y-%m")
+        if self.end_month:
+            data["dissolutionDate"] = self.end_month.strftime("%Y-%m")
+        return data
+
     def api_objectives(self):
         return [objective.text for objective in self.objectives.all()]
 
