@@ -86,3 +86,27 @@ def committing_client(client, django_capture_on_commit_callbacks):
 
     client.request = request
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Debian's Chromium driven by Playwright (never `playwright install`); skipped, with the reason, without it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI does)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+        # ORM calls made under that loop get their own connection (connections are context-local): close it,
+        # or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()

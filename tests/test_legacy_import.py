@@ -2,7 +2,6 @@
 
 import io
 import json
-import os
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -20,7 +19,6 @@ from .factories import CountryFactory, NewsIndexPageFactory, PolicyBriefIndexPag
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
 VECTORS = [line for line in VECTORS_FILE.read_text().splitlines() if line and not line.startswith("# ")]
-CHROMIUM = "/usr/bin/chromium"
 # In the rendered page: calls to the trapped dialogs, active elements, event handlers, script URLs.
 INSPECT = """() => {
     const ACTIVE = 'script:not([type="application/ld+json"]), iframe, object, embed, svg, style';
@@ -160,23 +158,6 @@ def test_no_vector_survives_in_the_stored_html(tmp_path, sections):
         audit.feed(stored_html(page))
         assert not audit.problems, (page.title, stored_html(page))
         assert "<" not in page.summary or "&lt;" in page.summary, page.summary  # plain text field
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI does)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]  # fmt: skip
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        yield browser
-        browser.close()
-        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
