@@ -106,6 +106,7 @@ def import_record(folder, record):
     page.title = title
     page.slug = page.slug or slugify(record.get("slug") or title)[:200] or f"legacy-{slugify(legacy_id)}"
     _fill(page, kind, record, body, summary_html, folder, legacy_id)
+    _tag(page, record)  # ParentalManyToMany: held on the page until it is saved, so one revision carries all
     if existing:
         revision = page.save_revision()
     else:
@@ -116,7 +117,6 @@ def import_record(folder, record):
         revision = page.save_revision()
         LegacyImport.objects.create(legacy_id=legacy_id, page=page)
     revision.publish()
-    _tag(page, record)
     return Outcome(legacy_id, title, "updated" if existing else "created", report)
 
 
@@ -164,8 +164,6 @@ def _tag(page, record):
         )
     if hasattr(page, "studies") and record.get("studies"):
         page.studies.set(StudyPage.objects.filter(slug__in=record["studies"]))
-    if any(record.get(k) for k in ("countries", "topics", "studies")):
-        page.save_revision().publish()
 
 
 def _date(value):
