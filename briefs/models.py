@@ -51,6 +51,14 @@ def normalise_doi(value):
     return doi
 
 
+def clean_doi_field(value):
+    """normalise_doi for a model's clean(): the error is attached to the `doi` field."""
+    try:
+        return normalise_doi(value)
+    except ValidationError as error:
+        raise ValidationError({"doi": error.messages}) from None
+
+
 # --- Policy briefs -----------------------------------------------------------
 
 
@@ -109,10 +117,7 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
 
     def clean(self):
         super().clean()
-        try:
-            self.doi = normalise_doi(self.doi)
-        except ValidationError as error:
-            raise ValidationError({"doi": error.messages}) from error
+        self.doi = clean_doi_field(self.doi)
 
     def citation(self, request):
         return for_brief(self, request)
@@ -303,10 +308,7 @@ class SupplementArticle(ClusterableModel, Orderable):
 
     def clean(self):
         super().clean()
-        try:
-            self.doi = normalise_doi(self.doi)
-        except ValidationError as error:
-            raise ValidationError({"doi": error.messages}) from None
+        self.doi = clean_doi_field(self.doi)
         if self.year is not None and not 1900 <= self.year <= timezone.now().year + 1:
             raise ValidationError({"year": "Enter the year of publication, e.g. 2014."})
 
