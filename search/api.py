@@ -40,6 +40,11 @@ class PortalPagesAPIViewSet(PagesAPIViewSet):
     filter_backends = [TaxonomyFilter, *PagesAPIViewSet.filter_backends]
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(TAXONOMY_PARAMETERS)
 
+    def get_queryset(self):
+        """With one page type, fetch the relations its API fields read once, not once per page."""
+        queryset = super().get_queryset()
+        return queryset.prefetch_related(*getattr(queryset.model, "api_prefetch", ()))
+
     @classmethod
     def get_listing_default_fields(cls, model):
         """A listing of one page type shows its key fields (a study's countries and timeline) unasked."""

@@ -30,7 +30,7 @@ def page_meta(context, page=None, description="", url="", title=""):
         ("og:type", "article" if page.depth > 2 else "website"),
         ("og:title", title or page.seo_title or page.title),
         ("og:url", url),
-        ("og:site_name", page.get_site().site_name if page.get_site() else ""),
+        ("og:site_name", getattr(page.get_site(), "site_name", "")),
         ("og:description", description),
     ]
     image = getattr(page.specific, "og_image", None)

@@ -49,6 +49,7 @@ class TaxonomyMixin(models.Model):
         APIField("topics", serializer=ReadOnlyField(source="api_topics")),
     ]
     api_listing_fields = ["countries", "topics"]  # shown in listings of one page type without ?fields=
+    api_prefetch = ["countries", "topics"]  # what those fields read, fetched once per listing
 
 
 class OutputMixin(TaxonomyMixin):
@@ -84,3 +85,4 @@ class OutputMixin(TaxonomyMixin):
         APIField("date"),
     ]
     api_listing_fields = ["countries", "topics", "studies", "date"]
+    api_prefetch = ["countries", "topics", "studies"]

@@ -224,6 +224,7 @@ class StudyPage(TaxonomyMixin, Page):
         APIField("timeline", serializer=ReadOnlyField(source="api_timeline")),
     ]
     api_listing_fields = ["countries", "topics", "timeline"]
+    api_prefetch = ["locations__country", "topics", "implementers__organization", "objectives"]
 
     @property
     def og_image(self):
