@@ -6,3 +6,8 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self):
+        from . import cache_purge
+
+        cache_purge.connect()

@@ -5,7 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal.views import robots_txt
+from portal.views import media_image, robots_txt
 from search import feeds as search_feeds
 from search import views as search_views
 from search.api import api_router
@@ -26,6 +26,9 @@ urlpatterns = [
     path("countries/", search_views.country_index, name="country_index"),
     path("countries/<str:code>/", search_views.country, name="country"),
 ]
+
+if settings.SERVE_MEDIA and not settings.DEBUG:
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/images/<path:path>", media_image, name="media_image"))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

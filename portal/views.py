@@ -1,7 +1,11 @@
 """Site-wide views that are not pages."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
+from django.views import static
 from django.views.decorators.cache import cache_control
 
 
@@ -18,3 +22,16 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def media_image(request, path):
+    """An image rendition from MEDIA_ROOT/images/: a year's lifetime, since a changed image gets new file names.
+
+    Only renditions are public this way; documents go through Wagtail's view, which checks privacy.
+    """
+    response = static.serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "images")
+    if response.status_code == 200:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+        stat = (Path(settings.MEDIA_ROOT) / "images" / path).stat()
+        response["ETag"] = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    return response

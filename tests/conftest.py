@@ -10,6 +10,15 @@ from wagtail.models import Page, Site
 from .factories import HomePageFactory
 
 
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches: the page cache and rate limits would outlive its database."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def home(db):
     """Replace Wagtail's default welcome page with a HomePage serving the default site."""

@@ -33,7 +33,8 @@ def sign_up(client, **data):
 
 def test_footer_form_on_pages_and_full_form_on_its_own_page(client, home):
     html = client.get(home.url).content.decode()
-    assert 'id="footer-heading"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert 'id="footer-heading"' in html
+    assert "csrfmiddlewaretoken" not in html, "no per-visitor token: the page can be cached for everyone"
     assert 'value="/"' in html, "the footer form records the page it was on"
     page = client.get("/newsletter/").content.decode()
     assert "footer-heading" not in page and 'id="id_email"' in page
@@ -107,6 +108,28 @@ def test_one_click_post_needs_no_csrf_cookie(client):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(links(mail.outbox[0].body)["unsubscribe"], {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200 and Subscriber.objects.get().status == "unsubscribed"
+
+
+def test_the_signup_needs_no_csrf_token_but_refuses_other_sites(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        "/newsletter/", signup_data(email="own@example.org"), headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert response.status_code == 200 and Subscriber.objects.filter(email="own@example.org").exists()
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+    ):
+        refused = strict.post("/newsletter/", signup_data(email="forged@example.org"), headers=headers)
+        assert refused.status_code == 403 and b"only be sent from this site" in refused.content, headers
+    assert not Subscriber.objects.filter(email="forged@example.org").exists()
+    same_origin = strict.post(
+        "/newsletter/", signup_data(email="o@example.org"), headers={"Origin": "http://testserver"}
+    )
+    assert same_origin.status_code == 200
 
 
 def test_resubscribing_later(client):

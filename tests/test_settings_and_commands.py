@@ -33,6 +33,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "Set SECRET_KEY in the environment" in output
 
 
+def test_production_refuses_to_start_without_a_database_url():
+    code, output = load_settings("portal.settings.production", SECRET_KEY="x" * 50)
+    assert code != 0 and "Set DATABASE_URL" in output
+
+
 def test_production_reads_the_environment():
     code, output = load_settings(
         "portal.settings.production",
@@ -100,4 +105,7 @@ def test_email_goes_to_smtp_when_email_host_is_set():
     assert backend("portal.settings.dev", EMAIL_HOST="smtp.example.org", EMAIL_PORT="2525") == (
         "django.core.mail.backends.smtp.EmailBackend 2525"
     )
-    assert backend("portal.settings.production", EMAIL_HOST="smtp.example.org").endswith("smtp.EmailBackend 587")
+    production = backend(
+        "portal.settings.production", EMAIL_HOST="smtp.example.org", DATABASE_URL="postgres://u:p@h/db"
+    )
+    assert production.endswith("smtp.EmailBackend 587")

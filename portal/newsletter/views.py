@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +19,26 @@ def _base_url(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
+def cross_site(request):
+    """A browser said this POST came from another site (Fetch Metadata, else Origin).
+
+    The signup form carries no CSRF token, so the pages that show it in their
+    footer hold nothing personal and can be cached for everyone. A token would
+    not protect anything here: anyone can post a signup directly, and double
+    opt-in means nobody is subscribed without their own click. Cross-site posts
+    are still refused, so another site cannot make its visitors sign up.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin == "null"
+    allowed = {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}
+    return origin not in allowed
+
+
+@csrf_exempt  # no token by design: see cross_site()
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request):
@@ -25,6 +46,10 @@ def signup(request):
     if request.method == "GET":
         form = SignupForm(initial={"source": request.GET.get("from", "")})
         return render(request, "newsletter/signup_page.html", {"form": form})
+    if cross_site(request):
+        message = "This form can only be sent from this site's own pages. Please sign up here instead."
+        context = {"form": SignupForm(), "limited": message, "limited_title": "Sent from another site"}
+        return render(request, "newsletter/signup_page.html", context, status=403)
     if ratelimit.ip_limited(request):
         return _too_many(request)
     form = SignupForm(request.POST)

@@ -65,17 +65,27 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Admin login throttling; keep after django.contrib.auth.
+    "axes",
 ]
 
+# Everything above PageCacheMiddleware also runs for responses served from the page
+# cache (headers, validators); everything below runs only when a page is rendered.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "portal.pagecache.PageCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.security.AdminNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -110,6 +120,65 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches: Redis when REDIS_URL is set (shared by every process, so a publish purges
+# pages everywhere), else this process's memory. Redis outages degrade to misses.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "portal.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCMEM_CACHE_MAX_ENTRIES", "2000"))},
+        }
+    }
+
+# The full-page cache for anonymous readers (portal/pagecache.py; purged on publish by
+# portal/cache_purge.py). Without Redis each process caches for itself, so a change made
+# in one process reaches the others when their copy expires: hence the shorter default.
+PAGE_CACHE = {
+    "ALIAS": "default",
+    "TIMEOUT": int(os.environ.get("PAGE_CACHE_TIMEOUT", "600" if REDIS_URL else "60")),
+    "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
+    "EXCLUDE": ("/admin/", "/documents/", "/newsletter/", "/static/", "/media/"),
+}
+
+# Security headers (portal/security.py). No 'unsafe-inline' or 'unsafe-eval': the public
+# pages have no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+ADMIN_PATH_PREFIXES = ("/admin/",)
+# Optional: the admin only answers these networks ("10.0.0.0/8,2001:db8::/32").
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failures from one
+# address, or for one username from one address, logins are refused (429) for the
+# cool-off. Records are in the database, so every process sees them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -256,3 +325,8 @@ def require_secret_key(key):
     if not key or key.startswith("django-insecure") or len(key) < 32:
         raise ImproperlyConfigured("Set SECRET_KEY in the environment to a random value of 32+ characters.")
     return key
+
+
+# Image renditions are served by Django only when this is set (production.py sets it;
+# with DEBUG, runserver serves all of /media/).
+SERVE_MEDIA = False

@@ -19,3 +19,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 
 # The suite picks its search backends itself (TEST_OPENSEARCH_URL, TEST_ELASTICSEARCH_URL).
 PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
+
+# Login throttling is tested on its own (tests/test_production.py turns it on); elsewhere
+# tests log in with client.login(), which authenticates without a request.
+AXES_ENABLED = False

@@ -76,6 +76,10 @@ class OutputMixin(TaxonomyMixin):
     def study_list(self):
         return [study for study in self.studies.all() if study.live]
 
+    def cache_dependents(self):
+        """Study pages list their outputs: a change here purges them (portal.cache_purge)."""
+        return self.studies.all()
+
     def api_studies(self):
         return [{"id": study.pk, "slug": study.slug, "title": study.title} for study in self.study_list()]
 

@@ -283,6 +283,10 @@ class StudyPage(TaxonomyMixin, Page):
         """Every live output that names this study, newest first."""
         return live_outputs(studies=self)
 
+    def cache_dependents(self):
+        """Outputs name their study: a change here purges them (portal.cache_purge)."""
+        return self.outputs
+
 
 class StudyObjective(OrderedTextItem):
     page = ParentalKey(StudyPage, on_delete=models.CASCADE, related_name="objectives")

@@ -1,0 +1,97 @@
+"""What a content change purges from the page cache (portal.pagecache).
+
+Publishing or unpublishing a page purges the page with its routes and the
+pages under it; its ancestors; the pages its `cache_dependents()` names (a
+study and its outputs name each other) with their ancestors; every listing
+page; and the pages built from the whole index (search, feeds, countries,
+the API, the sitemap). A change that alters every page (the main menu, a
+move, a slug, taxonomy, images, site settings) purges everything.
+"""
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, Site, get_page_models
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from . import pagecache
+
+INDEX_TREES = ("/search/", "/feed/", "/countries/", "/api/")
+INDEX_EXACT = ("/sitemap.xml",)
+# Models shown on many pages: any change to them purges the whole cache.
+SITE_WIDE_MODELS = (
+    "research.Country",
+    "research.Topic",
+    "research.Organization",
+    "portal.PortalImage",
+    "wagtaildocs.Document",
+    "portal.SiteSettings",
+    "wagtailcore.Site",
+)
+
+
+def page_path(page):
+    """The page's path on its site ("/research/iccm/"), or None when it has no URL."""
+    parts = page.get_url_parts()
+    return parts[2] if parts else None
+
+
+def _paths(pages):
+    return {path for path in (page_path(page) for page in pages) if path}
+
+
+def _in_menu(page):
+    """A top-level menu page, or a site root: its title or URL is on every page."""
+    return (
+        page.is_root()
+        or Site.objects.filter(root_page=page).exists()
+        or (page.show_in_menus and Site.objects.filter(root_page_id=page.get_parent().pk).exists())
+    )
+
+
+def _listing_pages():
+    from .models import ListingPage
+
+    models = [model for model in get_page_models() if issubclass(model, ListingPage)]
+    return Page.objects.live().type(*models) if models else Page.objects.none()
+
+
+def purge_page(page):
+    """Purge what shows this page (see the module docstring)."""
+    page = page.specific
+    if _in_menu(page):
+        pagecache.purge_all()
+        return
+    dependents = list(getattr(page, "cache_dependents", list)())
+    exact = _paths(page.get_ancestors()) | _paths(dependents) | _paths(_listing_pages())
+    for dependent in dependents:
+        exact |= _paths(dependent.get_ancestors())
+    own = page_path(page)
+    pagecache.purge(exact=exact | set(INDEX_EXACT), trees={own, *INDEX_TREES} - {None})
+
+
+def _on_publish_change(sender, instance, **kwargs):
+    purge_page(instance)
+
+
+def _on_site_wide_change(sender, **kwargs):
+    pagecache.purge_all()
+
+
+def connect():
+    page_published.connect(_on_publish_change, dispatch_uid="pagecache_published")
+    page_unpublished.connect(_on_publish_change, dispatch_uid="pagecache_unpublished")
+    page_slug_changed.connect(_on_site_wide_change, dispatch_uid="pagecache_slug")
+    post_page_move.connect(_on_site_wide_change, dispatch_uid="pagecache_move")
+    post_delete.connect(_on_page_delete, dispatch_uid="pagecache_page_delete")
+    for label in SITE_WIDE_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        post_save.connect(_on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}")
+        post_delete.connect(_on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}")
+
+
+def _on_page_delete(sender, instance, **kwargs):
+    if isinstance(instance, Page) and instance.live:
+        pagecache.purge_all()

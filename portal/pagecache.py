@@ -1,0 +1,167 @@
+"""The full-page cache: anonymous readers get stored responses, purged by path when content changes.
+
+Why not Django's per-site cache: it cannot purge one page. Here every stored
+response's key carries version stamps of its path, of each of the path's
+prefixes and of the whole site, fetched in one `get_many`. Purging a page
+re-stamps its path prefix (the page, its routes such as `cite/bibtex/`, and
+the pages under it, whose breadcrumbs name it); purging an ancestor or a
+listing re-stamps that exact path only. Nothing is deleted and there is no
+index of keys to race on: old entries become unreachable and expire.
+
+A reader with a session (staff) or pending messages is never served from or
+stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
+or says private/no-store. Cache errors (Redis down) count as misses.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
+
+STORED_TYPES = ("text/html", "application/xml", "application/rss+xml", "application/atom+xml", "application/json")
+STORED_HEADERS = ("Content-Type", "Content-Language", "Content-Encoding", "Vary", "Link", "Content-Disposition")
+
+
+def options():
+    """settings.PAGE_CACHE, with defaults."""
+    return {"ALIAS": "default", "TIMEOUT": 600, "BROWSER_MAX_AGE": 60, "EXCLUDE": (), **settings.PAGE_CACHE}
+
+
+def _cache():
+    return caches[options()["ALIAS"]]
+
+
+def _digest(text):
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _prefixes(path):
+    """ "/a/b/" -> ["/", "/a/", "/a/b/"]: every path a purge of a subtree can name."""
+    parts = [part for part in path.split("/") if part]
+    found = ["/"]
+    for index in range(len(parts)):
+        found.append("/" + "/".join(parts[: index + 1]) + "/")
+    if not path.endswith("/") and path != "/":
+        found[-1] = path
+    return found
+
+
+def _version_keys(path):
+    return ["pc:v:all", f"pc:v:exact:{_digest(path)}"] + [f"pc:v:tree:{_digest(p)}" for p in _prefixes(path)]
+
+
+def _versions(cache, keys):
+    """The stamps for these keys; a missing one gets a fresh stamp, so eviction never revives old entries."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            stamp = uuid.uuid4().hex[:12]
+            cache.add(key, stamp, timeout=None)
+            found[key] = cache.get(key) or stamp
+    return [found[key] for key in keys]
+
+
+def _entry_key(request, versions):
+    gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+    vary = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}|{int(gzip)}|{'|'.join(versions)}"
+    return "pc:page:" + _digest(vary)
+
+
+def _bypass(request):
+    if request.method not in ("GET", "HEAD"):
+        return True
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return True
+    path = request.path_info
+    return any(path.startswith(prefix) for prefix in options()["EXCLUDE"])
+
+
+def _storable(request, response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or getattr(request, "session", None) and request.session.modified:
+        return False
+    control = response.get("Cache-Control", "")
+    if any(word in control for word in ("private", "no-store", "no-cache")):
+        return False
+    return response.get("Content-Type", "").split(";")[0].strip() in STORED_TYPES
+
+
+class PageCacheMiddleware:
+    """Serve and store anonymous GET responses (place after SecurityMiddleware and WhiteNoise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = options()["TIMEOUT"]
+        if timeout <= 0 or _bypass(request):
+            return self.get_response(request)
+        cache = _cache()
+        try:
+            key = _entry_key(request, _versions(cache, _version_keys(request.path_info)))
+            entry = cache.get(key)
+        except Exception as error:  # noqa: BLE001 - a cache outage must not take the site down
+            logger.warning("Page cache unavailable (%s); serving uncached", error)
+            return self.get_response(request)
+        if entry is not None:
+            return _rebuild(entry)
+        response = self.get_response(request)
+        if _storable(request, response):
+            _prepare(response)
+            try:
+                cache.set(key, _freeze(response), timeout)
+            except Exception as error:  # noqa: BLE001
+                logger.warning("Page cache unavailable (%s); response not stored", error)
+            response["X-Cache"] = "miss"
+        return response
+
+
+def _prepare(response):
+    """Validators and a short browser lifetime, the same on the first response and on every hit."""
+    if not response.has_header("ETag"):
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+    if not response.has_header("Last-Modified"):
+        response["Last-Modified"] = http_date(time.time())
+    if not response.has_header("Cache-Control"):
+        response["Cache-Control"] = f"public, max-age={options()['BROWSER_MAX_AGE']}"
+
+
+def _freeze(response):
+    headers = {name: response.get(name) for name in STORED_HEADERS + ("ETag", "Last-Modified", "Cache-Control")}
+    return {"content": response.content, "headers": {k: v for k, v in headers.items() if v is not None}}
+
+
+def _rebuild(entry):
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    response["X-Cache"] = "hit"
+    return response
+
+
+def purge(exact=(), trees=()):
+    """Re-stamp these paths (exactly) and these subtrees (the path and all under it)."""
+    keys = [f"pc:v:exact:{_digest(path)}" for path in exact] + [f"pc:v:tree:{_digest(path)}" for path in trees]
+    _restamp(keys)
+
+
+def purge_all():
+    _restamp(["pc:v:all"])
+
+
+def _restamp(keys):
+    if not keys:
+        return
+    stamp = uuid.uuid4().hex[:12]
+    try:
+        _cache().set_many({key: stamp for key in keys}, timeout=None)
+    except Exception as error:  # noqa: BLE001 - publishing must not fail because the cache is down
+        logger.error("Page cache purge failed (%s): stale pages may be served until they expire", error)
