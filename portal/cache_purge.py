@@ -10,6 +10,7 @@ move, a slug, taxonomy, images, site settings) purges everything.
 
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save
+from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site, get_page_models
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
@@ -73,7 +74,15 @@ def _on_publish_change(sender, instance, **kwargs):
     purge_page(instance)
 
 
-def _on_site_wide_change(sender, **kwargs):
+# Saves that only record facts about a file (Wagtail fills these in lazily on first use).
+BOOKKEEPING_FIELDS = {"file_size", "file_hash"}
+
+
+def _on_site_wide_change(sender, update_fields=None, created=False, **kwargs):
+    if update_fields and set(update_fields) <= BOOKKEEPING_FIELDS:
+        return
+    if created and issubclass(sender, BaseSiteSetting):
+        return  # made with its defaults on a site's first request: nothing shown changes
     pagecache.purge_all()
 
 

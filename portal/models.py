@@ -1,5 +1,8 @@
 """Site-wide models: home and standard pages, the image model, site settings."""
 
+import os
+import secrets
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.core.validators import URLValidator
@@ -45,6 +48,14 @@ class PortalImage(AbstractImage):
     search_fields = AbstractImage.search_fields + [index.SearchField("alt_text"), index.SearchField("caption")]
 
     @property
+    def get_upload_to(self, filename):
+        """A random name: an uploader's file name may be personal, misleading or hostile; only its
+        (validated) extension is kept. Renditions are named after it, so they leak nothing either."""
+        extension = os.path.splitext(filename)[1].lower()
+        if extension.lstrip(".") not in settings.WAGTAILIMAGES_EXTENSIONS:
+            extension = ""
+        return f"original_images/{secrets.token_hex(16)}{extension}"
+
     def default_alt_text(self):
         return self.alt_text or super().default_alt_text
 

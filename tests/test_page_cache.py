@@ -1,0 +1,134 @@
+"""The full-page cache (portal/pagecache.py) and what publishing purges (portal/cache_purge.py)."""
+
+import pytest
+from django.test import Client
+from wagtail.models import PageViewRestriction
+
+from portal.newsletter.models import Subscriber
+
+from .factories import FindingsPageFactory
+from .search_site import build_search_site
+
+
+@pytest.fixture
+def site(db):
+    return build_search_site()
+
+
+def get(client, url, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def cached(client, url):
+    """Whether the next anonymous GET of url is served from the cache."""
+    return get(client, url)["X-Cache"] == "hit"
+
+
+def warm(client, *urls):
+    for url in urls:
+        get(client, url)
+        assert cached(client, url), url
+
+
+def test_anonymous_pages_are_served_from_the_cache_with_validators(client, site):
+    first = get(client, site.s1.url)
+    assert first["X-Cache"] == "miss" and "public, max-age=" in first["Cache-Control"]
+    second = get(client, site.s1.url)
+    assert second["X-Cache"] == "hit" and second.content == first.content
+    assert second["ETag"] == first["ETag"] and second["Content-Security-Policy"]
+    not_modified = client.get(site.s1.url, headers={"If-None-Match": first["ETag"]})
+    assert not_modified.status_code == 304 and not not_modified.content
+
+
+def test_query_strings_and_compression_are_cached_apart(client, site):
+    warm(client, "/search/?q=costing", "/search/?q=data")
+    assert b"Costing of iCCM" in get(client, "/search/?q=costing").content
+    plain, gzipped = get(client, "/"), get(client, "/", **{"Accept-Encoding": "gzip"})
+    assert gzipped["Content-Encoding"] == "gzip" and not plain.has_header("Content-Encoding")
+    assert get(client, "/", **{"Accept-Encoding": "gzip"})["X-Cache"] == "hit"
+
+
+def test_search_responses_hold_nothing_personal(client, site):
+    client.post("/newsletter/", {"email": "reader@example.org", "consent": "on"})  # a visitor who signed up
+    response = get(client, "/search/?q=costing")
+    assert b"csrfmiddlewaretoken" not in response.content and not response.cookies
+    assert b"reader@example.org" not in get(client, "/search/?q=costing").content
+    assert Subscriber.objects.filter(email="reader@example.org").exists()
+
+
+def test_staff_and_visitors_with_a_session_bypass_the_cache(admin_client, site):
+    anonymous = Client()
+    warm(anonymous, site.s1.url)
+    response = get(admin_client, site.s1.url)
+    assert not response.has_header("X-Cache"), "never served from or stored in the shared cache"
+
+
+def test_personal_and_restricted_responses_are_never_stored(client, site):
+    PageViewRestriction.objects.create(page=site.f2, restriction_type=PageViewRestriction.PASSWORD, password="pw")
+    for _ in range(2):
+        form = get(client, site.f2.url)
+        assert b"csrfmiddlewaretoken" in form.content and form.get("X-Cache") != "hit"
+    assert client.get(site.private.url).status_code == 302
+    token_page = client.get("/newsletter/unsubscribe/not-a-token/")
+    assert "no-store" in token_page["Cache-Control"] and not token_page.has_header("X-Cache")
+
+
+def test_publishing_purges_the_page_its_ancestors_its_outputs_and_the_indexes(client, site):
+    related = [site.s1.url, site.area.url, site.areas.url, site.home.url, site.f1.url, site.publications.url]
+    indexes = ["/search/?q=costing", "/countries/rw/", "/feed/", "/api/search/?q=costing", "/sitemap.xml"]
+    unrelated = [site.s3.url, site.brief.url, site.news.url]
+    warm(client, *related, *indexes, *unrelated)
+
+    revision = site.s1.save_revision()
+    site.s1.title = "Costing of iCCM, revised"
+    site.s1.save_revision().publish()
+    assert revision  # an earlier revision exists: this is an edit of a live page
+
+    for url in related + indexes:
+        assert not cached(client, url), f"{url} was not purged"
+    assert b"Costing of iCCM, revised" in get(client, site.f1.url).content, "the output names its study"
+    assert b"Costing of iCCM, revised" in get(client, "/search/?q=costing").content
+    for url in unrelated:
+        assert cached(client, url), f"{url} was purged, though it does not show the study"
+
+
+def test_publishing_an_output_purges_its_study_and_the_study_area(client, site):
+    warm(client, site.s2.url, site.area.url, site.s3.url)
+    finding = FindingsPageFactory(parent=site.publications, title="A new finding", studies=[site.s2], live=False)
+    finding.save_revision().publish()
+    assert b"A new finding" in get(client, site.s2.url).content
+    assert not cached(client, site.area.url) or b"A new finding" in get(client, site.area.url).content
+    assert cached(client, site.s3.url)
+
+
+def test_unpublishing_and_moving_take_effect_at_once(client, site):
+    warm(client, site.s2.url, site.brief.url)
+    site.s2.unpublish()
+    assert client.get(site.s2.url).status_code == 404
+    old_url = site.brief.url
+    site.brief.move(site.publications, pos="last-child")
+    assert client.get(old_url).status_code in (301, 404), "a 404, or Wagtail's automatic redirect"
+    site.brief.refresh_from_db()
+    assert get(client, site.brief.url)
+
+
+def test_a_new_top_level_page_reaches_every_page_menu(client, site):
+    warm(client, site.s3.url, site.news.url)
+    site.areas.title, site.areas.show_in_menus = "Our research", True
+    site.areas.save_revision().publish()
+    assert b"Our research" in get(client, site.s3.url).content and b"Our research" in get(client, site.news.url).content
+
+
+def test_site_wide_changes_purge_everything(client, site):
+    warm(client, site.s3.url, "/countries/ml/")
+    site.mali.name = "République du Mali"
+    site.mali.save()
+    assert not cached(client, site.s3.url) and "République du Mali" in get(client, "/countries/ml/").content.decode()
+
+
+def test_the_cache_can_be_turned_off(client, site, settings):
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "TIMEOUT": 0}
+    get(client, "/")
+    assert not get(client, "/").has_header("X-Cache")
