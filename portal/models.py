@@ -47,7 +47,6 @@ class PortalImage(AbstractImage):
 
     search_fields = AbstractImage.search_fields + [index.SearchField("alt_text"), index.SearchField("caption")]
 
-    @property
     def get_upload_to(self, filename):
         """A random name: an uploader's file name may be personal, misleading or hostile; only its
         (validated) extension is kept. Renditions are named after it, so they leak nothing either."""
@@ -56,6 +55,7 @@ class PortalImage(AbstractImage):
             extension = ""
         return f"original_images/{secrets.token_hex(16)}{extension}"
 
+    @property
     def default_alt_text(self):
         return self.alt_text or super().default_alt_text
 
