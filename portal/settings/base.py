@@ -316,6 +316,8 @@ LOGGING = {
         # Per-task and per-page chatter from Wagtail's background tasks.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # One line per failed login at INFO; lockouts are logged at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
