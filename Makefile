@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo admin serve lint format check clean bench
+NODE_STAMP := node_modules/.installed-stamp
+
+.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +17,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core and Lighthouse (npm, exact versions from package-lock.json), for the browser checks.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -31,9 +40,24 @@ run: demo admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite, or the database DATABASE_URL names)
-test: install
+test: install node
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+## serve-production: gunicorn with production settings (needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS; README)
+serve-production: install
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn portal.wsgi
+
+## backup: database and media into backups/<UTC time>/ (BACKUP_DIR=... to choose)
+backup: install
+	bash scripts/backup.sh $(or $(BACKUP_DIR),backups/$(shell date -u +%Y%m%dT%H%M%SZ))
+
+## restore: FROM=backups/<time> into the EMPTY database DATABASE_URL names (FORCE=1 to overwrite)
+restore: install
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<time> [FORCE=1]" >&2; exit 1; }
+	bash scripts/restore.sh $(if $(FORCE),--force) $(FROM)
 
 lint: install
 	$(VENV)/bin/ruff format --check .
@@ -57,4 +81,4 @@ bench: install
 	exit $$rc
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules db.sqlite3 .pytest_cache .ruff_cache
