@@ -82,3 +82,33 @@ class AdminNetworkMiddleware:
         except ValueError:
             return False
         return any(address in network for network in self.networks)
+
+
+class TrustedProxyMiddleware:
+    """Behind a proxy, take the client's address from X-Forwarded-For, but only from TRUSTED_PROXIES.
+
+    The admin throttle, the network limit and the signup rate limits key on
+    REMOTE_ADDR; behind a proxy that is the proxy itself. The client is the
+    right-most address in X-Forwarded-For that is not one of our proxies (the
+    left-most could be anything the client typed).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = [ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXIES]
+
+    def __call__(self, request):
+        if self.proxies and self._trusted(request.META.get("REMOTE_ADDR", "")):
+            hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+            for hop in reversed(hops):
+                if not self._trusted(hop):
+                    request.META["REMOTE_ADDR"] = hop
+                    break
+        return self.get_response(request)
+
+    def _trusted(self, address):
+        try:
+            address = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(address in network for network in self.proxies)

@@ -145,6 +145,18 @@ def test_admin_can_be_limited_to_configured_networks(settings, staff):
     assert Client(REMOTE_ADDR="203.0.113.9").get("/robots.txt").status_code == 200, "the public site is open"
 
 
+@pytest.mark.django_db
+def test_client_addresses_come_from_trusted_proxies_only(settings, staff):
+    settings.ADMIN_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    via_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.1.1.1")
+    assert via_proxy.get("/admin/login/").status_code == 200, "the right-most hop that is not a proxy"
+    spoofed = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.1.1, 203.0.113.9")
+    assert spoofed.get("/admin/login/").status_code == 403, "a typed-in left-most hop is not believed"
+    direct = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.1.1.1")
+    assert direct.get("/admin/login/").status_code == 403, "only trusted proxies may name the client"
+
+
 def png(size=(40, 30)):
     buffer = io.BytesIO()
     Image.new("RGB", size, "teal").save(buffer, "PNG")

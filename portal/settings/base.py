@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 # Everything above PageCacheMiddleware also runs for responses served from the page
 # cache (headers, validators); everything below runs only when a page is rendered.
 MIDDLEWARE = [
+    "portal.security.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,6 +162,8 @@ CONTENT_SECURITY_POLICY = {
 ADMIN_PATH_PREFIXES = ("/admin/",)
 # Optional: the admin only answers these networks ("10.0.0.0/8,2001:db8::/32").
 ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS")
+# Proxies whose X-Forwarded-For names the client ("127.0.0.1,10.0.0.0/8"); none by default.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
