@@ -16,8 +16,42 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from .facets import FACETS_BY_NAME
 from .models import SearchFacetValue
+from .query import CONTROL_RE
 
 TAXONOMY_PARAMETERS = ("country", "topic", "study")
+MAX_OFFSET = 1_000_000_000  # Wagtail checks that an offset is a number, not that the database can hold it
+
+
+class CheckedParameters:
+    """Values Wagtail's API would pass on unchecked answer 400 naming the parameter, never 500.
+
+    A NUL breaks PostgreSQL and SQLite's full-text search (`search`, `site`, `locale`,
+    `html_path`, the taxonomy filters), so control characters are refused everywhere, as
+    /api/search/ refuses them; an offset past 64 bits overflows the query; `find/?id=`
+    must be a number.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, values in request.GET.lists():
+            if CONTROL_RE.search(name) or any(CONTROL_RE.search(value) for value in values):
+                raise BadRequestError(
+                    f"query parameter {name!r} must not contain control characters (NUL, line breaks)"
+                )
+        try:
+            too_far = int(request.GET.get("offset", "0")) > MAX_OFFSET
+        except ValueError:
+            too_far = False  # Wagtail's own check names it
+        if too_far:
+            raise BadRequestError(f"offset must be at most {MAX_OFFSET}")
+
+    def find_object(self, queryset, request):
+        if "id" in request.GET:
+            try:
+                int(request.GET["id"])
+            except ValueError:
+                raise BadRequestError("id must be a whole number") from None
+        return super().find_object(queryset, request)
 
 
 class TaxonomyFilter(BaseFilterBackend):
@@ -36,7 +70,7 @@ class TaxonomyFilter(BaseFilterBackend):
         return queryset
 
 
-class PortalPagesAPIViewSet(PagesAPIViewSet):
+class PortalPagesAPIViewSet(CheckedParameters, PagesAPIViewSet):
     filter_backends = [TaxonomyFilter, *PagesAPIViewSet.filter_backends]
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(TAXONOMY_PARAMETERS)
 
@@ -51,7 +85,15 @@ class PortalPagesAPIViewSet(PagesAPIViewSet):
         return [*super().get_listing_default_fields(model), *getattr(model, "api_listing_fields", [])]
 
 
+class PortalImagesAPIViewSet(CheckedParameters, ImagesAPIViewSet):
+    pass
+
+
+class PortalDocumentsAPIViewSet(CheckedParameters, DocumentsAPIViewSet):
+    pass
+
+
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PortalPagesAPIViewSet)
-api_router.register_endpoint("images", ImagesAPIViewSet)
-api_router.register_endpoint("documents", DocumentsAPIViewSet)
+api_router.register_endpoint("images", PortalImagesAPIViewSet)
+api_router.register_endpoint("documents", PortalDocumentsAPIViewSet)

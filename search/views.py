@@ -48,7 +48,9 @@ def country_index(request):
 def country(request, code):
     """/countries/<code>/: everything about one country, narrowed by the other facets."""
     Country = apps.get_model("research", "Country")
-    country = Country.objects.filter(code__iexact=code).first()
+    # Only two ASCII letters can be a code (as the model validates); anything else, NUL included, is not found.
+    is_code = len(code) == 2 and code.isascii() and code.isalpha()
+    country = Country.objects.filter(code__iexact=code).first() if is_code else None
     if country is None:
         raise Http404("No such country")
     params, results, errors = _run(request, fixed_filters={"country": (country.code,)})
