@@ -10,9 +10,12 @@ index of keys to race on: old entries become unreachable and expire.
 
 A reader with a session (staff) or pending messages is never served from or
 stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
-or says private/no-store. Cache errors (Redis down) count as misses.
+or says private/no-store. Cache errors (Redis down) count as misses. A degraded
+answer (a search answered by the database while the cluster is down) calls
+`do_not_store()`, so the outage does not outlive itself for TIMEOUT seconds.
 """
 
+import contextvars
 import hashlib
 import logging
 import time
@@ -20,13 +23,23 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
 STORED_TYPES = ("text/html", "application/xml", "application/rss+xml", "application/atom+xml", "application/json")
 STORED_HEADERS = ("Content-Type", "Content-Language", "Content-Encoding", "Vary", "Link", "Content-Disposition")
+_degraded = contextvars.ContextVar("pagecache_degraded", default=None)  # a dict per request being stored
+
+
+def do_not_store():
+    """Keep the response being built out of this cache and any other (browsers, proxies): it is degraded."""
+    state = _degraded.get()
+    if state is not None:
+        state["degraded"] = True
 
 
 def options():
@@ -104,6 +117,10 @@ class PageCacheMiddleware:
         timeout = options()["TIMEOUT"]
         if timeout <= 0 or _bypass(request):
             return self.get_response(request)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return self.get_response(request)  # Django answers it with a 400
         cache = _cache()
         try:
             key = _entry_key(request, _versions(cache, _version_keys(request.path_info)))
@@ -113,7 +130,14 @@ class PageCacheMiddleware:
             return self.get_response(request)
         if entry is not None:
             return _rebuild(entry)
-        response = self.get_response(request)
+        state = {}
+        token = _degraded.set(state)  # a dict, so a view run in another context can still mark it
+        try:
+            response = self.get_response(request)
+        finally:
+            _degraded.reset(token)
+        if state:
+            patch_cache_control(response, no_cache=True)  # which _storable() refuses
         if _storable(request, response):
             _prepare(response)
             try:

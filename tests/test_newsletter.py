@@ -132,6 +132,16 @@ def test_the_signup_needs_no_csrf_token_but_refuses_other_sites(client):
     assert same_origin.status_code == 200
 
 
+def test_a_bad_hidden_source_is_dropped_not_an_error(client):
+    response = sign_up(client, email="src@example.org", source="/a\x00b")
+    assert response.status_code == 200 and Subscriber.objects.get(email="src@example.org").source_page == ""
+
+
+def test_an_unknown_host_gets_a_page_saying_so(client):
+    response = client.get("/", headers={"Host": "evil.example"})
+    assert response.status_code == 400 and b"host name is not one this site answers to" in response.content
+
+
 def test_resubscribing_later(client):
     sign_up(client)
     first = links(mail.outbox[0].body)

@@ -52,7 +52,7 @@ class SignupForm(forms.Form):
     )
     # A honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
     website = forms.CharField(required=False, label="Leave this field empty")
-    source = forms.CharField(required=False, widget=forms.HiddenInput)
+    source = forms.CharField(required=False, widget=forms.HiddenInput, validators=[])
 
     def __init__(self, *args, prefix_id="", **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +60,7 @@ class SignupForm(forms.Form):
         self.fields["country"].choices = [("", "—"), *countries]
         self.fields["countries"].choices = countries
         self.fields["topics"].choices = _topics()
+        self.fields["source"].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
         if prefix_id:  # the footer and the page may both show a form: keep ids unique
             self.auto_id = f"{prefix_id}-%s"
 
@@ -72,7 +73,7 @@ class SignupForm(forms.Form):
         return f"{local}@{domain.lower()}"
 
     def clean_source(self):
-        """A path on this site, or nothing: never trusted as a URL."""
+        """A path on this site, or nothing: never trusted as a URL, and never an error the reader cannot fix."""
         source = self.cleaned_data.get("source", "")
         ok = source.startswith("/") and not source.startswith("//") and len(source) <= 500 and not CONTROL & set(source)
         return source if ok else ""
