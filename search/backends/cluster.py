@@ -3,8 +3,9 @@
 The query is built with elasticsearch-dsl; its body is the same for both
 engines, only the client that sends it differs (see `elasticsearch.py` and
 `opensearch.py`). When the cluster fails or is slower than TIMEOUT seconds,
-searches answer from the database backend and say so, and for RETRY_AFTER
-seconds the cluster is not asked again, so readers do not each wait for it.
+searches answer from the database backend and say so (and are not stored in
+the page cache), and for RETRY_AFTER seconds the cluster is not asked again,
+so readers do not each wait for it.
 """
 
 import datetime
@@ -13,6 +14,8 @@ import time
 
 import elasticsearch_dsl as dsl
 from django.utils import timezone
+
+from portal import pagecache
 
 from ..documents import HIGHLIGHT_MARKERS
 from ..facets import FACETS
@@ -88,6 +91,7 @@ class ClusterBackend(BaseSearchBackend):
                 return present(params, self.execute(params), backend=self.label)
             except ClusterUnavailable as error:
                 logger.warning("Search cluster unavailable, answering from the database: %s", error)
+        pagecache.do_not_store()  # or the fallback's answer would be served for the page cache's TIMEOUT
         return present(params, self.fallback.execute(params), backend=self.fallback.label, fallback=FALLBACK_NOTICE)
 
     def execute(self, params):
