@@ -8,7 +8,7 @@ PORT ?= 8000
 
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore
+.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,19 @@ bench: install
 		else echo "bench: OpenSearch did not start; the benchmark will skip it" >&2; url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; fi; \
 	fi; \
 	OPENSEARCH_URL=$$url $(PY) bench/search_bench.py --pages $(or $(BENCH_PAGES),20000) --engine opensearch; rc=$$?; \
+	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
+	exit $$rc
+
+## fault-bench: stop OpenSearch, the newsletter provider and Redis in turn under load (bench/fault_run.py, PostgreSQL). FAULT_ARGS="--phase-seconds 5"
+fault-bench: install
+	@started=; url=$${OPENSEARCH_URL:-}; \
+	if [ -z "$$url" ]; then \
+		if bash scripts/search-engine.sh status opensearch >/dev/null 2>&1; then url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; \
+		elif url=$$(bash scripts/search-engine.sh start opensearch); then started=1; \
+		else echo "fault-bench: OpenSearch did not start; its phase is skipped" >&2; url=; fi; \
+	fi; \
+	db=$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}; \
+	$(PY) bench/fault_run.py --database-url "$$db" --opensearch-url "$$url" $(FAULT_ARGS); rc=$$?; \
 	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
 	exit $$rc
 

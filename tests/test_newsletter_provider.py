@@ -88,6 +88,17 @@ def test_provider_down_for_100_signups_then_back_delivers_each_once(committing_c
     assert len(puts) == len(set(puts)) == 100, "after recovery, one PUT per subscriber"
 
 
+def test_sync_now_delivers_more_than_one_batch(mailchimp):
+    subscribers = Subscriber.objects.bulk_create(
+        Subscriber(email=f"batch{n:03}@example.org", status="subscribed") for n in range(230)
+    )
+    for subscriber in subscribers:
+        outbox.queue_provider_sync(subscriber)
+    call_command("newsletter", "sync", "--now")
+    assert OutboxMessage.objects.filter(kind="provider", state="sent").count() == 230
+    assert len(mailchimp.members) == 230
+
+
 @pytest.mark.parametrize("fault", ["down", "500", "timeout"])
 def test_transient_faults_are_retried_with_backoff(mailchimp, fault):
     subscriber = Subscriber.objects.create(email="ann@example.org", status="subscribed")

@@ -321,6 +321,9 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
         # One line per failed login at INFO; lockouts are logged at WARNING.
         "axes": {"level": "WARNING"},
+        # The cluster clients log a traceback per failed call; search/ logs one line and falls back.
+        "opensearch": {"level": "ERROR"},
+        "elastic_transport": {"level": "ERROR"},
     },
 }
 

@@ -26,12 +26,21 @@ class Command(BaseCommand):
         if options["now"]:
             self.stdout.write(f"{retry_now()} pending message(s) made due now.")
         while True:
-            sent, retrying, failed = deliver_due()
+            sent, retrying, failed = self.deliver_all_due()
             if sent or retrying or failed or not options["watch"]:
                 self.stdout.write(f"Delivered {sent}, to retry {retrying}, failed {failed}.")
             if not options["watch"]:
                 return
             time.sleep(options["watch"])
+
+    def deliver_all_due(self, batch=200):
+        """Batches until nothing due is left (a retried message is due again only later, so this ends)."""
+        totals = [0, 0, 0]
+        while True:
+            counts = deliver_due(limit=batch)
+            totals = [total + count for total, count in zip(totals, counts, strict=True)]
+            if sum(counts) < batch:
+                return totals
 
     def status(self):
         self.stdout.write(f"Provider: {get_provider().label}")
