@@ -22,7 +22,6 @@ from briefs.models import JournalSupplementPage, NewsIndexPage, PolicyBriefIndex
 from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
 from .newsletter_helpers import clear_rate_limits
 
@@ -46,22 +45,11 @@ def live_server():
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (the conftest `chromium` fixture launches one per test)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI does)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    from django.db import connections
-
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API keeps an event loop on this thread; the tests' ORM calls are still synchronous.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            yield browser
-            browser.close()
-            connections.close_all()  # see the conftest fixture: PostgreSQL must be able to drop the test database
+@pytest.fixture
+def browser(chromium):
+    """The conftest's Chromium, one per test: a module-wide Playwright loop would outlive each test's
+    database context, and transactional tests after it would find their data gone."""
+    return chromium
 
 
 @pytest.fixture(scope="module")
