@@ -5,10 +5,12 @@ pages under it; its ancestors; the pages its `cache_dependents()` names (a
 study and its outputs name each other) with their ancestors; every listing
 page; and the pages built from the whole index (search, feeds, countries,
 the API, the sitemap). A change that alters every page (the main menu, a
-move, a slug, taxonomy, images, site settings) purges everything.
+move, a slug, taxonomy, images, site settings) purges everything, and with it
+the fragments keyed with `site_version()` (the main menu, the footer's form).
 """
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site, get_page_models
@@ -27,6 +29,7 @@ SITE_WIDE_MODELS = (
     "wagtaildocs.Document",
     "portal.SiteSettings",
     "wagtailcore.Site",
+    "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu at once
 )
 
 
@@ -41,12 +44,30 @@ def _paths(pages):
 
 
 def _in_menu(page):
-    """A top-level menu page, or a site root: its title or URL is on every page."""
+    """A top-level page, or a site root: its title or URL is (or was, until this change) in every page's menu."""
     return (
         page.is_root()
         or Site.objects.filter(root_page=page).exists()
-        or (page.show_in_menus and Site.objects.filter(root_page_id=page.get_parent().pk).exists())
+        or Site.objects.filter(root_page_id=page.get_parent().pk).exists()
     )
+
+
+def site_version(request=None):
+    """The stamp purge_all() changes, read once per request: key a fragment every page shares
+    (the main menu, the footer's form) with it, and it is purged on the same events as every page."""
+    version = getattr(request, "_site_version", None)
+    if version is None:
+        version = pagecache._versions(pagecache._cache(), ["pc:v:all"])[0]
+        if request is not None:
+            request._site_version = version
+    return version
+
+
+def fragment_timeout():
+    """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page cache off):
+    600 with Redis, 60 with per-process memory, where a purge reaches only the process that made it."""
+    default = 600 if getattr(settings, "REDIS_URL", "") else 60
+    return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", default))
 
 
 def _listing_pages():

@@ -1,12 +1,15 @@
 """The full-page cache: anonymous readers get stored responses, purged by path when content changes.
 
 Why not Django's per-site cache: it cannot purge one page. Here every stored
-response's key carries version stamps of its path, of each of the path's
-prefixes and of the whole site, fetched in one `get_many`. Purging a page
-re-stamps its path prefix (the page, its routes such as `cite/bibtex/`, and
-the pages under it, whose breadcrumbs name it); purging an ancestor or a
-listing re-stamps that exact path only. Nothing is deleted and there is no
-index of keys to race on: old entries become unreachable and expire.
+response carries the version stamps it was rendered under: of its path, of
+each of the path's prefixes and of the whole site. A hit reads them and the
+entry in one `get_many` (one round trip) and serves the entry only if they
+still match. Purging a page re-stamps its path prefix (the page, its routes
+such as `cite/bibtex/`, and the pages under it, whose breadcrumbs name it);
+purging an ancestor or a listing re-stamps that exact path only. Nothing is
+deleted and there is no index of keys to race on: a stale entry is never
+served, and the next render replaces it (a render that started before a
+purge stores the old stamps, so it cannot pass for fresh).
 
 A reader with a session (staff) or pending messages is never served from or
 stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
@@ -81,10 +84,21 @@ def _versions(cache, keys):
     return [found[key] for key in keys]
 
 
-def _entry_key(request, versions):
+def _entry_key(request):
     gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    vary = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}|{int(gzip)}|{'|'.join(versions)}"
+    vary = f"{request.scheme}|{request.get_host()}|{request.get_full_path()}|{int(gzip)}"
     return "pc:page:" + _digest(vary)
+
+
+def _lookup(cache, request):
+    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in one round trip."""
+    keys, key = _version_keys(request.path_info), _entry_key(request)
+    found = cache.get_many([*keys, key])
+    entry = found.pop(key, None)
+    versions = [found[k] for k in keys] if all(k in found for k in keys) else _versions(cache, keys)
+    if entry is not None and entry.get("versions") != versions:
+        entry = None
+    return key, versions, entry
 
 
 def _bypass(request):
@@ -123,8 +137,7 @@ class PageCacheMiddleware:
             return self.get_response(request)  # Django answers it with a 400
         cache = _cache()
         try:
-            key = _entry_key(request, _versions(cache, _version_keys(request.path_info)))
-            entry = cache.get(key)
+            key, versions, entry = _lookup(cache, request)
         except Exception as error:  # noqa: BLE001 - a cache outage must not take the site down
             logger.warning("Page cache unavailable (%s); serving uncached", error)
             return self.get_response(request)
@@ -141,7 +154,7 @@ class PageCacheMiddleware:
         if _storable(request, response):
             _prepare(response)
             try:
-                cache.set(key, _freeze(response), timeout)
+                cache.set(key, {**_freeze(response), "versions": versions}, timeout)
             except Exception as error:  # noqa: BLE001
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"

@@ -1,23 +1,43 @@
 """Template helpers shared by every page: menu, breadcrumbs, card text."""
 
+from typing import NamedTuple
+
 from django import template
+from django.core.cache import caches
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from wagtail.models import Page, Site
+
+from ..cache_purge import fragment_timeout, site_version
 
 register = template.Library()
 
 SUMMARY_FIELDS = ("search_description", "summary", "aim", "intro")
 
 
+class MenuItem(NamedTuple):
+    pk: int
+    path: str  # the tree path, for in_section
+    title: str
+    url: str
+
+
 @register.simple_tag(takes_context=True)
 def main_menu(context):
-    """The home page's children marked "show in menus"."""
+    """The home page's children marked "show in menus", as MenuItems; cached per site and site
+    version (portal.cache_purge purges it with every page when a top-level page changes)."""
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
     if site is None:
-        return Page.objects.none()
-    return site.root_page.get_children().live().public().in_menu()
+        return []
+    cache = caches["default"]
+    key = f"fragment:menu:{site.pk}:{site_version(request)}"
+    items = cache.get(key)
+    if items is None:
+        pages = site.root_page.get_children().live().public().in_menu()
+        items = [MenuItem(page.pk, page.path, page.title, page.get_url(request)) for page in pages]
+        cache.set(key, items, fragment_timeout())
+    return items
 
 
 @register.simple_tag
@@ -25,6 +45,12 @@ def breadcrumbs(page):
     """Ancestors from the site's home page down to (not including) `page`."""
     if not isinstance(page, Page) or page.depth <= 2:
         return []
+    ancestors, node = [], page
+    while node.depth > 2 and "_cached_parent_obj" in node.__dict__:  # the parents routing read
+        node = node._cached_parent_obj
+        ancestors.append(node)
+    if node.depth == 2:
+        return ancestors[::-1]
     return list(page.get_ancestors().filter(depth__gte=2))
 
 

@@ -10,6 +10,7 @@ import json
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from wagtail.models import Site
 
 from ..models import SiteSettings
 from .portal_tags import card_summary
@@ -30,7 +31,7 @@ def page_meta(context, page=None, description="", url="", title=""):
         ("og:type", "article" if page.depth > 2 else "website"),
         ("og:title", title or page.seo_title or page.title),
         ("og:url", url),
-        ("og:site_name", getattr(page.get_site(), "site_name", "")),
+        ("og:site_name", _site_name(page, request)),
         ("og:description", description),
     ]
     image = getattr(page.specific, "og_image", None)
@@ -46,6 +47,14 @@ def page_meta(context, page=None, description="", url="", title=""):
     og = format_html_join("", '<meta property="{}" content="{}">\n', [(k, v) for k, v in tags if v != ""])
     tw = format_html_join("", '<meta name="{}" content="{}">\n', twitter)
     return canonical + og + tw
+
+
+def _site_name(page, request):
+    """The name of the page's site: the request's (no query) when the page is on it, as it is when served."""
+    site, parts = Site.find_for_request(request), page.get_url_parts(request)
+    if site is not None and parts and parts[0] == site.pk:
+        return site.site_name
+    return getattr(page.get_site(), "site_name", "")
 
 
 @register.simple_tag(takes_context=True)

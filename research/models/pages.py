@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from rest_framework.fields import ReadOnlyField
@@ -26,10 +27,11 @@ def live_outputs(**filters):
     Generic over page types: any page model with the output fields counts,
     so research needs no import from the apps that add output types.
     """
+    private = Page.objects.all().private_q()  # the view restrictions, read once for every type
     results = []
     for model in get_page_models():
         if issubclass(model, OutputMixin):
-            results.extend(model.objects.live().public().filter(**filters).distinct())
+            results.extend(model.objects.live().exclude(private).filter(**filters).distinct())
     return sorted(results, key=listing_sort_key, reverse=True)
 
 
@@ -225,6 +227,15 @@ class StudyPage(TaxonomyMixin, Page):
     ]
     api_listing_fields = ["countries", "topics", "timeline"]
     api_prefetch = ["locations__country", "topics", "implementers__organization", "objectives"]
+
+    def get_context(self, request, *args, **kwargs):
+        """Fetch what the page, its facts and its metadata read once, not once per use (not in
+        previews, whose unsaved child objects live in memory)."""
+        if self.pk and not getattr(request, "is_preview", False):
+            locations = models.Prefetch("locations", StudyLocation.objects.select_related("country"))
+            implementers = models.Prefetch("implementers", StudyImplementer.objects.select_related("organization"))
+            prefetch_related_objects([self], locations, implementers, "topics", "objectives")
+        return super().get_context(request, *args, **kwargs)
 
     @property
     def og_image(self):

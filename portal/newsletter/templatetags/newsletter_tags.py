@@ -1,16 +1,34 @@
 from django import template
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
+from ...cache_purge import fragment_timeout, site_version
+from .. import consent
 from ..forms import SignupForm
 
 register = template.Library()
 
+SOURCE_HOLE = "__footer-signup-source__"
 
-@register.inclusion_tag("newsletter/includes/footer_signup.html", takes_context=True)
+
+@register.simple_tag(takes_context=True)
 def newsletter_footer(context):
-    """The footer's signup form, on every page except the newsletter's own (which has the full form)."""
+    """The footer's signup form, on every page except the newsletter's own (which has the full form).
+
+    Rendered once per site version (countries and topics purge it, portal.cache_purge) with a
+    placeholder for the one per-page value, the hidden `source` path, filled in here.
+    """
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if request is None or (match and match.namespace == "newsletter"):
-        return {"show": False}
-    form = SignupForm(initial={"source": request.path}, prefix_id="footer")
-    return {"show": True, "form": form, "request": request, "csrf_token": context.get("csrf_token")}
+        return ""
+    cache = caches["default"]
+    key = f"fragment:newsletter-footer:{consent.CURRENT}:{site_version(request)}"
+    html = cache.get(key)
+    if html is None:
+        form = SignupForm(initial={"source": SOURCE_HOLE}, prefix_id="footer")
+        html = render_to_string("newsletter/includes/footer_signup.html", {"show": True, "form": form})
+        cache.set(key, html, fragment_timeout())
+    return mark_safe(html.replace(SOURCE_HOLE, escape(request.path)))  # noqa: S308 (escaped path, rendered HTML)
