@@ -8,7 +8,7 @@ PORT ?= 8000
 
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench
+.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench load-bench lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,15 @@ bench: install
 	OPENSEARCH_URL=$$url $(PY) bench/search_bench.py --pages $(or $(BENCH_PAGES),20000) --engine opensearch; rc=$$?; \
 	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
 	exit $$rc
+
+## load-bench: wrk on a bare `wagtail start` home page and on the portal (PostgreSQL, Redis, production
+## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30).
+load-bench: install
+	$(PY) bench/load_bench.py --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30)
+
+## lighthouse: Lighthouse 12.8.2 (mobile, simulated throttling) on the home, a study, a policy brief and a search page.
+lighthouse: install node
+	$(PY) bench/lighthouse.py
 
 ## fault-bench: stop OpenSearch, the newsletter provider and Redis in turn under load (bench/fault_run.py, PostgreSQL). FAULT_ARGS="--phase-seconds 5"
 fault-bench: install
