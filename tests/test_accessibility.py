@@ -84,7 +84,10 @@ def demo():
     news = NewsPageFactory(parent=NewsIndexPage.objects.get(), title="Supplement published", hero_image=photo)
     supplement = JournalSupplementPage.objects.get()
     article = SupplementArticleFactory(
-        page=supplement, title="Costing community case management", abstract="What iCCM costs in three countries."
+        page=supplement,
+        title="Costing community case management",
+        abstract="What iCCM costs in three countries.",
+        doi="10.1093/heapol/czu0123456789test",  # a long DOI link must wrap on a 320 px screen
     )
     return {
         "home": "/",
