@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, production_server  # noqa: E402
+from servers import REPO, production_server, write_report  # noqa: E402
 
 LIGHTHOUSE = REPO / "node_modules/.bin/lighthouse"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -173,12 +173,7 @@ def main():
         "seconds": round(time.monotonic() - started),
         "pages": rows,
     }
-    if args.json == "-":
-        print(json.dumps(summary, indent=2))
-    else:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
-        print(f"results: {args.json}")
+    write_report(summary, args.json)
     print("targets: performance ≥ 95, accessibility, best practices and SEO 100:", "MISS" if failed else "PASS")
     return 1 if failed else 0
 

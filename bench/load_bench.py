@@ -7,13 +7,11 @@ settings, each under gunicorn with the same settings. See bench/README.md.
 
 import argparse
 import contextlib
-import json
 import os
 import platform
 import re
 import runpy
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import GUNICORN, PYTHON, REPO, free_port, gunicorn, production_server  # noqa: E402
+from servers import GUNICORN, PYTHON, REPO, free_port, gunicorn, production_server, stop, write_report  # noqa: E402
 
 WAGTAIL = str(Path(PYTHON).with_name("wagtail"))
 STUDY = "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/"
@@ -92,12 +90,7 @@ def redis_server():
                 time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
 
 
 def portal_gunicorn_settings():
@@ -335,12 +328,7 @@ def main():
         "setup_s": round(setup, 1),
         "results": results,
     }
-    if args.json == "-":
-        print(json.dumps(report, indent=2))
-    else:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-        print(f"results: {args.json}")
+    write_report(report, args.json)
     if errors:
         print(f"FAIL: {errors} non-2xx responses or socket errors", file=sys.stderr)
         return 1

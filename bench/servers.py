@@ -7,6 +7,7 @@ and requests that need the HTTPS view send X-Forwarded-Proto: https.
 """
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -65,6 +66,26 @@ def wait_until_up(url, timeout=60):
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def stop(process, timeout=20):
+    """SIGTERM, then SIGKILL if it has not gone within `timeout` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def write_report(report, target):
+    """A benchmark's JSON report to stdout ("-") or to a file."""
+    if target == "-":
+        print(json.dumps(report, indent=2))
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    Path(target).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results: {target}")
+
+
 @contextlib.contextmanager
 def gunicorn(env, app="portal.wsgi", cwd=REPO, workers=2, port=None, log=None):
     """gunicorn on 127.0.0.1 with this environment; yields its base URL and stops it on exit."""
@@ -79,12 +100,7 @@ def gunicorn(env, app="portal.wsgi", cwd=REPO, workers=2, port=None, log=None):
         wait_until_up(url + "/robots.txt" if app == "portal.wsgi" else url + "/")
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if log:
             output.close()
 
