@@ -54,6 +54,17 @@ def parse_args():
     return parser.parse_args()
 
 
+def with_retries(run, *args, attempts=3):
+    """Lighthouse's own advice for a lost trace (NO_NAVSTART) is to run it again; other failures are final."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return run(*args)
+        except RuntimeError as error:
+            if "Please run Lighthouse again" not in str(error) or attempt == attempts:
+                raise
+            print(f"  Lighthouse lost its trace (attempt {attempt} of {attempts}); running it again")
+
+
 def lighthouse(url, output, timeout):
     """One Lighthouse run (default mobile form factor and simulated throttling); the parsed report."""
     command = [
@@ -148,7 +159,7 @@ def main():
             for name, path in PAGES.items():
                 output = Path(args.reports or scratch, f"{name.replace(' ', '-')}.json")
                 output.parent.mkdir(parents=True, exist_ok=True)
-                report = lighthouse(base + path, output, args.timeout)
+                report = with_retries(lighthouse, base + path, output, args.timeout)
                 row = summarise(name, path, report)
                 rows.append(row)
                 print(f"  {name}: {row['scores']}", flush=True)
