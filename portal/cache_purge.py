@@ -57,7 +57,7 @@ def site_version(request=None):
     (the main menu, the footer's form) with it, and it is purged on the same events as every page."""
     version = getattr(request, "_site_version", None)
     if version is None:
-        version = pagecache._versions(pagecache._cache(), ["pc:v:all"])[0]
+        version = pagecache.site_stamp()
         if request is not None:
             request._site_version = version
     return version

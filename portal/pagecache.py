@@ -69,13 +69,17 @@ def _prefixes(path):
     return found
 
 
+SITE_KEY = "pc:v:all"  # re-stamped by purge_all(): every page, and the fragments keyed with site_stamp()
+
+
 def _version_keys(path):
-    return ["pc:v:all", f"pc:v:exact:{_digest(path)}"] + [f"pc:v:tree:{_digest(p)}" for p in _prefixes(path)]
+    return [SITE_KEY, f"pc:v:exact:{_digest(path)}"] + [f"pc:v:tree:{_digest(p)}" for p in _prefixes(path)]
 
 
-def _versions(cache, keys):
-    """The stamps for these keys; a missing one gets a fresh stamp, so eviction never revives old entries."""
-    found = cache.get_many(keys)
+def _versions(cache, keys, found=None):
+    """The stamps for these keys (`found`: those already read); a missing one gets a fresh stamp,
+    so eviction never revives old entries."""
+    found = dict(found) if found is not None else cache.get_many(keys)
     for key in keys:
         if key not in found:
             stamp = uuid.uuid4().hex[:12]
@@ -95,7 +99,7 @@ def _lookup(cache, request):
     keys, key = _version_keys(request.path_info), _entry_key(request)
     found = cache.get_many([*keys, key])
     entry = found.pop(key, None)
-    versions = [found[k] for k in keys] if all(k in found for k in keys) else _versions(cache, keys)
+    versions = _versions(cache, keys, found)
     if entry is not None and entry.get("versions") != versions:
         entry = None
     return key, versions, entry
@@ -191,7 +195,12 @@ def purge(exact=(), trees=()):
 
 
 def purge_all():
-    _restamp(["pc:v:all"])
+    _restamp([SITE_KEY])
+
+
+def site_stamp():
+    """The site-wide stamp: a fragment keyed with it is purged whenever every page is."""
+    return _versions(_cache(), [SITE_KEY])[0]
 
 
 def _restamp(keys):
