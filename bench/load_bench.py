@@ -41,6 +41,9 @@ def parse_args():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers for both sites (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
         "--timeout", default="10s", help="wrk --timeout (default 10s; wrk's own 2s counts a queue as errors)"
     )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL URL")
@@ -107,6 +110,7 @@ def portal_gunicorn_settings():
     found = {key: values[key] for key in GUNICORN_KEYS if key in values}
     found.update(accesslog=values.get("accesslog"), errorlog=values.get("errorlog", "-"))
     found["worker_class"] = values.get("worker_class", "sync")
+    found["workers"] = values["workers"]
     return found
 
 
@@ -127,7 +131,7 @@ def run(command, cwd, env, timeout=600):
 
 
 @contextlib.contextmanager
-def bare_site(database_url, gunicorn_settings, workers=2):
+def bare_site(database_url, gunicorn_settings):
     """`wagtail start bare` in a scratch folder, on its own database, served by gunicorn like the portal."""
     folder = Path(tempfile.mkdtemp(prefix="portal-bare-"))
     try:
@@ -139,7 +143,7 @@ def bare_site(database_url, gunicorn_settings, workers=2):
         (folder / "gunicorn.conf.py").write_text(conf)
         run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
         run([PYTHON, "manage.py", "collectstatic", "--noinput"], cwd=folder, env=env)
-        with gunicorn(env, app="bare.wsgi", cwd=folder, workers=workers) as url:
+        with gunicorn(env, app="bare.wsgi", cwd=folder, workers=gunicorn_settings["workers"]) as url:
             yield url
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -273,7 +277,9 @@ def main():
     if not Path(GUNICORN).exists():
         sys.exit(f"load_bench: {GUNICORN} is missing (make install)")
     settings = portal_gunicorn_settings()
-    print(f"gunicorn (both sites): workers 2, {settings}", flush=True)
+    if args.workers:
+        settings["workers"] = args.workers
+    print(f"gunicorn (both sites): {settings}", flush=True)
     started = time.monotonic()
     load_start = [round(value, 2) for value in os.getloadavg()]
     results = []
@@ -284,10 +290,9 @@ def main():
         media = stack.enter_context(tempfile.TemporaryDirectory(prefix="portal-load-media-"))
         print("starting the bare site, and the portal cached and uncached (migrate, demo content)...", flush=True)
         bare = stack.enter_context(bare_site(bare_db, settings))
-        cached, _ = stack.enter_context(production_server(portal_db, media_root=media, REDIS_URL=redis_url))
-        uncached, _ = stack.enter_context(
-            production_server(portal_db, demo=False, media_root=media, REDIS_URL=redis_url, PAGE_CACHE_TIMEOUT=0)
-        )
+        portal = {"media_root": media, "workers": settings["workers"], "REDIS_URL": redis_url}
+        cached, _ = stack.enter_context(production_server(portal_db, **portal))
+        uncached, _ = stack.enter_context(production_server(portal_db, demo=False, PAGE_CACHE_TIMEOUT=0, **portal))
         setup = time.monotonic() - started
         print(f"ready in {setup:.0f} s; wrk -t{args.threads} -c{args.connections} -d{args.duration}s", flush=True)
         # Bare runs between the portal's: the machine's speed drifts, so each portal run is
@@ -321,7 +326,7 @@ def main():
             "timeout": args.timeout,
             "headers": GZIP,
         },
-        "gunicorn": {"workers": 2, **settings},
+        "gunicorn": settings,
         "bare_rps_mean": round(bare_rps, 1),
         "targets": {"uncached_study_vs_bare": UNCACHED_STUDY_TARGET, "cached_vs_bare": CACHED_TARGET},
         "targets_met": met,

@@ -16,6 +16,11 @@ stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
 or says private/no-store. Cache errors (Redis down) count as misses. A degraded
 answer (a search answered by the database while the cluster is down) calls
 `do_not_store()`, so the outage does not outlive itself for TIMEOUT seconds.
+
+Under gunicorn, hits are answered one step earlier, in WSGI, through the
+same `lookup()` and the same middleware in front (portal/pagecache_wsgi.py);
+this middleware still stores every response and answers hits under the
+test client, runserver or any WSGI server started without portal/wsgi.py.
 """
 
 import contextvars
@@ -125,6 +130,25 @@ def _storable(request, response):
     return response.get("Content-Type", "").split(";")[0].strip() in STORED_TYPES
 
 
+LOOKUP_KEY = "portal.pagecache.lookup"  # a miss the WSGI layer (portal.pagecache_wsgi) already looked up
+
+
+def lookup(request):
+    """(entry key, current stamps, the stored response or None), or None when this request is not
+    the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is down."""
+    if options()["TIMEOUT"] <= 0 or _bypass(request):
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None  # Django answers it with a 400
+    try:
+        return _lookup(_cache(), request)
+    except Exception as error:  # noqa: BLE001 - a cache outage must not take the site down
+        logger.warning("Page cache unavailable (%s); serving uncached", error)
+        return None
+
+
 class PageCacheMiddleware:
     """Serve and store anonymous GET responses (place after SecurityMiddleware and WhiteNoise)."""
 
@@ -132,21 +156,12 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        timeout = options()["TIMEOUT"]
-        if timeout <= 0 or _bypass(request):
+        found = request.META.pop(LOOKUP_KEY, None) or lookup(request)  # the WSGI layer may have looked already
+        if found is None:
             return self.get_response(request)
-        try:
-            request.get_host()
-        except DisallowedHost:
-            return self.get_response(request)  # Django answers it with a 400
-        cache = _cache()
-        try:
-            key, versions, entry = _lookup(cache, request)
-        except Exception as error:  # noqa: BLE001 - a cache outage must not take the site down
-            logger.warning("Page cache unavailable (%s); serving uncached", error)
-            return self.get_response(request)
+        key, versions, entry = found
         if entry is not None:
-            return _rebuild(entry)
+            return rebuild(entry)
         state = {}
         token = _degraded.set(state)  # a dict, so a view run in another context can still mark it
         try:
@@ -158,7 +173,7 @@ class PageCacheMiddleware:
         if _storable(request, response):
             _prepare(response)
             try:
-                cache.set(key, {**_freeze(response), "versions": versions}, timeout)
+                _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
             except Exception as error:  # noqa: BLE001
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"
@@ -180,10 +195,11 @@ def _freeze(response):
     return {"content": response.content, "headers": {k: v for k, v in headers.items() if v is not None}}
 
 
-def _rebuild(entry):
+def rebuild(entry):
     response = HttpResponse(entry["content"])
     for name, value in entry["headers"].items():
         response[name] = value
+    response["Content-Length"] = str(len(entry["content"]))  # as CommonMiddleware sets it on a miss
     response["X-Cache"] = "hit"
     return response
 
