@@ -81,9 +81,10 @@ bench: install
 	exit $$rc
 
 ## load-bench: wrk on a bare `wagtail start` home page and on the portal (PostgreSQL, Redis, production
-## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30).
+## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30),
+## LOAD_WORKERS=2 for other gunicorn workers than gunicorn.conf.py's (both sites get the same).
 load-bench: install
-	$(PY) bench/load_bench.py --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30)
+	$(PY) bench/load_bench.py --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30) $(if $(LOAD_WORKERS),--workers $(LOAD_WORKERS))
 
 ## lighthouse: Lighthouse 12.8.2 (mobile, simulated throttling) on the home, a study, a policy brief and a search page.
 lighthouse: install node
