@@ -2,9 +2,10 @@
 
 A hit needs no URL resolving, database or template, yet Django's handler
 still runs its signals (closing old database connections twice), sets the
-script prefix and URLconf and walks the middleware stack around it; on two
-cores that is a third of what a hit costs. `PageCacheHits` wraps the WSGI
-application (portal/wsgi.py) and serves hits itself.
+script prefix and URLconf and walks the middleware stack around it: about a
+sixth of a hit's time (265 -> 220 µs in-process with Redis; a fifth more
+hits/s under gunicorn). `PageCacheHits` wraps the WSGI application
+(portal/wsgi.py) and serves hits itself.
 
 The response is the one Django would send, by construction: the request
 goes through the same middleware that stands in front of
