@@ -2,8 +2,8 @@
 
 A hit needs no URL resolving, database or template, yet Django's handler
 still runs its signals (closing old database connections twice), sets the
-script prefix and URLconf and walks the middleware stack around it: about a
-sixth of a hit's time (265 -> 220 µs in-process with Redis; a fifth more
+script prefix and URLconf and wraps every middleware in its exception
+handling: about a sixth of a hit's time (265 -> 220 µs in-process with Redis; a fifth more
 hits/s under gunicorn). `PageCacheHits` wraps the WSGI application
 (portal/wsgi.py) and serves hits itself.
 
