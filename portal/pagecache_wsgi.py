@@ -54,20 +54,17 @@ class PageCacheHits:
         except Exception:  # noqa: BLE001 - Django answers it, and handles and logs any error itself
             logger.debug("Page cache fast path declined %s", request.path, exc_info=True)
             response = None
-        if response is None or not getattr(request, "_page_cache_hit", False):
-            if getattr(request, "_page_cache_miss", None):
-                environ[pagecache.LOOKUP_KEY] = request._page_cache_miss
+        found = getattr(request, "_page_cache_found", None)  # set by _hit() once it has looked
+        if response is None or found is None or found[2] is None:
+            if found is not None and found[2] is None:
+                environ[pagecache.LOOKUP_KEY] = found  # a miss: Django stores it without asking again
             return self.application(environ, start_response)
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else response.content]  # HEAD: the headers of GET
 
     @staticmethod
     def _hit(request):
-        found = pagecache.lookup(request)
-        if found is None:
+        found = request._page_cache_found = pagecache.lookup(request)
+        if found is None or found[2] is None:
             raise _NotAHit
-        if found[2] is None:
-            request._page_cache_miss = found
-            raise _NotAHit
-        request._page_cache_hit = True
         return pagecache.rebuild(found[2])
