@@ -36,10 +36,10 @@ import redis
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, free_port, manage, production_server  # noqa: E402
+from servers import REPO, free_port, manage, production_server
 
 sys.path.insert(0, str(REPO))
-from tests.fake_mailchimp import FakeMailchimp  # noqa: E402
+from tests.fake_mailchimp import FakeMailchimp
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
 ENGINE_SCRIPT = REPO / "scripts" / "search-engine.sh"
@@ -63,7 +63,10 @@ READ_PATHS = ["/", "{study}", "{listing}", "/countries/ml/", "/search/?q=iccm",
 class Tally:
     def __init__(self):
         self.seconds, self.skipped = 0.0, ""
-        self.reads, self.signups = collections.Counter(), collections.Counter()  # "2xx" ... "error", "signup 2xx" ...
+        self.reads, self.signups = (
+            collections.Counter(),
+            collections.Counter(),
+        )  # "2xx" ... "error", "signup 2xx" ...
         self.times, self.accepted, self.confirmed = [], [], []
         self.searches = self.fallback = 0
 
@@ -75,9 +78,22 @@ class Run:
         self.url, self.inbox, self.id = url, inbox, uuid.uuid4().hex[:8]
         self.phase, self.stop, self.lock = PHASES[0], threading.Event(), threading.Lock()
         self.tallies = {name: Tally() for name in PHASES}
-        self.unexpected, self.cron_errors = [], []  # the first few answers that were not 2xx; failed cron runs
+        self.unexpected, self.cron_errors = (
+            [],
+            [],
+        )  # the first few answers that were not 2xx; failed cron runs
 
-    def record(self, phase, what, status, kind="read", address="", elapsed=0.0, search=False, fallback=False):
+    def record(
+        self,
+        phase,
+        what,
+        status,
+        kind="read",
+        address="",
+        elapsed=0.0,
+        search=False,
+        fallback=False,
+    ):
         """Count one answer in the phase it was asked in."""
         with self.lock:
             tally = self.tallies[phase]
@@ -116,12 +132,18 @@ def reader(run, paths, number):
     count = 0
     while not run.stop.is_set():
         count += 1
-        path, phase = paths[(count + number) % len(paths)].replace("{n}", f"{run.id}{number}x{count}"), run.phase
+        path, phase = (
+            paths[(count + number) % len(paths)].replace("{n}", f"{run.id}{number}x{count}"),
+            run.phase,
+        )
         if "{late}" in path and phase == "baseline":
             continue
         path, begun = path.replace("{late}", ""), time.monotonic()
         status, body = request(run.url, "GET", path)
-        elapsed, search = time.monotonic() - begun, path.startswith(("/search/", "/api/search/", "/countries/"))
+        elapsed, search = (
+            time.monotonic() - begun,
+            path.startswith(("/search/", "/api/search/", "/countries/")),
+        )
         fallback = status == 200 and search and any(mark in body for mark in FALLBACK_MARKS)
         run.record(phase, "GET " + path, status, elapsed=elapsed, search=search, fallback=fallback)
 
@@ -132,9 +154,20 @@ def signer(run, interval):
     while not run.stop.wait(interval):
         count += 1
         address, phase = f"fault-{run.id}-{count}@example.org", run.phase
-        fields = {"email": address, "name": f"Reader {count}", "consent": "on", "topics": "iccm", "countries": "ML"}
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
-        status, _ = request(run.url, "POST", "/newsletter/", urllib.parse.urlencode(fields).encode(), headers)
+        fields = {
+            "email": address,
+            "name": f"Reader {count}",
+            "consent": "on",
+            "topics": "iccm",
+            "countries": "ML",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Sec-Fetch-Site": "same-origin",
+        }
+        status, _ = request(
+            run.url, "POST", "/newsletter/", urllib.parse.urlencode(fields).encode(), headers
+        )
         run.record(phase, "POST /newsletter/", status, kind="signup", address=address)
 
 
@@ -149,7 +182,9 @@ def confirmer(run):
                 continue
             phase = run.phase
             status, _ = request(run.url, "GET", match.group(1))
-            run.record(phase, "GET /newsletter/confirm/...", status, kind="confirm", address=address)
+            run.record(
+                phase, "GET /newsletter/confirm/...", status, kind="confirm", address=address
+            )
 
 
 def cron(run, env):
@@ -181,9 +216,26 @@ class RedisServer:
         self.port, self.folder, self.process = free_port(), folder, None
 
     def start(self):
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        command += ["--save", "3600 1", "--appendonly", "no", "--logfile", str(self.folder / "redis.log")]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [
+            REDIS_SERVER,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.folder),
+        ]
+        command += [
+            "--save",
+            "3600 1",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.folder / "redis.log"),
+        ]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         client, deadline = redis.Redis(port=self.port, socket_timeout=1), time.monotonic() + 15
         while True:
             with contextlib.suppress(redis.RedisError):
@@ -207,7 +259,11 @@ def engine(action, url, timeout=300):
     """scripts/search-engine.sh start|stop opensearch on the port of `url` (start waits until it is healthy)."""
     env = {**os.environ, "OPENSEARCH_PORT": str(urllib.parse.urlsplit(url).port or 9200)}
     subprocess.run(
-        ["bash", ENGINE_SCRIPT, action, "opensearch"], env=env, check=True, capture_output=True, timeout=timeout
+        ["bash", ENGINE_SCRIPT, action, "opensearch"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=timeout,
     )
 
 
@@ -215,7 +271,14 @@ class Node:
     """The OpenSearch node as this run left it: whatever happens, a node it stopped is started again."""
 
     def __init__(self, url, env, log):
-        self.url, self.env, self.log, self.stopped, self.restart, self.rebuilt_at = url, env, log, False, None, None
+        self.url, self.env, self.log, self.stopped, self.restart, self.rebuilt_at = (
+            url,
+            env,
+            log,
+            False,
+            None,
+            None,
+        )
 
     def stop(self):
         self.stopped = True
@@ -227,10 +290,16 @@ class Node:
         def restart():
             begun = time.monotonic()
             self.ensure_started()
-            self.log(f"fault run: OpenSearch answering again after {time.monotonic() - begun:.0f} s")
-            manage(self.env, "search_index", "rebuild", "--engine-only")  # nothing was published meanwhile: no sync
+            self.log(
+                f"fault run: OpenSearch answering again after {time.monotonic() - begun:.0f} s"
+            )
+            manage(
+                self.env, "search_index", "rebuild", "--engine-only"
+            )  # nothing was published meanwhile: no sync
             self.rebuilt_at = time.monotonic()
-            self.log(f"fault run: index rebuilt {self.rebuilt_at - begun:.0f} s after the restart began")
+            self.log(
+                f"fault run: index rebuilt {self.rebuilt_at - begun:.0f} s after the restart began"
+            )
 
         self.restart = threading.Thread(target=restart)
         self.restart.start()
@@ -260,7 +329,9 @@ def discover(url):
     """The reading URLs, with a study and a listing page found through the public API."""
 
     def first(page_type):
-        with urllib.request.urlopen(f"{url}/api/v2/pages/?type={page_type}&limit=1", timeout=30) as response:
+        with urllib.request.urlopen(
+            f"{url}/api/v2/pages/?type={page_type}&limit=1", timeout=30
+        ) as response:
             return urllib.parse.urlsplit(json.load(response)["items"][0]["meta"]["html_url"]).path
 
     study, listing = first("research.StudyPage"), first("briefs.PolicyBriefIndexPage")
@@ -271,15 +342,21 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
               engine_control=True, log=print, log_dir=None):  # fmt: skip
     """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before returning."""
     if not database_url.startswith(("postgres://", "postgresql://")):
-        raise ValueError("the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get 'locked'")
+        raise ValueError(
+            "the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get 'locked'"
+        )
     with contextlib.ExitStack() as stack:
-        folder = Path(log_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="fault-run-")))
+        folder = Path(
+            log_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="fault-run-"))
+        )
         database = stack.enter_context(scratch_database(database_url))
         redis_server = RedisServer(folder)
         stack.callback(redis_server.stop)
         redis_server.start()
         provider, inbox = stack.enter_context(FakeMailchimp()), Inbox()
-        provider.httpd.handle_error = lambda *args: None  # its "timeout" fault answers after the client gave up
+        provider.httpd.handle_error = lambda *args: (
+            None
+        )  # its "timeout" fault answers after the client gave up
         smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
         stack.callback(smtp.stop)
@@ -291,8 +368,12 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
                      NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp.port,
                      EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5, DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
         started, server_log = time.monotonic(), folder / "gunicorn.log"
-        log("fault run: migrating a scratch database, loading the demo, building the index, starting gunicorn")
-        url, env = stack.enter_context(production_server(database, demo=True, workers=2, log=server_log, **extra))
+        log(
+            "fault run: migrating a scratch database, loading the demo, building the index, starting gunicorn"
+        )
+        url, env = stack.enter_context(
+            production_server(database, demo=True, workers=2, log=server_log, **extra)
+        )
         if opensearch_url:
             stack.callback(drop_index, opensearch_url, index)
         node = Node(opensearch_url, env, log)
@@ -301,16 +382,28 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
         run, paths = Run(url, inbox), discover(url)
         workers = [threading.Thread(target=reader, args=(run, paths, n)) for n in range(threads)]
         workers += [threading.Thread(target=signer, args=(run, signup_interval))]
-        workers += [threading.Thread(target=confirmer, args=(run,)), threading.Thread(target=cron, args=(run, env))]
+        workers += [
+            threading.Thread(target=confirmer, args=(run,)),
+            threading.Thread(target=cron, args=(run, env)),
+        ]
         for worker in workers:
             worker.start()
         try:
-            phases(run, phase_seconds, node if opensearch_url and engine_control else None, provider, redis_server, log)
+            phases(
+                run,
+                phase_seconds,
+                node if opensearch_url and engine_control else None,
+                provider,
+                redis_server,
+                log,
+            )
         finally:
             run.stop.set()
             for worker in workers:
                 worker.join(timeout=150)  # a cron run may take up to its 120 s timeout
-        log("fault run: load stopped; delivering what the outages left queued (newsletter sync --now)")
+        log(
+            "fault run: load stopped; delivering what the outages left queued (newsletter sync --now)"
+        )
         sync = " ".join(manage(env, "newsletter", "sync", "--now").split())
         return Report(run, database, provider, sync, server_log.read_text(errors="replace"))
 
@@ -338,7 +431,9 @@ def phases(run, seconds, node, provider, redis_server, log):
         run.tallies["engine-down"].skipped = "no OpenSearch, or not allowed to stop it"
         log("fault run: engine-down skipped (no OpenSearch, or not allowed to stop it)")
     begun = enter("provider-down")
-    for third, fault in enumerate(("down", "500", "timeout"), start=1):  # refused, erroring, then too slow
+    for third, fault in enumerate(
+        ("down", "500", "timeout"), start=1
+    ):  # refused, erroring, then too slow
         provider.fault = fault
         # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it (Django's key).
         redis.Redis(port=redis_server.port).delete(":1:newsletter:outbox:failing:provider")
@@ -354,7 +449,9 @@ def phases(run, seconds, node, provider, redis_server, log):
         node.restart.join(timeout=400)
         if node.stopped or node.rebuilt_at is None:
             raise RuntimeError("OpenSearch did not start again, or its index was not rebuilt")
-        hold("recovering", begun, node.rebuilt_at + BREAKER_SECONDS)  # every worker's breaker has closed
+        hold(
+            "recovering", begun, node.rebuilt_at + BREAKER_SECONDS
+        )  # every worker's breaker has closed
     else:
         hold("recovering", begun, begun + 6)  # the Redis cache's own breaker (5 s)
     begun = enter("recovered")
@@ -363,7 +460,9 @@ def phases(run, seconds, node, provider, redis_server, log):
 
 def drop_index(url, index):
     with contextlib.suppress(OSError):
-        urllib.request.urlopen(urllib.request.Request(f"{url}/{index}-*", method="DELETE"), timeout=30).close()
+        urllib.request.urlopen(
+            urllib.request.Request(f"{url}/{index}-*", method="DELETE"), timeout=30
+        ).close()
 
 
 class Report:
@@ -372,13 +471,18 @@ class Report:
     def __init__(self, run, database, provider, sync, server_log):
         self.run, self.sync, self.problems = run, sync, []
         with psycopg.connect(database) as connection:
-            self.subscribers = dict(connection.execute("SELECT lower(email), status FROM newsletter_subscriber"))
+            self.subscribers = dict(
+                connection.execute("SELECT lower(email), status FROM newsletter_subscriber")
+            )
             outbox = connection.execute(
                 "SELECT kind, state, lower(email), last_error FROM newsletter_outboxmessage"
             ).fetchall()
         self.outbox = collections.Counter((kind, state) for kind, state, _, _ in outbox)
         errors = [error for kind, _, _, error in outbox if kind == "provider" and error]
-        self.retried, self.provider_errors = len(errors), sorted({error.split(":")[0] for error in errors})
+        self.retried, self.provider_errors = (
+            len(errors),
+            sorted({error.split(":")[0] for error in errors}),
+        )
         self.members = {m["email_address"].lower(): m["status"] for m in provider.members.values()}
         accepted = {a for t in run.tallies.values() for a in t.accepted}
         confirmed = {a for t in run.tallies.values() for a in t.confirmed}
@@ -391,10 +495,15 @@ class Report:
         if not run.tallies["engine-down"].skipped and not run.tallies["engine-down"].fallback:
             problem("engine-down: no search was answered from the database fallback")
         if run.tallies["recovered"].fallback:
-            problem(f"recovered: {run.tallies['recovered'].fallback} searches still answered by the fallback")
+            problem(
+                f"recovered: {run.tallies['recovered'].fallback} searches still answered by the fallback"
+            )
         if run.tallies["provider-down"].confirmed and not self.retried:
             problem("provider-down: no provider sync failed, so the outage was not exercised")
-        kinds = {kind: {address for k, _, address, _ in outbox if k == kind} for kind in ("email", "provider")}
+        kinds = {
+            kind: {address for k, _, address, _ in outbox if k == kind}
+            for kind in ("email", "provider")
+        }
         checks = {
             "accepted signups without a Subscriber row": accepted - self.subscribers.keys(),
             "accepted signups without a queued confirmation email": accepted - kinds["email"],
@@ -402,18 +511,24 @@ class Report:
             "unconfirmed signups not pending": {a for a in accepted - confirmed if status_of(a) != "pending"},
             "confirmed addresses not subscribed": {a for a in confirmed if status_of(a) != "subscribed"},
             "confirmed addresses without a queued provider sync": confirmed - kinds["provider"],
-            "confirmed addresses not subscribed at the provider": {a for a in confirmed if members.get(a) != "subscribed"},  # noqa: E501
+            "confirmed addresses not subscribed at the provider": {a for a in confirmed if members.get(a) != "subscribed"},
             "provider members never confirmed": members.keys() - confirmed,
             "provider members created more than once": {h for h, n in provider.created.items() if n != 1},
         }  # fmt: skip
         for what, found in checks.items():
             if found:
                 problem(f"{len(found)} {what}: {sorted(found)[:5]}")
-        undelivered = {f"{kind} {state}": n for (kind, state), n in self.outbox.items() if state != "sent"}
+        undelivered = {
+            f"{kind} {state}": n for (kind, state), n in self.outbox.items() if state != "sent"
+        }
         if undelivered:
-            problem(f"outbox messages not delivered after `newsletter sync --now`: {undelivered} ({sync})")
+            problem(
+                f"outbox messages not delivered after `newsletter sync --now`: {undelivered} ({sync})"
+            )
         if run.cron_errors:
-            problem(f"{len(run.cron_errors)} runs of `newsletter sync` failed: {run.cron_errors[0]}")
+            problem(
+                f"{len(run.cron_errors)} runs of `newsletter sync` failed: {run.cron_errors[0]}"
+            )
         crashes = SERVER_ERROR_RE.findall(server_log)  # Django's log of each 500 it answered
         if crashes:
             first = server_log[server_log.index(crashes[0]) :][:3000]
@@ -432,15 +547,32 @@ class Report:
                 continue
             times = sorted(t.times) or [0.0]
             latency = (round(1000 * times[int(0.95 * (len(times) - 1))]), round(1000 * times[-1]))
-            reads = (sum(t.reads.values()), t.reads["2xx"], t.reads["4xx"], t.reads["5xx"], t.reads["error"])
+            reads = (
+                sum(t.reads.values()),
+                t.reads["2xx"],
+                t.reads["4xx"],
+                t.reads["5xx"],
+                t.reads["error"],
+            )
             stored = sum(a in self.subscribers for a in t.accepted)
             members = sum(self.members.get(a) == "subscribed" for a in t.confirmed)
-            signups = (sum(n for k, n in t.signups.items() if k.startswith("signup")), len(t.accepted), stored)
+            signups = (
+                sum(n for k, n in t.signups.items() if k.startswith("signup")),
+                len(t.accepted),
+                stored,
+            )
             rows.append((name, f"{t.seconds:.0f}", *reads, *latency, t.searches, t.fallback, *signups,
                          len(t.confirmed), members))  # fmt: skip
-        lines = ["  ".join(f"{cell!s:>{14 if i == 0 else 6}}" for i, cell in enumerate(row)) for row in rows]
-        outbox = ", ".join(f"{kind} {state} {n}" for (kind, state), n in sorted(self.outbox.items()))
-        lines.append(f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least once")
+        lines = [
+            "  ".join(f"{cell!s:>{14 if i == 0 else 6}}" for i, cell in enumerate(row))
+            for row in rows
+        ]
+        outbox = ", ".join(
+            f"{kind} {state} {n}" for (kind, state), n in sorted(self.outbox.items())
+        )
+        lines.append(
+            f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least once"
+        )
         lines.append(f"provider errors seen: {', '.join(self.provider_errors) or 'none'}")
         lines.append(f"provider members: {len(self.members)}; `newsletter sync --now`: {self.sync}")
         return "\n".join(lines)
@@ -448,20 +580,35 @@ class Report:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL server")
-    parser.add_argument("--opensearch-url", default=os.environ.get("OPENSEARCH_URL", ""), help="unset: no engine")
-    parser.add_argument("--phase-seconds", type=float, default=20.0, help="seconds per phase (default 20)")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL server"
+    )
+    parser.add_argument(
+        "--opensearch-url", default=os.environ.get("OPENSEARCH_URL", ""), help="unset: no engine"
+    )
+    parser.add_argument(
+        "--phase-seconds", type=float, default=20.0, help="seconds per phase (default 20)"
+    )
     parser.add_argument("--threads", type=int, default=12, help="reading threads (default 12)")
-    parser.add_argument("--signup-interval", type=float, default=0.25, help="seconds between signups")
-    parser.add_argument("--no-engine-stop", action="store_true", help="do not stop and restart OpenSearch")
-    parser.add_argument("--log-dir", help="keep gunicorn.log and redis.log here (default: a temporary folder)")
+    parser.add_argument(
+        "--signup-interval", type=float, default=0.25, help="seconds between signups"
+    )
+    parser.add_argument(
+        "--no-engine-stop", action="store_true", help="do not stop and restart OpenSearch"
+    )
+    parser.add_argument(
+        "--log-dir", help="keep gunicorn.log and redis.log here (default: a temporary folder)"
+    )
     args = parser.parse_args()
     report = fault_run(args.database_url, args.opensearch_url, args.phase_seconds, args.threads,
                        args.signup_interval, not args.no_engine_stop, log_dir=args.log_dir)  # fmt: skip
     print(report.table())
     for problem in report.problems:
         print("PROBLEM:", problem)
-    print("fault run:", "FAILED" if report.problems else "passed: no 5xx on reading pages, no signup lost")
+    print(
+        "fault run:",
+        "FAILED" if report.problems else "passed: no 5xx on reading pages, no signup lost",
+    )
     return 1 if report.problems else 0
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, production_server, write_report  # noqa: E402
+from servers import REPO, production_server, write_report
 
 LIGHTHOUSE = REPO / "node_modules/.bin/lighthouse"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -34,7 +34,10 @@ PAGES = {
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 # Audits that fail on purpose: they are printed, and a score they alone pull under target passes.
 EXPECTED = {
-    ("search", "is-crawlable"): "robots.txt disallows /search/ on purpose (endless result variations)",
+    (
+        "search",
+        "is-crawlable",
+    ): "robots.txt disallows /search/ on purpose (endless result variations)",
 }
 METRICS = {
     "FCP": ("first-contentful-paint", "ms"),
@@ -47,8 +50,14 @@ METRICS = {
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default=str(REPO / "bench/results/lighthouse.json"), help="summary; '-' for stdout")
-    parser.add_argument("--reports", default="", help="folder to keep each page's full Lighthouse JSON in")
+    parser.add_argument(
+        "--json",
+        default=str(REPO / "bench/results/lighthouse.json"),
+        help="summary; '-' for stdout",
+    )
+    parser.add_argument(
+        "--reports", default="", help="folder to keep each page's full Lighthouse JSON in"
+    )
     parser.add_argument("--database-url", default="", help="default: a scratch SQLite file")
     parser.add_argument("--timeout", type=int, default=240, help="seconds per Lighthouse run")
     return parser.parse_args()
@@ -62,7 +71,9 @@ def with_retries(run, *args, attempts=3):
         except RuntimeError as error:
             if "Please run Lighthouse again" not in str(error) or attempt == attempts:
                 raise
-            print(f"  Lighthouse lost its trace (attempt {attempt} of {attempts}); running it again")
+            print(
+                f"  Lighthouse lost its trace (attempt {attempt} of {attempts}); running it again"
+            )
 
 
 def lighthouse(url, output, timeout):
@@ -77,7 +88,9 @@ def lighthouse(url, output, timeout):
         "--quiet",
     ]
     env = {**os.environ, "CHROME_PATH": CHROME}
-    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         _, errors = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -85,7 +98,9 @@ def lighthouse(url, output, timeout):
         process.communicate()
         raise RuntimeError(f"Lighthouse did not finish within {timeout} s on {url}") from None
     if process.returncode or not Path(output).exists():
-        raise RuntimeError(f"Lighthouse failed on {url}:\n{errors.decode(errors='replace')[-3000:]}")
+        raise RuntimeError(
+            f"Lighthouse failed on {url}:\n{errors.decode(errors='replace')[-3000:]}"
+        )
     return json.loads(Path(output).read_text())
 
 
@@ -95,7 +110,9 @@ def failing_audits(report, category):
     for ref in report["categories"][category]["auditRefs"]:
         audit = report["audits"][ref["id"]]
         if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
-            found.append((audit["id"], audit["title"], audit["score"], audit.get("displayValue", "")))
+            found.append(
+                (audit["id"], audit["title"], audit["score"], audit.get("displayValue", ""))
+            )
     return found
 
 
@@ -105,14 +122,28 @@ def summarise(name, path, report):
     for label, (audit, unit) in METRICS.items():
         value = report["audits"][audit].get("numericValue")
         if value is not None:
-            value = round(value, 3) if not unit else round(value / 1024, 1) if unit == "KB" else round(value)
+            value = (
+                round(value, 3)
+                if not unit
+                else round(value / 1024, 1)
+                if unit == "KB"
+                else round(value)
+            )
         metrics[label] = value
     failing = {key: failing_audits(report, key) for key in TARGETS if scores[key] < 100}
-    expected = sorted({audit[0] for audits in failing.values() for audit in audits if (name, audit[0]) in EXPECTED})
+    expected = sorted(
+        {
+            audit[0]
+            for audits in failing.values()
+            for audit in audits
+            if (name, audit[0]) in EXPECTED
+        }
+    )
     below = [
         key
         for key, target in TARGETS.items()
-        if scores[key] < target and not (failing[key] and all((name, a[0]) in EXPECTED for a in failing[key]))
+        if scores[key] < target
+        and not (failing[key] and all((name, a[0]) in EXPECTED for a in failing[key]))
     ]
     runtime_error = report.get("runtimeError", {}).get("code")
     return {
@@ -131,9 +162,7 @@ def summarise(name, path, report):
 
 
 def table(rows):
-    head = (
-        "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms | CLS | transfer KB |"
-    )
+    head = "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms | CLS | transfer KB |"
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         s, m = row["scores"], row["metrics"]
@@ -147,9 +176,13 @@ def table(rows):
 def main():
     args = parse_args()
     if not LIGHTHOUSE.exists():
-        sys.exit(f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins lighthouse)")
+        sys.exit(
+            f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins lighthouse)"
+        )
     if not Path(CHROME).exists():
-        sys.exit(f"lighthouse: no Chromium at {CHROME} (set CHROME_PATH, or apt-get install chromium)")
+        sys.exit(
+            f"lighthouse: no Chromium at {CHROME} (set CHROME_PATH, or apt-get install chromium)"
+        )
     rows = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="portal-lighthouse-") as scratch:
@@ -172,10 +205,15 @@ def main():
             for audit_id, title, score, shown in audits:
                 note = EXPECTED.get((row["page"], audit_id), "")
                 note = f" - expected: {note}" if note else ""
-                print(f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} {shown}{note}")
+                print(
+                    f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} {shown}{note}"
+                )
         if row["below_target"] or row["runtime_error"]:
             failed = True
-            print(f"BELOW TARGET: {row['page']} {row['below_target']} {row['runtime_error'] or ''}", file=sys.stderr)
+            print(
+                f"BELOW TARGET: {row['page']} {row['below_target']} {row['runtime_error'] or ''}",
+                file=sys.stderr,
+            )
     summary = {
         "targets": TARGETS,
         "expected_failures": {f"{page}: {audit}": why for (page, audit), why in EXPECTED.items()},
@@ -185,7 +223,10 @@ def main():
         "pages": rows,
     }
     write_report(summary, args.json)
-    print("targets: performance ≥ 95, accessibility, best practices and SEO 100:", "MISS" if failed else "PASS")
+    print(
+        "targets: performance ≥ 95, accessibility, best practices and SEO 100:",
+        "MISS" if failed else "PASS",
+    )
     return 1 if failed else 0
 
 

@@ -22,7 +22,16 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import GUNICORN, PYTHON, REPO, free_port, gunicorn, production_server, stop, write_report  # noqa: E402
+from servers import (
+    GUNICORN,
+    PYTHON,
+    REPO,
+    free_port,
+    gunicorn,
+    production_server,
+    stop,
+    write_report,
+)
 
 WAGTAIL = str(Path(PYTHON).with_name("wagtail"))
 STUDY = "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/"
@@ -31,24 +40,44 @@ UNCACHED_STUDY_TARGET = 0.7  # uncached study page req/s, as a share of the bare
 CACHED_TARGET = 10.0  # every cached page, as a multiple of the bare home page's
 GZIP = {"Accept-Encoding": "gzip"}
 # gunicorn settings read from the portal's gunicorn.conf.py and written into the bare site's.
-GUNICORN_KEYS = ("threads", "timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter")
+GUNICORN_KEYS = (
+    "threads",
+    "timeout",
+    "graceful_timeout",
+    "keepalive",
+    "max_requests",
+    "max_requests_jitter",
+)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run (default 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of untimed wrk load per URL first")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="seconds of untimed wrk load per URL first"
+    )
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers for both sites (default: gunicorn.conf.py's)"
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers for both sites (default: gunicorn.conf.py's)",
     )
     parser.add_argument(
-        "--timeout", default="10s", help="wrk --timeout (default 10s; wrk's own 2s counts a queue as errors)"
+        "--timeout",
+        default="10s",
+        help="wrk --timeout (default 10s; wrk's own 2s counts a queue as errors)",
     )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL URL")
-    parser.add_argument("--json", default=str(REPO / "bench/results/load-bench.json"), help="'-' for stdout")
-    parser.add_argument("--fail-on-miss", action="store_true", help="exit 1 when a ratio target is missed")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", ""), help="a PostgreSQL URL"
+    )
+    parser.add_argument(
+        "--json", default=str(REPO / "bench/results/load-bench.json"), help="'-' for stdout"
+    )
+    parser.add_argument(
+        "--fail-on-miss", action="store_true", help="exit 1 when a ratio target is missed"
+    )
     return parser.parse_args()
 
 
@@ -79,7 +108,17 @@ def redis_server():
     import redis
 
     port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    command = [
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20
@@ -125,7 +164,9 @@ DATABASES = {{"default": dj_database_url.parse({url!r}, conn_max_age=60, conn_he
 
 
 def run(command, cwd, env, timeout=600):
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
@@ -143,7 +184,9 @@ def bare_site(database_url, gunicorn_settings):
         (folder / "gunicorn.conf.py").write_text(conf)
         run([PYTHON, "manage.py", "migrate", "--noinput"], cwd=folder, env=env)
         run([PYTHON, "manage.py", "collectstatic", "--noinput"], cwd=folder, env=env)
-        with gunicorn(env, app="bare.wsgi", cwd=folder, workers=gunicorn_settings["workers"]) as url:
+        with gunicorn(
+            env, app="bare.wsgi", cwd=folder, workers=gunicorn_settings["workers"]
+        ) as url:
             yield url
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -181,14 +224,18 @@ def parse_wrk(output):
         result[f"p{percent}_ms"] = round(_ms(found.group(1)), 2) if found else None
     found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     result["non_2xx"] = int(found.group(1)) if found else 0
-    found = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    found = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     result["socket_errors"] = sum(int(n) for n in found.groups()) if found else 0
     return result
 
 
 def wrk(url, duration, args):
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency"]
-    command += ["-H", "Accept-Encoding: gzip"] + (["--timeout", args.timeout] if args.timeout else [])
+    command += ["-H", "Accept-Encoding: gzip"] + (
+        ["--timeout", args.timeout] if args.timeout else []
+    )
     result = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60)
     if result.returncode:
         raise RuntimeError(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
@@ -202,14 +249,19 @@ def measure(site, mode, name, url, args):
         if status != 200:
             raise RuntimeError(f"{url} answered {status}")
     if mode == "cached" and headers.get("X-Cache") != "hit":
-        raise RuntimeError(f"{url} is not served from the page cache (X-Cache: {headers.get('X-Cache')})")
+        raise RuntimeError(
+            f"{url} is not served from the page cache (X-Cache: {headers.get('X-Cache')})"
+        )
     if args.warmup:
         wrk(url, args.warmup, args)
     load = os.getloadavg()[0]
     result, output = wrk(url, args.duration, args)
     result.update(site=site, mode=mode, page=name, url=url, load_before=round(load, 2))
     result.update(encoding=headers.get("Content-Encoding", "identity"), body_bytes=size)
-    print(f"  {site:6} {mode:8} {name:6} {result['rps']:9.1f} req/s  p99 {result['p99_ms']} ms", flush=True)
+    print(
+        f"  {site:6} {mode:8} {name:6} {result['rps']:9.1f} req/s  p99 {result['p99_ms']} ms",
+        flush=True,
+    )
     if result["non_2xx"] or result["socket_errors"]:
         print(output, file=sys.stderr)
     return result
@@ -217,7 +269,9 @@ def measure(site, mode, name, url, args):
 
 def machine():
     lines = Path("/proc/cpuinfo").read_text().splitlines()
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), ""
+    )
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,
@@ -235,7 +289,11 @@ def summarise(results):
     for index, row in enumerate(results):
         before = max((i for i in bare if i < index), default=bare[0])
         after = min((i for i in bare if i > index), default=bare[-1])
-        reference = overall if row["site"] == "bare" else (results[before]["rps"] + results[after]["rps"]) / 2
+        reference = (
+            overall
+            if row["site"] == "bare"
+            else (results[before]["rps"] + results[after]["rps"]) / 2
+        )
         row["bare_reference_rps"] = round(reference, 1)
         row["ratio"] = round(row["rps"] / reference, 2) if reference else None
         target = None
@@ -270,7 +328,9 @@ def table(results):
 def main():
     args = parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("load_bench: give a PostgreSQL URL (--database-url or DATABASE_URL; scripts/postgres-start.sh)")
+        sys.exit(
+            "load_bench: give a PostgreSQL URL (--database-url or DATABASE_URL; scripts/postgres-start.sh)"
+        )
     for tool in ("wrk", "redis-server"):
         if not shutil.which(tool):
             sys.exit(f"load_bench: {tool} is not installed")
@@ -288,13 +348,21 @@ def main():
         portal_db = stack.enter_context(scratch_database(args.database_url, "portal_load"))
         redis_url = stack.enter_context(redis_server())
         media = stack.enter_context(tempfile.TemporaryDirectory(prefix="portal-load-media-"))
-        print("starting the bare site, and the portal cached and uncached (migrate, demo content)...", flush=True)
+        print(
+            "starting the bare site, and the portal cached and uncached (migrate, demo content)...",
+            flush=True,
+        )
         bare = stack.enter_context(bare_site(bare_db, settings))
         portal = {"media_root": media, "workers": settings["workers"], "REDIS_URL": redis_url}
         cached, _ = stack.enter_context(production_server(portal_db, **portal))
-        uncached, _ = stack.enter_context(production_server(portal_db, demo=False, PAGE_CACHE_TIMEOUT=0, **portal))
+        uncached, _ = stack.enter_context(
+            production_server(portal_db, demo=False, PAGE_CACHE_TIMEOUT=0, **portal)
+        )
         setup = time.monotonic() - started
-        print(f"ready in {setup:.0f} s; wrk -t{args.threads} -c{args.connections} -d{args.duration}s", flush=True)
+        print(
+            f"ready in {setup:.0f} s; wrk -t{args.threads} -c{args.connections} -d{args.duration}s",
+            flush=True,
+        )
         # Bare runs between the portal's: the machine's speed drifts, so each portal run is
         # compared with the bare runs just before and after it.
         results.append(measure("bare", "-", "home", bare + "/", args))
@@ -309,14 +377,29 @@ def main():
     print(table(results))
     print()
     runs = ", ".join(f"{rps:.1f}" for rps in bare_runs)
-    print(f"bare home: {runs} req/s (mean {bare_rps:.1f}); each portal run is compared with the bare runs around it")
-    print("load: the 1-minute load average before each run (other work on the machine skews the figures)")
-    print(f"targets: uncached study ≥ {UNCACHED_STUDY_TARGET}× bare, cached pages ≥ {CACHED_TARGET:g}× bare: ", end="")
+    print(
+        f"bare home: {runs} req/s (mean {bare_rps:.1f}); each portal run is compared with the bare runs around it"
+    )
+    print(
+        "load: the 1-minute load average before each run (other work on the machine skews the figures)"
+    )
+    print(
+        f"targets: uncached study ≥ {UNCACHED_STUDY_TARGET}× bare, cached pages ≥ {CACHED_TARGET:g}× bare: ",
+        end="",
+    )
     print("PASS" if met else "MISS")
     info = machine()
-    info["load_average_start"], info["load_average_end"] = load_start, [round(v, 2) for v in os.getloadavg()]
-    print(f"machine: {info['cpus']} CPUs, {info['cpu_model']}; load average {load_start} at the start, ", end="")
-    print(f"{info['load_average_end']} at the end (1, 5, 15 min; wrk, PostgreSQL and Redis run here too)")
+    info["load_average_start"], info["load_average_end"] = (
+        load_start,
+        [round(v, 2) for v in os.getloadavg()],
+    )
+    print(
+        f"machine: {info['cpus']} CPUs, {info['cpu_model']}; load average {load_start} at the start, ",
+        end="",
+    )
+    print(
+        f"{info['load_average_end']} at the end (1, 5, 15 min; wrk, PostgreSQL and Redis run here too)"
+    )
     report = {
         "machine": info,
         "wrk": {
@@ -328,7 +411,10 @@ def main():
         },
         "gunicorn": settings,
         "bare_rps_mean": round(bare_rps, 1),
-        "targets": {"uncached_study_vs_bare": UNCACHED_STUDY_TARGET, "cached_vs_bare": CACHED_TARGET},
+        "targets": {
+            "uncached_study_vs_bare": UNCACHED_STUDY_TARGET,
+            "cached_vs_bare": CACHED_TARGET,
+        },
         "targets_met": met,
         "setup_s": round(setup, 1),
         "results": results,

@@ -23,21 +23,40 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
 REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
 ENDPOINTS = ("/search/", "/api/search/")
-CLASSES = ("word", "two-words", "phrase", "exclusion", "facets", "facets-or", "text+facets", "deep-20", "deep-100")
+CLASSES = (
+    "word",
+    "two-words",
+    "phrase",
+    "exclusion",
+    "facets",
+    "facets-or",
+    "text+facets",
+    "deep-20",
+    "deep-100",
+)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=20000, help="synthetic pages in the corpus (default 20000)")
+    parser.add_argument(
+        "--pages", type=int, default=20000, help="synthetic pages in the corpus (default 20000)"
+    )
     parser.add_argument("--engine", choices=["opensearch"], help="also benchmark this engine")
-    parser.add_argument("--requests", type=int, default=270, help="queries in the set (each hits both endpoints)")
+    parser.add_argument(
+        "--requests", type=int, default=270, help="queries in the set (each hits both endpoints)"
+    )
     parser.add_argument("--warmup", type=int, default=30, help="untimed queries first (default 30)")
     parser.add_argument("--seed", type=int, default=1, help="corpus and query-set seed (default 1)")
     parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/portal-bench.sqlite3")
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "sqlite:////tmp/portal-bench.sqlite3"),
     )
-    parser.add_argument("--index", default="bench", help="OpenSearch alias to build (default bench)")
-    parser.add_argument("--keep-index", action="store_true", help="leave the OpenSearch bench index behind")
+    parser.add_argument(
+        "--index", default="bench", help="OpenSearch alias to build (default bench)"
+    )
+    parser.add_argument(
+        "--keep-index", action="store_true", help="leave the OpenSearch bench index behind"
+    )
     return parser.parse_args()
 
 
@@ -77,7 +96,9 @@ def prepare_database():
     from wagtail.models import Site
 
     call_command("migrate", interactive=False, verbosity=0)
-    site = Site.objects.filter(is_default_site=True).select_related("root_page__content_type").first()
+    site = (
+        Site.objects.filter(is_default_site=True).select_related("root_page__content_type").first()
+    )
     if site is None or site.root_page.content_type.model != "homepage":
         call_command("load_demo_content")
 
@@ -96,7 +117,9 @@ def ensure_corpus(pages, seed):
     if corpus_exists():
         print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
         clear_corpus(stdout=OutputWrapper(sys.stdout))
-    generate_corpus(pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False)  # admin search index: not measured
+    generate_corpus(
+        pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False
+    )  # admin search index: not measured
 
 
 def rebuild_store():
@@ -105,7 +128,9 @@ def rebuild_store():
     started = time.perf_counter()
     count = indexing.rebuild_store()
     seconds = time.perf_counter() - started
-    print(f"   document store: {count} documents in {seconds:.1f} s ({count / seconds:,.0f} docs/s)")
+    print(
+        f"   document store: {count} documents in {seconds:.1f} s ({count / seconds:,.0f} docs/s)"
+    )
     return count, count / seconds
 
 
@@ -116,7 +141,9 @@ def query_set(count, seed):
 
     rng = random.Random(seed)
     values = defaultdict(list)
-    for facet, value in SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value"):
+    for facet, value in (
+        SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value")
+    ):
         values[facet].append(value)
     doc_ids = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
 
@@ -129,11 +156,14 @@ def query_set(count, seed):
     def facets(low, high, multi=False):
         """Values one document carries together (as a user clicks counted values), one facet maybe OR-ed."""
         own = defaultdict(list)
-        rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by("facet", "value")
+        rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by(
+            "facet", "value"
+        )
         for facet, value in rows.values_list("facet", "value"):
             own[facet].append(value)
         params = {
-            facet: [rng.choice(own[facet])] for facet in rng.sample(sorted(own), min(len(own), rng.randint(low, high)))
+            facet: [rng.choice(own[facet])]
+            for facet in rng.sample(sorted(own), min(len(own), rng.randint(low, high)))
         }
         if multi:
             facet = rng.choice(sorted(params))
@@ -141,7 +171,7 @@ def query_set(count, seed):
         return params
 
     def make(kind):
-        word = lambda: rng.choice(VOCABULARY)  # noqa: E731
+        word = lambda: rng.choice(VOCABULARY)
         if kind == "word":
             return {"q": word()}
         if kind == "two-words":
@@ -155,7 +185,10 @@ def query_set(count, seed):
         if kind == "facets-or":
             return facets(1, 3, multi=True)
         if kind == "text+facets":
-            return {"q": rng.choice([word(), f"{word()} {word()}", phrase()]), **facets(1, 2, rng.random() < 0.3)}
+            return {
+                "q": rng.choice([word(), f"{word()} {word()}", phrase()]),
+                **facets(1, 2, rng.random() < 0.3),
+            }
         size = 20 if kind == "deep-20" else 100
         return {"q": rng.choice(["", word()]), "page": rng.randint(20, 50), "page_size": size}
 
@@ -205,7 +238,9 @@ def run_queries(queries, warmup, expect_backend):
                 empty[kind] += not data["total"]
     elapsed = time.perf_counter() - started
     requests = len(queries) * len(ENDPOINTS)
-    print(f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one client, sequential)")
+    print(
+        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one client, sequential)"
+    )
     answered = ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
     print(f"   /api/search/ answered by: {answered}; fallback responses: {fallbacks}")
     if set(backends) - {expect_backend} or fallbacks:
@@ -213,7 +248,12 @@ def run_queries(queries, warmup, expect_backend):
     print(f"   non-200 responses: {len(failures)}")
     for endpoint, kind, params, status in failures[:20]:
         print(f"     {status} {endpoint} {kind} {params}")
-    return {"times": times, "throughput": requests / elapsed, "failures": len(failures), "empty": empty}
+    return {
+        "times": times,
+        "throughput": requests / elapsed,
+        "failures": len(failures),
+        "empty": empty,
+    }
 
 
 def print_table(result, queries):
@@ -225,18 +265,26 @@ def print_table(result, queries):
     print("|" + "---|" * (head.count("|") - 1))
     times = result["times"]
     rows = [(kind, {e: times[e, kind] for e in ENDPOINTS}) for kind in CLASSES if counts[kind]]
-    rows.append(("**all**", {e: [t for (end, _k), ts in times.items() if end == e for t in ts] for e in ENDPOINTS}))
+    rows.append(
+        (
+            "**all**",
+            {e: [t for (end, _k), ts in times.items() if end == e for t in ts] for e in ENDPOINTS},
+        )
+    )
     for kind, by_endpoint in rows:
         n = counts[kind] if kind in counts else len(queries)
         empty = result["empty"][kind] if kind in counts else sum(result["empty"].values())
         cells = "".join(
-            f" {percentile(ts, 50):.1f} | {percentile(ts, 95):.1f} | {max(ts):.1f} |" for ts in by_endpoint.values()
+            f" {percentile(ts, 50):.1f} | {percentile(ts, 95):.1f} | {max(ts):.1f} |"
+            for ts in by_endpoint.values()
         )
         print(f"| {kind} | {n} | {empty} |{cells}")
 
 
 def overall(result, endpoint, p):
-    return percentile([t for (end, _kind), ts in result["times"].items() if end == endpoint for t in ts], p)
+    return percentile(
+        [t for (end, _kind), ts in result["times"].items() if end == endpoint for t in ts], p
+    )
 
 
 def opensearch_reachable(url):
@@ -245,7 +293,9 @@ def opensearch_reachable(url):
             return json.loads(response.read()).get("version", {}).get("number", "?")
     except Exception as error:
         print(f"   OpenSearch is not reachable at {url} ({type(error).__name__}: {error}).")
-        print("   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start opensearch`.")
+        print(
+            "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start opensearch`."
+        )
         return None
 
 
@@ -254,7 +304,10 @@ def use_opensearch(url, index):
 
     timeout = float(os.environ.get("SEARCH_TIMEOUT", "10"))
     options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": "english"}
-    settings.PORTAL_SEARCH = {"BACKEND": "search.backends.opensearch.OpenSearchBackend", "OPTIONS": options}
+    settings.PORTAL_SEARCH = {
+        "BACKEND": "search.backends.opensearch.OpenSearchBackend",
+        "OPTIONS": options,
+    }
 
 
 def rebuild_opensearch():
@@ -311,7 +364,9 @@ def summary(rows, pages, documents, engine_version):
         p95 = max(overall(result, e, 95) for e in ENDPOINTS)
         checks = [f"p95 ≤ {TARGETS[name]:.0f} ms: {verdict(p95, TARGETS[name])}"]
         if name == "opensearch":
-            checks.append(f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: {verdict(rebuild, REBUILD_TARGET, higher=True)}")
+            checks.append(
+                f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: {verdict(rebuild, REBUILD_TARGET, higher=True)}"
+            )
         cells = " | ".join(f"{overall(result, e, p):.1f} ms" for e in ENDPOINTS for p in (50, 95))
         label = "database (SQLite FTS5)" if name == "database" else f"OpenSearch {engine_version}"
         print(
@@ -319,7 +374,9 @@ def summary(rows, pages, documents, engine_version):
             f"| {rebuild:,.0f} | {'; '.join(checks)} |"
         )
     print(f"\nMachine: {machine()}.")
-    print("Rebuild docs/s: database row = pages -> document store; OpenSearch row = store -> index.")
+    print(
+        "Rebuild docs/s: database row = pages -> document store; OpenSearch row = store -> index."
+    )
     if pages != 20000:
         print("Note: the targets are set for 20,000 pages.")
 
@@ -335,7 +392,9 @@ def main():
     documents, store_rate = stages.run("document store rebuild", rebuild_store)
     queries = query_set(args.requests, args.seed)
     warmup = query_set(args.warmup, args.seed + 1000)
-    print(f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} warm-up queries")
+    print(
+        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} warm-up queries"
+    )
 
     database = stages.run("queries: database", run_queries, queries, warmup, "database")
     print()
@@ -348,7 +407,10 @@ def main():
         version = opensearch_reachable(engine_url)
         if version:
             use_opensearch(engine_url, args.index)
-            rate = stages.run(f"OpenSearch {version} rebuild ({engine_url}, alias {args.index})", rebuild_opensearch)
+            rate = stages.run(
+                f"OpenSearch {version} rebuild ({engine_url}, alias {args.index})",
+                rebuild_opensearch,
+            )
             result = stages.run("queries: opensearch", run_queries, queries, warmup, "opensearch")
             print()
             print_table(result, queries)

@@ -31,7 +31,9 @@ def free_port():
 
 def production_env(database_url, **extra):
     """The environment production settings need, for a local run over plain HTTP."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_", "PAGE_CACHE"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_", "PAGE_CACHE"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY="bench-" + "k" * 40,
@@ -47,7 +49,12 @@ def production_env(database_url, **extra):
 def manage(env, *args, timeout=600):
     """Run manage.py with this environment; raise with its output if it fails."""
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+        [PYTHON, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -90,10 +97,18 @@ def write_report(report, target):
 def gunicorn(env, app="portal.wsgi", cwd=REPO, workers=2, port=None, log=None):
     """gunicorn on 127.0.0.1 with this environment; yields its base URL and stops it on exit."""
     port = port or free_port()
-    command = [GUNICORN, app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--no-control-socket"]
+    command = [
+        GUNICORN,
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--no-control-socket",
+    ]
     if Path(cwd, "gunicorn.conf.py").exists():
         command += ["--config", str(Path(cwd, "gunicorn.conf.py"))]
-    output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    output = open(log, "w") if log else subprocess.DEVNULL
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

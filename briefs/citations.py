@@ -76,9 +76,16 @@ def meta_tags(c):
     elif c.year:
         tags.append(("citation_publication_date", str(c.year)))
     if c.kind == "article":
-        tags += [("citation_journal_title", c.journal), ("citation_volume", c.volume), ("citation_issue", c.issue)]
+        tags += [
+            ("citation_journal_title", c.journal),
+            ("citation_volume", c.volume),
+            ("citation_issue", c.issue),
+        ]
     else:
-        tags += [("citation_technical_report_institution", c.publisher), ("citation_publisher", c.publisher)]
+        tags += [
+            ("citation_technical_report_institution", c.publisher),
+            ("citation_publisher", c.publisher),
+        ]
     if c.doi:
         tags.append(("citation_doi", c.doi))
     if c.pdf_url:
@@ -97,7 +104,11 @@ def bibtex(c):
     if c.authors:
         fields.append(("author", " and ".join(_bibtex_escape(name) for name in c.authors)))
     if c.kind == "article":
-        fields += [("journal", _bibtex_escape(c.journal)), ("volume", c.volume), ("number", c.issue)]
+        fields += [
+            ("journal", _bibtex_escape(c.journal)),
+            ("volume", c.volume),
+            ("number", c.issue),
+        ]
     else:
         fields.append(("institution", _bibtex_escape(c.publisher)))
     fields += [("year", str(c.year) if c.year else ""), ("doi", c.doi), ("url", c.url)]
@@ -125,7 +136,9 @@ def formatted(c):
     who = ", ".join(c.authors) or c.publisher
     text = f"{who} ({c.year_text}). {c.title.rstrip('.')}."
     if c.kind == "article":
-        where = c.journal + (f", {c.volume}" if c.volume else "") + (f"({c.issue})" if c.issue else "")
+        where = (
+            c.journal + (f", {c.volume}" if c.volume else "") + (f"({c.issue})" if c.issue else "")
+        )
         text += f" {where}." if where else ""
     elif c.authors and c.publisher:
         text += f" {c.publisher}."

@@ -74,10 +74,14 @@ def import_export(path, stdout=None):
             with transaction.atomic():
                 outcomes.append(import_record(folder, record))
         except ValidationError as error:
-            fields = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+            fields = "; ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
+            )
             errors.append(f"record {number} ({record.get('id', '?')}): {fields}")
         except LegacyError as error:
-            errors.append(f"record {number} ({record.get('id', '?') if isinstance(record, dict) else '?'}): {error}")
+            errors.append(
+                f"record {number} ({record.get('id', '?') if isinstance(record, dict) else '?'}): {error}"
+            )
     return outcomes, errors
 
 
@@ -104,9 +108,13 @@ def import_record(folder, record):
     if not isinstance(page, model):
         raise LegacyError(f"it was imported before as a {type(page).__name__}, now as {kind}")
     page.title = title
-    page.slug = page.slug or slugify(record.get("slug") or title)[:200] or f"legacy-{slugify(legacy_id)}"
+    page.slug = (
+        page.slug or slugify(record.get("slug") or title)[:200] or f"legacy-{slugify(legacy_id)}"
+    )
     _fill(page, kind, record, body, summary_html, folder, legacy_id)
-    _tag(page, record)  # ParentalManyToMany: held on the page until it is saved, so one revision carries all
+    _tag(
+        page, record
+    )  # ParentalManyToMany: held on the page until it is saved, so one revision carries all
     if existing:
         revision = page.save_revision()
     else:
@@ -160,7 +168,8 @@ def _tag(page, record):
         page.countries.set(Country.objects.filter(code__in=codes))
     if hasattr(page, "topics") and record.get("topics"):
         page.topics.set(
-            Topic.objects.filter(name__in=record["topics"]) | Topic.objects.filter(slug__in=record["topics"])
+            Topic.objects.filter(name__in=record["topics"])
+            | Topic.objects.filter(slug__in=record["topics"])
         )
     if hasattr(page, "studies") and record.get("studies"):
         page.studies.set(StudyPage.objects.filter(slug__in=record["studies"]))
@@ -204,8 +213,15 @@ def _image(folder, spec, legacy_id):
     image = Image.objects.filter(title=key).first()
     if image is None:
         with path.open("rb") as handle:
-            image = Image(title=key, file=File(handle, name=f"legacy-{slugify(path.stem)}{path.suffix.lower()}"))
-            image.alt_text, image.caption, image.credit = spec["alt"], spec.get("caption", ""), spec.get("credit", "")
+            image = Image(
+                title=key,
+                file=File(handle, name=f"legacy-{slugify(path.stem)}{path.suffix.lower()}"),
+            )
+            image.alt_text, image.caption, image.credit = (
+                spec["alt"],
+                spec.get("caption", ""),
+                spec.get("credit", ""),
+            )
             image.save()
     return image
 
@@ -219,6 +235,8 @@ def _document(folder, spec, legacy_id):
     document = Document.objects.filter(title=key).first()
     if document is None:
         with path.open("rb") as handle:
-            document = Document(title=key, file=File(handle, name=f"legacy-{slugify(path.stem)}.pdf"))
+            document = Document(
+                title=key, file=File(handle, name=f"legacy-{slugify(path.stem)}.pdf")
+            )
             document.save()
     return document

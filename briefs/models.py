@@ -28,15 +28,27 @@ from .citations import bibtex, for_article, for_brief, formatted, meta_tags, ris
 def citation_download(citation, fmt, name):
     """A BibTeX or RIS file of a citation, as a download."""
     if fmt == "bibtex":
-        response = HttpResponse(bibtex(citation), content_type="application/x-bibtex; charset=utf-8")
+        response = HttpResponse(
+            bibtex(citation), content_type="application/x-bibtex; charset=utf-8"
+        )
     else:
-        response = HttpResponse(ris(citation), content_type="application/x-research-info-systems; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{"bib" if fmt == "bibtex" else "ris"}"'
+        response = HttpResponse(
+            ris(citation), content_type="application/x-research-info-systems; charset=utf-8"
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}.{"bib" if fmt == "bibtex" else "ris"}"'
+    )
     return response
 
 
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
+DOI_PREFIXES = (
+    "https://doi.org/",
+    "http://doi.org/",
+    "https://dx.doi.org/",
+    "http://dx.doi.org/",
+    "doi:",
+)
 
 
 def normalise_doi(value):
@@ -47,7 +59,9 @@ def normalise_doi(value):
             doi = doi[len(prefix) :]
             break
     if (value or "").strip() and not DOI_RE.match(doi):
-        raise ValidationError("Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link).")
+        raise ValidationError(
+            "Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link)."
+        )
     return doi
 
 
@@ -75,10 +89,18 @@ class PolicyBriefIndexPage(ListingPage):
 class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     """A brief for policymakers: key messages, recommendations and the PDF."""
 
-    audience = models.CharField(max_length=255, default="Policymakers", help_text="Who the brief is written for.")
-    authors = models.TextField(blank=True, help_text="As printed, e.g. “Smith J; Banda A”. Empty: the programme.")
-    doi = models.CharField("DOI", max_length=255, blank=True, help_text="If the brief has one, e.g. 10.1234/abc")
-    summary = RichTextField(features=["bold", "italic", "link"], help_text="Shown at the top and in listings.")
+    audience = models.CharField(
+        max_length=255, default="Policymakers", help_text="Who the brief is written for."
+    )
+    authors = models.TextField(
+        blank=True, help_text="As printed, e.g. “Smith J; Banda A”. Empty: the programme."
+    )
+    doi = models.CharField(
+        "DOI", max_length=255, blank=True, help_text="If the brief has one, e.g. 10.1234/abc"
+    )
+    summary = RichTextField(
+        features=["bold", "italic", "link"], help_text="Shown at the top and in listings."
+    )
     document = models.ForeignKey(
         "wagtaildocs.Document",
         null=True,
@@ -151,7 +173,9 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         citation = self.citation(request)
-        context.update(citation=citation, citation_text=formatted(citation), citation_tags=meta_tags(citation))
+        context.update(
+            citation=citation, citation_text=formatted(citation), citation_tags=meta_tags(citation)
+        )
         return context
 
     @route(r"^cite/(?P<fmt>bibtex|ris)/$")
@@ -163,7 +187,11 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
         """The brief's PDF as an absolute-path URL (and its size), or None."""
         if not self.document:
             return None
-        return {"url": self.document.url, "title": self.document.title, "file_size": self.document.get_file_size()}
+        return {
+            "url": self.document.url,
+            "title": self.document.title,
+            "file_size": self.document.get_file_size(),
+        }
 
     class Meta:
         verbose_name = "policy brief page"
@@ -187,7 +215,9 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
     volume = models.CharField(max_length=20, blank=True)
     issue = models.CharField(max_length=20, blank=True)
     # Not `url`: that would hide Page.url.
-    journal_url = models.URLField("supplement URL", blank=True, help_text="The supplement on the journal's site.")
+    journal_url = models.URLField(
+        "supplement URL", blank=True, help_text="The supplement on the journal's site."
+    )
     intro = RichTextField(features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [
@@ -207,7 +237,9 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
     search_fields = Page.search_fields + [
         index.SearchField("intro", boost=2),
         index.SearchField("journal"),
-        index.RelatedFields("articles", [index.SearchField("title"), index.SearchField("abstract")]),
+        index.RelatedFields(
+            "articles", [index.SearchField("title"), index.SearchField("abstract")]
+        ),
     ]
     parent_page_types = ["research.PublicationIndexPage"]
     subpage_types = []
@@ -280,20 +312,28 @@ class SupplementArticle(ClusterableModel, Orderable):
     page = ParentalKey(JournalSupplementPage, on_delete=models.CASCADE, related_name="articles")
     title = models.CharField(max_length=500)
     authors = models.TextField(help_text="As printed, e.g. “Smith J, Banda A, Diallo M”.")
-    journal = models.CharField(max_length=255, blank=True, help_text="Defaults to the supplement's journal.")
+    journal = models.CharField(
+        max_length=255, blank=True, help_text="Defaults to the supplement's journal."
+    )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     volume = models.CharField(max_length=20, blank=True)
     issue = models.CharField(max_length=20, blank=True)
-    doi = models.CharField("DOI", max_length=255, blank=True, help_text="E.g. 10.1093/heapol/czu001")
+    doi = models.CharField(
+        "DOI", max_length=255, blank=True, help_text="E.g. 10.1093/heapol/czu001"
+    )
     url = models.URLField("URL", blank=True)
     abstract = models.TextField(blank=True)
     open_access = models.BooleanField(default=False)
-    studies = ParentalManyToManyField("research.StudyPage", blank=True, related_name="supplement_articles")
+    studies = ParentalManyToManyField(
+        "research.StudyPage", blank=True, related_name="supplement_articles"
+    )
 
     panels = [
         FieldPanel("title"),
         FieldPanel("authors"),
-        FieldRowPanel([FieldPanel("journal"), FieldPanel("year"), FieldPanel("volume"), FieldPanel("issue")]),
+        FieldRowPanel(
+            [FieldPanel("journal"), FieldPanel("year"), FieldPanel("volume"), FieldPanel("issue")]
+        ),
         FieldRowPanel([FieldPanel("doi"), FieldPanel("url")]),
         FieldPanel("abstract"),
         FieldPanel("open_access"),
@@ -343,7 +383,9 @@ class NewsPage(OutputMixin, Page):
     """A dated update from the communications team."""
 
     date = models.DateField(default=timezone.localdate, help_text="The date of the update.")
-    summary = models.TextField(max_length=600, help_text="One or two sentences for listings and previews.")
+    summary = models.TextField(
+        max_length=600, help_text="One or two sentences for listings and previews."
+    )
     hero_image = models.ForeignKey(
         "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -356,7 +398,10 @@ class NewsPage(OutputMixin, Page):
         FieldPanel("body"),
         *OutputMixin.taxonomy_panels(),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary", boost=2), index.SearchField("body")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["briefs.NewsIndexPage"]
     subpage_types = []
 

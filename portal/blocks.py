@@ -45,6 +45,8 @@ class BaseStreamBlock(blocks.StreamBlock):
     """Body content shared by every page type."""
 
     heading = HeadingBlock()
-    paragraph = blocks.RichTextBlock(features=["bold", "italic", "link", "document-link", "ol", "ul"])
+    paragraph = blocks.RichTextBlock(
+        features=["bold", "italic", "link", "document-link", "ol", "ul"]
+    )
     figure = FigureBlock()
     quote = QuoteBlock()

@@ -52,7 +52,9 @@ class ResilientRedisCache(RedisCache):
             return getattr(super(), name)(*args, **kwargs)
         except (RedisError, OSError) as error:
             self._down_until = time.monotonic() + self.retry_after
-            logger.warning("Redis unavailable (%s); cache %s skipped for %.0f s", error, name, self.retry_after)
+            logger.warning(
+                "Redis unavailable (%s); cache %s skipped for %.0f s", error, name, self.retry_after
+            )
             return fallback()
 
     def get(self, key, default=None, version=None):

@@ -118,8 +118,12 @@ def connect():
             model = apps.get_model(label)
         except LookupError:
             continue
-        post_save.connect(_on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}")
-        post_delete.connect(_on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}")
+        post_save.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}"
+        )
+        post_delete.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}"
+        )
 
 
 def _on_page_delete(sender, instance, **kwargs):

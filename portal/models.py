@@ -46,7 +46,10 @@ class PortalImage(AbstractImage):
         "focal_point_height",
     )
 
-    search_fields = AbstractImage.search_fields + [index.SearchField("alt_text"), index.SearchField("caption")]
+    search_fields = AbstractImage.search_fields + [
+        index.SearchField("alt_text"),
+        index.SearchField("caption"),
+    ]
 
     def get_upload_to(self, filename):
         """A random name: an uploader's file name may be personal, misleading or hostile; only its
@@ -121,7 +124,9 @@ class ListingPage(Page):
         if provider:
             context.update(import_string(provider)(self, request))
         else:
-            context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(request.GET.get("page"))
+            context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(
+                request.GET.get("page")
+            )
             context["listing_template"] = "portal/includes/listing.html"
         return context
 
@@ -193,7 +198,9 @@ class HomePage(Page):
                 (
                     c
                     for c in candidates
-                    if c.slug == rest[0] and c.depth == page.depth + 1 and c.path.startswith(page.path)
+                    if c.slug == rest[0]
+                    and c.depth == page.depth + 1
+                    and c.path.startswith(page.path)
                 ),
                 None,
             )
@@ -208,17 +215,28 @@ class HomePage(Page):
     def featured(self):
         """(link, specific live page) pairs in the editor's order, fetched in one go per page type."""
         links = list(self.featured_pages.all())
-        pages = Page.objects.live().public().filter(pk__in=[link.featured_page_id for link in links]).specific()
+        pages = (
+            Page.objects.live()
+            .public()
+            .filter(pk__in=[link.featured_page_id for link in links])
+            .specific()
+        )
         by_pk = {page.pk: page for page in pages}
-        return [(link, by_pk[link.featured_page_id]) for link in links if link.featured_page_id in by_pk]
+        return [
+            (link, by_pk[link.featured_page_id]) for link in links if link.featured_page_id in by_pk
+        ]
 
 
 class HomePageFeatured(Orderable):
     """A page shown as a card on the home page, in the editor's order."""
 
     page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_pages")
-    featured_page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
-    blurb = models.CharField(max_length=300, blank=True, help_text="Optional; defaults to the page's summary.")
+    featured_page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+"
+    )
+    blurb = models.CharField(
+        max_length=300, blank=True, help_text="Optional; defaults to the page's summary."
+    )
 
     panels = [FieldPanel("featured_page"), FieldPanel("blurb")]
 
@@ -242,7 +260,9 @@ class StandardPage(Page):
 
 
 def https_url(**kwargs):
-    return models.URLField(blank=True, validators=[URLValidator(schemes=["https", "http"])], **kwargs)
+    return models.URLField(
+        blank=True, validators=[URLValidator(schemes=["https", "http"])], **kwargs
+    )
 
 
 @register_setting(icon="site")

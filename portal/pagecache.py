@@ -38,9 +38,24 @@ from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
-STORED_TYPES = ("text/html", "application/xml", "application/rss+xml", "application/atom+xml", "application/json")
-STORED_HEADERS = ("Content-Type", "Content-Language", "Content-Encoding", "Vary", "Link", "Content-Disposition")
-_degraded = contextvars.ContextVar("pagecache_degraded", default=None)  # a dict per request being stored
+STORED_TYPES = (
+    "text/html",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/json",
+)
+STORED_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Content-Encoding",
+    "Vary",
+    "Link",
+    "Content-Disposition",
+)
+_degraded = contextvars.ContextVar(
+    "pagecache_degraded", default=None
+)  # a dict per request being stored
 
 
 def do_not_store():
@@ -52,7 +67,13 @@ def do_not_store():
 
 def options():
     """settings.PAGE_CACHE, with defaults."""
-    return {"ALIAS": "default", "TIMEOUT": 600, "BROWSER_MAX_AGE": 60, "EXCLUDE": (), **settings.PAGE_CACHE}
+    return {
+        "ALIAS": "default",
+        "TIMEOUT": 600,
+        "BROWSER_MAX_AGE": 60,
+        "EXCLUDE": (),
+        **settings.PAGE_CACHE,
+    }
 
 
 def _cache():
@@ -74,11 +95,15 @@ def _prefixes(path):
     return found
 
 
-SITE_KEY = "pc:v:all"  # re-stamped by purge_all(): every page, and the fragments keyed with site_stamp()
+SITE_KEY = (
+    "pc:v:all"  # re-stamped by purge_all(): every page, and the fragments keyed with site_stamp()
+)
 
 
 def _version_keys(path):
-    return [SITE_KEY, f"pc:v:exact:{_digest(path)}"] + [f"pc:v:tree:{_digest(p)}" for p in _prefixes(path)]
+    return [SITE_KEY, f"pc:v:exact:{_digest(path)}"] + [
+        f"pc:v:tree:{_digest(p)}" for p in _prefixes(path)
+    ]
 
 
 def _versions(cache, keys, found=None):
@@ -122,7 +147,11 @@ def _bypass(request):
 def _storable(request, response):
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or getattr(request, "session", None) and request.session.modified:
+    if (
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or getattr(request, "session", None)
+        and request.session.modified
+    ):
         return False
     control = response.get("Cache-Control", "")
     if any(word in control for word in ("private", "no-store", "no-cache")):
@@ -130,7 +159,9 @@ def _storable(request, response):
     return response.get("Content-Type", "").split(";")[0].strip() in STORED_TYPES
 
 
-LOOKUP_KEY = "portal.pagecache.lookup"  # a miss the WSGI layer (portal.pagecache_wsgi) already looked up
+LOOKUP_KEY = (
+    "portal.pagecache.lookup"  # a miss the WSGI layer (portal.pagecache_wsgi) already looked up
+)
 
 
 def lookup(request):
@@ -144,7 +175,7 @@ def lookup(request):
         return None  # Django answers it with a 400
     try:
         return _lookup(_cache(), request)
-    except Exception as error:  # noqa: BLE001 - a cache outage must not take the site down
+    except Exception as error:
         logger.warning("Page cache unavailable (%s); serving uncached", error)
         return None
 
@@ -156,7 +187,9 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        found = request.META.pop(LOOKUP_KEY, None) or lookup(request)  # the WSGI layer may have looked already
+        found = request.META.pop(LOOKUP_KEY, None) or lookup(
+            request
+        )  # the WSGI layer may have looked already
         if found is None:
             return self.get_response(request)
         key, versions, entry = found
@@ -174,7 +207,7 @@ class PageCacheMiddleware:
             _prepare(response)
             try:
                 _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"
         return response
@@ -191,8 +224,14 @@ def _prepare(response):
 
 
 def _freeze(response):
-    headers = {name: response.get(name) for name in STORED_HEADERS + ("ETag", "Last-Modified", "Cache-Control")}
-    return {"content": response.content, "headers": {k: v for k, v in headers.items() if v is not None}}
+    headers = {
+        name: response.get(name)
+        for name in STORED_HEADERS + ("ETag", "Last-Modified", "Cache-Control")
+    }
+    return {
+        "content": response.content,
+        "headers": {k: v for k, v in headers.items() if v is not None},
+    }
 
 
 def rebuild(entry):
@@ -206,7 +245,9 @@ def rebuild(entry):
 
 def purge(exact=(), trees=()):
     """Re-stamp these paths (exactly) and these subtrees (the path and all under it)."""
-    keys = [f"pc:v:exact:{_digest(path)}" for path in exact] + [f"pc:v:tree:{_digest(path)}" for path in trees]
+    keys = [f"pc:v:exact:{_digest(path)}" for path in exact] + [
+        f"pc:v:tree:{_digest(path)}" for path in trees
+    ]
     _restamp(keys)
 
 
@@ -225,5 +266,7 @@ def _restamp(keys):
     stamp = uuid.uuid4().hex[:12]
     try:
         _cache().set_many({key: stamp for key in keys}, timeout=None)
-    except Exception as error:  # noqa: BLE001 - publishing must not fail because the cache is down
-        logger.error("Page cache purge failed (%s): stale pages may be served until they expire", error)
+    except Exception as error:
+        logger.error(
+            "Page cache purge failed (%s): stale pages may be served until they expire", error
+        )

@@ -39,28 +39,36 @@ class PageCacheHits:
         self.enabled = CACHE_MIDDLEWARE in settings.MIDDLEWARE
         if self.enabled:
             handler = self._hit
-            for path in reversed(settings.MIDDLEWARE[: settings.MIDDLEWARE.index(CACHE_MIDDLEWARE)]):
+            for path in reversed(
+                settings.MIDDLEWARE[: settings.MIDDLEWARE.index(CACHE_MIDDLEWARE)]
+            ):
                 handler = import_string(path)(handler)
             self.handler = handler
 
     def __call__(self, environ, start_response):
         if not self.enabled or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.application(environ, start_response)
-        request = WSGIRequest(environ.copy())  # a copy: the middleware may rewrite META (REMOTE_ADDR)
+        request = WSGIRequest(
+            environ.copy()
+        )  # a copy: the middleware may rewrite META (REMOTE_ADDR)
         try:
             response = self.handler(request)
         except _NotAHit:
             response = None
-        except Exception:  # noqa: BLE001 - Django answers it, and handles and logs any error itself
+        except Exception:
             logger.debug("Page cache fast path declined %s", request.path, exc_info=True)
             response = None
         found = getattr(request, "_page_cache_found", None)  # set by _hit() once it has looked
         if response is None or found is None or found[2] is None:
             if found is not None and found[2] is None:
-                environ[pagecache.LOOKUP_KEY] = found  # a miss: Django stores it without asking again
+                environ[pagecache.LOOKUP_KEY] = (
+                    found  # a miss: Django stores it without asking again
+                )
             return self.application(environ, start_response)
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
-        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else response.content]  # HEAD: the headers of GET
+        return [
+            b"" if environ["REQUEST_METHOD"] == "HEAD" else response.content
+        ]  # HEAD: the headers of GET
 
     @staticmethod
     def _hit(request):

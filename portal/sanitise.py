@@ -31,7 +31,11 @@ def _allowed_attribute(tag, name, value):
 
 
 _cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=_allowed_attribute, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
+    tags=ALLOWED_TAGS,
+    attributes=_allowed_attribute,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
 )
 
 

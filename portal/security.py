@@ -37,7 +37,8 @@ PERMISSIONS_POLICY = ", ".join(
 def content_security_policy():
     """settings.CONTENT_SECURITY_POLICY (a dict of directive -> sources) as a header value."""
     return "; ".join(
-        f"{name} {' '.join(sources)}".strip() for name, sources in settings.CONTENT_SECURITY_POLICY.items()
+        f"{name} {' '.join(sources)}".strip()
+        for name, sources in settings.CONTENT_SECURITY_POLICY.items()
     )
 
 
@@ -65,11 +66,16 @@ class AdminNetworkMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.networks = [ipaddress.ip_network(net, strict=False) for net in settings.ADMIN_ALLOWED_NETWORKS]
+        self.networks = [
+            ipaddress.ip_network(net, strict=False) for net in settings.ADMIN_ALLOWED_NETWORKS
+        ]
 
     def __call__(self, request):
         if self.networks and _is_admin(request.path_info) and not self._allowed(request):
-            logger.warning("Admin refused for %s (not in ADMIN_ALLOWED_NETWORKS)", request.META.get("REMOTE_ADDR"))
+            logger.warning(
+                "Admin refused for %s (not in ADMIN_ALLOWED_NETWORKS)",
+                request.META.get("REMOTE_ADDR"),
+            )
             return HttpResponseForbidden(
                 "The admin is only open to the organisation's networks (ADMIN_ALLOWED_NETWORKS).",
                 content_type="text/plain; charset=utf-8",
@@ -99,7 +105,11 @@ class TrustedProxyMiddleware:
 
     def __call__(self, request):
         if self.proxies and self._trusted(request.META.get("REMOTE_ADDR", "")):
-            hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+            hops = [
+                hop.strip()
+                for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                if hop.strip()
+            ]
             for hop in reversed(hops):
                 if not self._trusted(hop):
                     request.META["REMOTE_ADDR"] = hop

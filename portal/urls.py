@@ -28,7 +28,9 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA and not settings.DEBUG:
-    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/images/<path:path>", media_image, name="media_image"))
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/images/<path:path>", media_image, name="media_image")
+    )
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -22,7 +22,9 @@ if not url:
 elif url.startswith("sqlite:"):
     path = unquote(urlsplit(url).path[1:]) if url != "sqlite://:memory:" else ""
     if not path or path == ":memory:":
-        sys.exit("DATABASE_URL names an in-memory SQLite database: there is nothing to back up or restore")
+        sys.exit(
+            "DATABASE_URL names an in-memory SQLite database: there is nothing to back up or restore"
+        )
     path = os.path.abspath(path)
     out(kind="sqlite", path=path, name=os.path.basename(path), uri="", password="")
 else:
@@ -32,7 +34,9 @@ else:
     except ValueError:
         sys.exit("DATABASE_URL is not a valid URL")
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"DATABASE_URL scheme {parts.scheme!r} is not supported: use postgres://... or sqlite:///path")
+        sys.exit(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported: use postgres://... or sqlite:///path"
+        )
     host = parts.netloc.rpartition("@")[2]
     netloc = f"{parts.username}@{host}" if parts.username else host
     uri = urlunsplit(("postgresql", netloc, parts.path, parts.query, ""))

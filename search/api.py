@@ -19,7 +19,9 @@ from .models import SearchFacetValue
 from .query import CONTROL_RE
 
 TAXONOMY_PARAMETERS = ("country", "topic", "study")
-MAX_OFFSET = 1_000_000_000  # Wagtail checks that an offset is a number, not that the database can hold it
+MAX_OFFSET = (
+    1_000_000_000  # Wagtail checks that an offset is a number, not that the database can hold it
+)
 
 
 class CheckedParameters:
@@ -62,10 +64,16 @@ class TaxonomyFilter(BaseFilterBackend):
             raw = request.GET.get(name)
             if raw is None:
                 continue
-            values = [FACETS_BY_NAME[name].normalise(v.strip()) for v in raw.split(",") if v.strip()]
+            values = [
+                FACETS_BY_NAME[name].normalise(v.strip()) for v in raw.split(",") if v.strip()
+            ]
             if not values or len(values) > 50 or any(len(v) > 100 for v in values):
-                raise BadRequestError(f"{name}: give 1 to 50 comma-separated values of at most 100 characters")
-            page_ids = SearchFacetValue.objects.filter(facet=name, value__in=values).values("document__page_id")
+                raise BadRequestError(
+                    f"{name}: give 1 to 50 comma-separated values of at most 100 characters"
+                )
+            page_ids = SearchFacetValue.objects.filter(facet=name, value__in=values).values(
+                "document__page_id"
+            )
             queryset = queryset.filter(pk__in=page_ids)
         return queryset
 
@@ -82,7 +90,10 @@ class PortalPagesAPIViewSet(CheckedParameters, PagesAPIViewSet):
     @classmethod
     def get_listing_default_fields(cls, model):
         """A listing of one page type shows its key fields (a study's countries and timeline) unasked."""
-        return [*super().get_listing_default_fields(model), *getattr(model, "api_listing_fields", [])]
+        return [
+            *super().get_listing_default_fields(model),
+            *getattr(model, "api_listing_fields", []),
+        ]
 
 
 class PortalImagesAPIViewSet(CheckedParameters, ImagesAPIViewSet):

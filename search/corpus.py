@@ -93,13 +93,17 @@ def synthetic_roots():
 
 def corpus_exists():
     topic = apps.get_model("research.Topic")
-    return synthetic_roots().exists() or topic.objects.filter(name__startswith=TOPIC_PREFIX).exists()
+    return (
+        synthetic_roots().exists() or topic.objects.filter(name__startswith=TOPIC_PREFIX).exists()
+    )
 
 
 def plan(pages, has_area_index=True):
     """How many pages of each type make `pages` in all (studies cap at 500; outputs take the rest)."""
     if pages < MIN_PAGES:
-        raise CorpusError(f"Ask for at least {MIN_PAGES} pages, so that every page type is present.")
+        raise CorpusError(
+            f"Ask for at least {MIN_PAGES} pages, so that every page type is present."
+        )
     roots = len(ROOTS) - int(has_area_index)
     studies = min(500, pages // 10)
     areas = min(60, max(3, studies // 10))
@@ -121,7 +125,9 @@ def plan(pages, has_area_index=True):
 def generate_corpus(pages, seed=1, stdout=None, index=True):
     """Build the corpus; returns counts per page type (by model label) plus totals and timing."""
     if corpus_exists():
-        raise CorpusError("A synthetic corpus exists already: clear it first (generate_corpus --clear).")
+        raise CorpusError(
+            "A synthetic corpus exists already: clear it first (generate_corpus --clear)."
+        )
     return CorpusBuilder(pages, seed, stdout).run(index=index)
 
 
@@ -139,19 +145,33 @@ def clear_corpus(stdout=None):
             Page.objects.filter(pk=root.pk).delete()
         page_type = ContentType.objects.get_for_model(Page)
         for chunk in (page_ids[start : start + 900] for start in range(0, len(page_ids), 900)):
-            ReferenceIndex.objects.filter(base_content_type=page_type, object_id__in=map(str, chunk)).delete()
+            ReferenceIndex.objects.filter(
+                base_content_type=page_type, object_id__in=map(str, chunk)
+            ).delete()
             PageLogEntry.objects.filter(page_id__in=chunk).delete()
-        topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX).delete()[1]
-        orgs = apps.get_model("research.Organization").objects.filter(name__startswith=ORG_PREFIX).delete()[1]
+        topics = (
+            apps.get_model("research.Topic")
+            .objects.filter(name__startswith=TOPIC_PREFIX)
+            .delete()[1]
+        )
+        orgs = (
+            apps.get_model("research.Organization")
+            .objects.filter(name__startswith=ORG_PREFIX)
+            .delete()[1]
+        )
         topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
-    log(f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations.")
+    log(
+        f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations."
+    )
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
 
 
 @contextmanager
 def search_index_deferred(models):
     """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk afterwards."""
-    disconnected = [model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)]
+    disconnected = [
+        model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)
+    ]
     try:
         yield
     finally:
@@ -195,7 +215,13 @@ class CorpusBuilder:
             size = min(left, self.rng.randint(25, 60))
             left -= size
             block_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-            blocks.append({"type": "paragraph", "value": f"<p>{self.text(self.words(size, size))}</p>", "id": block_id})
+            blocks.append(
+                {
+                    "type": "paragraph",
+                    "value": f"<p>{self.text(self.words(size, size))}</p>",
+                    "id": block_id,
+                }
+            )
         return blocks
 
     def date(self):
@@ -221,19 +247,29 @@ class CorpusBuilder:
         if number % FLUSH_EVERY == 0:
             self.flush()
         if number % 1000 == 0:
-            self.log(f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} pages/s")
+            self.log(
+                f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} pages/s"
+            )
         return page
 
     def link(self, obj, name, pks):
         """Queue M2M rows (a ParentalManyToManyField's rows are plain through-model rows)."""
         field = obj._meta.get_field(name)
-        through, source, target = field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
-        self.rows[through].extend(through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in pks)
+        through, source, target = (
+            field.remote_field.through,
+            field.m2m_field_name(),
+            field.m2m_reverse_field_name(),
+        )
+        self.rows[through].extend(
+            through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in pks
+        )
 
     def children(self, page, name, rows):
         relation = page._meta.get_field(name)
         model, key = relation.related_model, relation.field.attname
-        self.rows[model].extend(model(**{key: page.pk}, sort_order=order, **row) for order, row in enumerate(rows))
+        self.rows[model].extend(
+            model(**{key: page.pk}, sort_order=order, **row) for order, row in enumerate(rows)
+        )
 
     def tag(self, page, countries=True):
         self.link(page, "topics", self.sample(self.topics, 1, 3))
@@ -241,7 +277,9 @@ class CorpusBuilder:
             self.link(page, "countries", self.sample(self.countries, 1, 3))
 
     def flush(self):
-        apps.get_model("briefs.SupplementArticle").objects.bulk_create([a for a, _ in self.articles], batch_size=500)
+        apps.get_model("briefs.SupplementArticle").objects.bulk_create(
+            [a for a, _ in self.articles], batch_size=500
+        )
         for article, studies in self.articles:
             self.link(article, "studies", studies)
         self.article_count += len(self.articles)
@@ -251,13 +289,21 @@ class CorpusBuilder:
         self.rows = defaultdict(list)
 
     def taxonomy(self, plan_counts):
-        country, topic, org = (apps.get_model(f"research.{name}") for name in ("Country", "Topic", "Organization"))
+        country, topic, org = (
+            apps.get_model(f"research.{name}") for name in ("Country", "Topic", "Organization")
+        )
         existing = dict(country.objects.values_list("code", "name"))
         names = set(existing.values())
-        missing = [country(code=c, name=n, region=r) for c, n, r in COUNTRIES if c not in existing and n not in names]
+        missing = [
+            country(code=c, name=n, region=r)
+            for c, n, r in COUNTRIES
+            if c not in existing and n not in names
+        ]
         country.objects.bulk_create(missing)
         codes = [code for code, _, _ in COUNTRIES]
-        self.countries = list(country.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True))
+        self.countries = list(
+            country.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True)
+        )
         words = self.rng.sample(VOCABULARY, plan_counts["topics"] + plan_counts["organizations"])
         topics = [
             topic(name=f"{TOPIC_PREFIX}{i:02d}: {word}", slug=f"synthetic-topic-{i:02d}-{word}")
@@ -270,7 +316,8 @@ class CorpusBuilder:
         self.topics = [row.pk for row in topic.objects.bulk_create(topics)]
         self.orgs = [row.pk for row in org.objects.bulk_create(orgs)]
         self.indexed = [
-            (model, [row.pk for row in rows]) for model, rows in ((country, missing), (topic, topics), (org, orgs))
+            (model, [row.pk for row in rows])
+            for model, rows in ((country, missing), (topic, topics), (org, orgs))
         ]
         return len(missing)
 
@@ -286,7 +333,10 @@ class CorpusBuilder:
                 continue
             parent = area_index if label == "research.ResearchAreaPage" else home
             made[slug] = self.add(
-                parent, apps.get_model(label)(title=PREFIX + title, intro=f"<p>{MARKER}</p>"), FIRST_DAY, slug
+                parent,
+                apps.get_model(label)(title=PREFIX + title, intro=f"<p>{MARKER}</p>"),
+                FIRST_DAY,
+                slug,
             )
             area_index = made.get("synthetic-research-areas", area_index)
         return made
@@ -307,7 +357,11 @@ class CorpusBuilder:
         studies = []
         for number in range(count):
             start = FIRST_DAY.year * 12 + self.rng.randrange(20 * 12)
-            end = None if self.rng.random() < 0.15 else min(start + self.rng.randint(6, 60), 2026 * 12 + 11)
+            end = (
+                None
+                if self.rng.random() < 0.15
+                else min(start + self.rng.randint(6, 60), 2026 * 12 + 11)
+            )
             page = apps.get_model("research.StudyPage")(
                 title=self.title(),
                 aim=self.summary(),
@@ -318,13 +372,25 @@ class CorpusBuilder:
             studies.append(self.add(self.rng.choice(areas), page, month(start)))
             # Round-robin first picks put every country and topic to use. A study's `countries` follow
             # its locations only through StudyPage.full_clean (the editor's path), so both are written here.
-            countries = self.sample(self.countries, 1, 4, first=self.countries[number % len(self.countries)])
+            countries = self.sample(
+                self.countries, 1, 4, first=self.countries[number % len(self.countries)]
+            )
             self.children(page, "locations", [{"country_id": pk} for pk in countries])
             self.link(page, "countries", countries)
-            self.link(page, "topics", self.sample(self.topics, 1, 3, first=self.topics[number % len(self.topics)]))
-            self.children(page, "implementers", [{"organization_id": pk} for pk in self.sample(self.orgs, 1, 3)])
+            self.link(
+                page,
+                "topics",
+                self.sample(self.topics, 1, 3, first=self.topics[number % len(self.topics)]),
+            )
             self.children(
-                page, "objectives", [{"text": self.text(self.words(8, 16))} for _ in range(self.rng.randint(2, 5))]
+                page,
+                "implementers",
+                [{"organization_id": pk} for pk in self.sample(self.orgs, 1, 3)],
+            )
+            self.children(
+                page,
+                "objectives",
+                [{"text": self.text(self.words(8, 16))} for _ in range(self.rng.randint(2, 5))],
             )
         return studies
 
@@ -338,12 +404,19 @@ class CorpusBuilder:
 
     def build_outputs(self, plan_counts, roots, areas, studies):
         publications = roots["synthetic-publications"]
-        categories = [value for value, _ in apps.get_model("research.FindingsPage").CATEGORY_CHOICES]
+        categories = [
+            value for value, _ in apps.get_model("research.FindingsPage").CATEGORY_CHOICES
+        ]
         for _ in range(plan_counts["research.FindingsPage"]):
             where, study = self.rng.random(), self.rng.choice(studies)
-            parent = study if where < 0.5 else self.rng.choice(areas) if where < 0.75 else publications
+            parent = (
+                study if where < 0.5 else self.rng.choice(areas) if where < 0.75 else publications
+            )
             page = apps.get_model("research.FindingsPage")(
-                title=self.title(), category=self.rng.choice(categories), summary=self.summary(), body=self.body()
+                title=self.title(),
+                category=self.rng.choice(categories),
+                summary=self.summary(),
+                body=self.body(),
             )
             # Three in ten name no countries, as editors do when the studies' countries apply.
             self.output(parent, page, self.sample(studies, 0, 2, first=study), empty_countries=0.3)
@@ -359,7 +432,9 @@ class CorpusBuilder:
             for order in range(self.rng.randint(3, 6)):
                 self.article(page, order, studies)
         for _ in range(plan_counts["briefs.PolicyBriefPage"]):
-            page = apps.get_model("briefs.PolicyBriefPage")(title=self.title(), summary=f"<p>{self.summary()}</p>")
+            page = apps.get_model("briefs.PolicyBriefPage")(
+                title=self.title(), summary=f"<p>{self.summary()}</p>"
+            )
             page.body = self.body()
             self.output(roots["synthetic-briefs"], page, self.sample(studies, 0, 3))
             for name in ("key_messages", "recommendations"):
@@ -377,7 +452,10 @@ class CorpusBuilder:
             page_id=page.pk,
             sort_order=order,
             title=self.title(),
-            authors=", ".join(f"Synthetic Author {self.rng.randint(1, 999)}" for _ in range(self.rng.randint(1, 6))),
+            authors=", ".join(
+                f"Synthetic Author {self.rng.randint(1, 999)}"
+                for _ in range(self.rng.randint(1, 6))
+            ),
             year=page.date.year - self.rng.randint(0, 1),
             doi=f"10.5555/synthetic.{number}",
             abstract=self.summary(),
@@ -387,28 +465,46 @@ class CorpusBuilder:
 
     def run(self, index=True):
         self.started = time.monotonic()
-        plan_counts = plan(self.pages, apps.get_model("research.ResearchAreaIndexPage").objects.exists())
+        plan_counts = plan(
+            self.pages, apps.get_model("research.ResearchAreaIndexPage").objects.exists()
+        )
         models = [
-            apps.get_model(label) for label in {*(label for label, _ in ROOTS.values()), *plan_counts} if "." in label
+            apps.get_model(label)
+            for label in {*(label for label, _ in ROOTS.values()), *plan_counts}
+            if "." in label
         ]
         self.log(f"Generating {self.pages} synthetic pages (seed {self.seed})…")
-        with transaction.atomic(), disable_reference_index_auto_update(), search_index_deferred(models):
+        with (
+            transaction.atomic(),
+            disable_reference_index_auto_update(),
+            search_index_deferred(models),
+        ):
             new_countries = self.taxonomy(plan_counts)
             roots = self.roots()
-            areas = self.build_areas(roots["synthetic-research"], plan_counts["research.ResearchAreaPage"])
+            areas = self.build_areas(
+                roots["synthetic-research"], plan_counts["research.ResearchAreaPage"]
+            )
             studies = self.build_studies(areas, plan_counts["research.StudyPage"])
             self.build_outputs(plan_counts, roots, areas, studies)
             self.flush()
             for root in roots.values():
                 Page.objects.descendant_of(root, inclusive=True).update(live=True)
             # Wagtail logs each creation; 20,000 of them would bury the site history.
-            PageLogEntry.objects.filter(action="wagtail.create", page__title__startswith=PREFIX).delete()
+            PageLogEntry.objects.filter(
+                action="wagtail.create", page__title__startswith=PREFIX
+            ).delete()
         built = time.monotonic() - self.started
         if index:  # Wagtail's own index (admin search); the site search has `search_index rebuild`
             backends = list(get_search_backends(with_auto_update=True))
-            for model, pks in [*((apps.get_model(label), pks) for label, pks in self.created.items()), *self.indexed]:
+            for model, pks in [
+                *((apps.get_model(label), pks) for label, pks in self.created.items()),
+                *self.indexed,
+            ]:
                 for backend, start in itertools.product(backends, range(0, len(pks), 500)):
-                    backend.add_bulk(model, list(model.get_indexed_objects().filter(pk__in=pks[start : start + 500])))
+                    backend.add_bulk(
+                        model,
+                        list(model.get_indexed_objects().filter(pk__in=pks[start : start + 500])),
+                    )
         seconds, total = time.monotonic() - self.started, self.number
         counts = {label: len(pks) for label, pks in sorted(self.created.items())}
         for label, count in counts.items():
@@ -418,8 +514,14 @@ class CorpusBuilder:
             f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; {built:.1f} s building, "
             f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py search_index rebuild`."
         )
-        sizes = {"articles": self.article_count, "topics": len(self.topics), "organizations": len(self.orgs)}
-        sizes.update(countries=len(self.countries), new_countries=new_countries, seconds=round(seconds, 1))
+        sizes = {
+            "articles": self.article_count,
+            "topics": len(self.topics),
+            "organizations": len(self.orgs),
+        }
+        sizes.update(
+            countries=len(self.countries), new_countries=new_countries, seconds=round(seconds, 1)
+        )
         return {**counts, "pages": total, **sizes}
 
 

@@ -50,7 +50,11 @@ class Document:
     def facet_values(self):
         """(facet, value) pairs, as both backends store and count them."""
         pairs = [("type", self.type)] + ([("year", self.year)] if self.year else [])
-        for facet, values in (("country", self.countries), ("topic", self.topics), ("study", self.studies)):
+        for facet, values in (
+            ("country", self.countries),
+            ("topic", self.topics),
+            ("study", self.studies),
+        ):
             pairs.extend((facet, value) for value in dict.fromkeys(values))
         return pairs
 
@@ -132,13 +136,19 @@ def _page_document(page, doc_type):
         doc.studies = [study.slug for study in studies]
         countries, topics = _inherit_from_studies(doc, studies, countries, topics)
     # Names as text too, so "Mali" typed in the box finds what is tagged Mali.
-    doc.body = " ".join(filter(None, [doc.body, *(c.name for c in countries), *(t.name for t in topics)]))
+    doc.body = " ".join(
+        filter(None, [doc.body, *(c.name for c in countries), *(t.name for t in topics)])
+    )
     return doc
 
 
 def _article_document(supplement, base, article):
     studies = [study for study in article.studies.all() if study.live]
-    date = supplement.date if supplement.date and (not article.year or supplement.date.year == article.year) else None
+    date = (
+        supplement.date
+        if supplement.date and (not article.year or supplement.date.year == article.year)
+        else None
+    )
     if date is None and article.year:
         date = datetime.date(article.year, 1, 1)
     doc = Document(

@@ -54,7 +54,9 @@ class Facet:
     def labels(self, values):
         values = set(values)
         found = self.labeller(values) if self.labeller else {}
-        return {value: found.get(value) or self.fixed_labels.get(value) or value for value in values}
+        return {
+            value: found.get(value) or self.fixed_labels.get(value) or value for value in values
+        }
 
 
 FACETS = (

@@ -39,7 +39,9 @@ class SearchFeed(Feed):
             return super().__call__(request, *args, **kwargs)
         except InvalidFeed as invalid:
             lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
-            return HttpResponseBadRequest("Bad feed parameters.\n" + "\n".join(lines), content_type="text/plain")
+            return HttpResponseBadRequest(
+                "Bad feed parameters.\n" + "\n".join(lines), content_type="text/plain"
+            )
 
     def get_object(self, request, *args, **kwargs):
         try:
@@ -65,7 +67,11 @@ class SearchFeed(Feed):
 
     def title(self, results):
         described = self.describe(results)
-        return f"{settings.WAGTAIL_SITE_NAME}: {described}" if described else f"{settings.WAGTAIL_SITE_NAME}: latest"
+        return (
+            f"{settings.WAGTAIL_SITE_NAME}: {described}"
+            if described
+            else f"{settings.WAGTAIL_SITE_NAME}: latest"
+        )
 
     def description(self, results):
         return f"The newest {FEED_SIZE} results, newest first. {self.describe(results) or 'Everything published.'}"

@@ -51,7 +51,9 @@ def _process_after_commit():
 def pages_referencing(facet, values):
     """Pages whose documents carry any of these facet values (outputs of a study, pages on a country)."""
     return set(
-        SearchFacetValue.objects.filter(facet=facet, value__in=values).values_list("document__page_id", flat=True)
+        SearchFacetValue.objects.filter(facet=facet, value__in=values).values_list(
+            "document__page_id", flat=True
+        )
     )
 
 
@@ -99,7 +101,9 @@ def process_pending(limit=500, now=None):
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
         )
     if failed:
-        logger.warning("Search index: %s update(s) failed and stay queued: %s", len(failed), failed[0][1])
+        logger.warning(
+            "Search index: %s update(s) failed and stay queued: %s", len(failed), failed[0][1]
+        )
     return len(handled), len(failed)
 
 
@@ -144,7 +148,9 @@ def rebuild_backend(progress=None):
     started = timezone.now()
     count = backend.rebuild(stored_documents(), SearchDocument.objects.count(), progress=progress)
     # Changes stored while the new index filled were sent to the old one: send them again.
-    changed = list(SearchDocument.objects.filter(indexed_at__gte=started).values_list("key", flat=True))
+    changed = list(
+        SearchDocument.objects.filter(indexed_at__gte=started).values_list("key", flat=True)
+    )
     if changed and backend.uses_queue:
         backend.index(list(store.load_documents(changed).values()))
     return count

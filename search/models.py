@@ -13,7 +13,9 @@ from django.utils import timezone
 class SearchDocument(models.Model):
     key = models.CharField(max_length=40, unique=True, help_text='"page:<id>" or "article:<id>".')
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
-    parent_id = models.IntegerField(null=True, db_index=True, help_text="The page a listing shows this under.")
+    parent_id = models.IntegerField(
+        null=True, db_index=True, help_text="The page a listing shows this under."
+    )
     doc_type = models.CharField(max_length=20, db_index=True)
     title = models.TextField()
     title_sort = models.CharField(max_length=255, db_index=True)
@@ -33,12 +35,18 @@ class SearchDocument(models.Model):
 class SearchFacetValue(models.Model):
     """One facet value of a document (country ML, topic costing, type study, year 2014)."""
 
-    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="facet_values")
+    document = models.ForeignKey(
+        SearchDocument, on_delete=models.CASCADE, related_name="facet_values"
+    )
     facet = models.CharField(max_length=20)
     value = models.CharField(max_length=255)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["document", "facet", "value"], name="unique_facet_value")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "facet", "value"], name="unique_facet_value"
+            )
+        ]
         indexes = [models.Index(fields=["facet", "value", "document"], name="facet_value_document")]
 
     def __str__(self):
@@ -55,7 +63,9 @@ class PendingIndexUpdate(models.Model):
     key = models.CharField(max_length=40, unique=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    requested_at = models.DateTimeField(default=timezone.now, help_text="When the latest change was queued.")
+    requested_at = models.DateTimeField(
+        default=timezone.now, help_text="When the latest change was queued."
+    )
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -18,7 +18,7 @@ MAX_VALUE_LENGTH = 100
 SORTS = ("relevance", "newest", "title")
 
 # Lucene's English stop words: the cluster's `english` analyzer drops them, so the parser does too.
-_STOP_WORDS = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"  # noqa: E501
+_STOP_WORDS = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
@@ -132,8 +132,14 @@ class SearchParams:
             errors["sort"] = f"must be one of {', '.join(SORTS)}."
         page = _integer(data, "page", 1, 1, None, errors)
         page_size = _integer(data, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
-        if "page" not in errors and "page_size" not in errors and (page - 1) * page_size >= MAX_RESULT_WINDOW:
-            errors["page"] = f"is beyond the first {MAX_RESULT_WINDOW:,} results; narrow the search instead."
+        if (
+            "page" not in errors
+            and "page_size" not in errors
+            and (page - 1) * page_size >= MAX_RESULT_WINDOW
+        ):
+            errors["page"] = (
+                f"is beyond the first {MAX_RESULT_WINDOW:,} results; narrow the search instead."
+            )
         filters = {}
         for facet in FACETS:
             values = [facet.normalise(v.strip()) for v in data.getlist(facet.name) if v.strip()]
@@ -158,5 +164,9 @@ def _integer(data, name, default, minimum, maximum, errors):
         errors[name] = f"must be a whole number (got {raw[:20]!r})."
         return default
     if value < minimum or (maximum is not None and value > maximum):
-        errors[name] = f"must be between {minimum} and {maximum}." if maximum else f"must be at least {minimum}."
+        errors[name] = (
+            f"must be between {minimum} and {maximum}."
+            if maximum
+            else f"must be at least {minimum}."
+        )
     return value

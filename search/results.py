@@ -100,7 +100,10 @@ class SearchResults:
             "notice": self.fallback,
             "results": [hit.as_json() for hit in self.hits],
             "facets": {
-                name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in values]
+                name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    for v in values
+                ]
                 for name, values in self.facets.items()
             },
         }
@@ -147,7 +150,8 @@ def present(params, raw, backend, fallback=""):
         for value in selected:
             counts.setdefault(value, 0)
         entries = [
-            FacetValue(value, labels[facet.name][value], count, value in selected) for value, count in counts.items()
+            FacetValue(value, labels[facet.name][value], count, value in selected)
+            for value, count in counts.items()
         ]
         if facet.order == "value-desc":
             entries.sort(key=lambda v: v.value, reverse=True)

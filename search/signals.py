@@ -58,7 +58,9 @@ def _taxonomy(sender):
 
 def taxonomy_before(sender, instance, **kwargs):
     if _taxonomy(sender) and instance.pk:
-        instance._search_before = sender.objects.filter(pk=instance.pk).values("name", _taxonomy(sender)[1]).first()
+        instance._search_before = (
+            sender.objects.filter(pk=instance.pk).values("name", _taxonomy(sender)[1]).first()
+        )
 
 
 def taxonomy_after(sender, instance, **kwargs):
@@ -67,7 +69,10 @@ def taxonomy_after(sender, instance, **kwargs):
     if not spec or not before:
         return
     facet, field = spec
-    if kwargs.get("signal") is post_delete or before != {"name": instance.name, field: getattr(instance, field)}:
+    if kwargs.get("signal") is post_delete or before != {
+        "name": instance.name,
+        field: getattr(instance, field),
+    }:
         request_update(pages_referencing(facet, [before[field]]))
 
 
@@ -77,7 +82,9 @@ def connect():
     Receivers for every model would stop Django's fast bulk deletes site-wide.
     """
     for label in PAGE_TYPES:
-        post_delete.connect(page_deleted, sender=apps.get_model(label), dispatch_uid=f"search-delete-{label}")
+        post_delete.connect(
+            page_deleted, sender=apps.get_model(label), dispatch_uid=f"search-delete-{label}"
+        )
     for label in TAXONOMY:
         model = apps.get_model(label)
         for signal, receiver_function in [

@@ -24,7 +24,12 @@ def _run(request, fixed_filters=None):
 def search(request):
     """/search/: the form, facets with counts and results; every state is a GET URL."""
     params, results, errors = _run(request)
-    context = {"params": params, "results": results, "errors": errors, "search_query": request.GET.get("q", "")}
+    context = {
+        "params": params,
+        "results": results,
+        "errors": errors,
+        "search_query": request.GET.get("q", ""),
+    }
     return render(request, "search/search.html", context, status=400 if errors else 200)
 
 
@@ -41,8 +46,14 @@ def country_index(request):
     Country = apps.get_model("research", "Country")
     results = get_search_backend().search(SearchParams(page_size=1))
     counts = {value.value: value.count for value in results.facets["country"]}
-    countries = [(country, counts[country.code]) for country in Country.objects.all() if counts.get(country.code)]
-    return render(request, "search/country_index.html", {"countries": countries, "results": results})
+    countries = [
+        (country, counts[country.code])
+        for country in Country.objects.all()
+        if counts.get(country.code)
+    ]
+    return render(
+        request, "search/country_index.html", {"countries": countries, "results": results}
+    )
 
 
 def country(request, code):

@@ -25,7 +25,8 @@ def home(db):
     root = Page.get_first_root_node()
     home = HomePageFactory(parent=root, slug="home-test")
     Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"}
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"},
     )
     Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
     return home
@@ -39,8 +40,16 @@ def admin_client(client, django_user_model):
 
 
 SEARCH_ENGINES = {
-    "opensearch": ("TEST_OPENSEARCH_URL", "search.backends.opensearch.OpenSearchBackend", "english"),
-    "elasticsearch": ("TEST_ELASTICSEARCH_URL", "search.backends.elasticsearch.ElasticsearchBackend", "standard"),
+    "opensearch": (
+        "TEST_OPENSEARCH_URL",
+        "search.backends.opensearch.OpenSearchBackend",
+        "english",
+    ),
+    "elasticsearch": (
+        "TEST_ELASTICSEARCH_URL",
+        "search.backends.elasticsearch.ElasticsearchBackend",
+        "standard",
+    ),
 }
 
 
@@ -49,9 +58,14 @@ def engine_settings(engine, **options):
     variable, backend, analyzer = SEARCH_ENGINES[engine]
     url = os.environ.get(variable)
     if not url:
-        pytest.skip(f"{variable} is not set: start the engine with scripts/search-engine.sh (CI does)")
+        pytest.skip(
+            f"{variable} is not set: start the engine with scripts/search-engine.sh (CI does)"
+        )
     index = f"test-{uuid.uuid4().hex[:12]}"
-    return {"BACKEND": backend, "OPTIONS": {"URL": url, "INDEX": index, "TIMEOUT": 10, "ANALYZER": analyzer, **options}}
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {"URL": url, "INDEX": index, "TIMEOUT": 10, "ANALYZER": analyzer, **options},
+    }
 
 
 @pytest.fixture
@@ -79,7 +93,10 @@ def search_backend(request, settings, use_engine):
     from search.backends import get_search_backend
 
     if request.param == "database":
-        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
+        settings.PORTAL_SEARCH = {
+            "BACKEND": "search.backends.database.DatabaseBackend",
+            "OPTIONS": {},
+        }
         return get_search_backend()
     return use_engine(request.param)
 
@@ -107,7 +124,9 @@ def chromium(monkeypatch):
     """Debian's Chromium driven by Playwright (never `playwright install`); skipped, with the reason, without it."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI does)")
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
     # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from django.db import connections

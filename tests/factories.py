@@ -91,11 +91,15 @@ class StudyPageFactory(PageFactory):
     start_month = datetime.date(2011, 3, 1)
     end_month = datetime.date(2014, 9, 1)
 
-    countries = factory.PostGeneration(lambda *a, **k: fill_ordered(*a, relation="locations", field="country", **k))
+    countries = factory.PostGeneration(
+        lambda *a, **k: fill_ordered(*a, relation="locations", field="country", **k)
+    )
     implementers = factory.PostGeneration(
         lambda *a, **k: fill_ordered(*a, relation="implementers", field="organization", **k)
     )
-    objectives = factory.PostGeneration(lambda *a, **k: fill_ordered(*a, relation="objectives", field="text", **k))
+    objectives = factory.PostGeneration(
+        lambda *a, **k: fill_ordered(*a, relation="objectives", field="text", **k)
+    )
 
 
 def fill_ordered(page, create, extracted, relation, field, **kwargs):
@@ -103,7 +107,11 @@ def fill_ordered(page, create, extracted, relation, field, **kwargs):
     if not extracted:
         return
     model = page._meta.get_field(relation).related_model
-    setattr(page, relation, [model(**{field: value}, sort_order=index) for index, value in enumerate(extracted)])
+    setattr(
+        page,
+        relation,
+        [model(**{field: value}, sort_order=index) for index, value in enumerate(extracted)],
+    )
     if create:
         page.save()
 

@@ -14,7 +14,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MEMBER_RE = re.compile(r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<tags>/tags)?$")
+MEMBER_RE = re.compile(
+    r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<tags>/tags)?$"
+)
 STATUSES = {"subscribed", "unsubscribed", "cleaned", "pending", "transactional"}
 
 
@@ -57,13 +59,19 @@ class FakeMailchimp:
     def reply(self, handler, status, body=None):
         data = json.dumps(body).encode() if body is not None else b""
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/problem+json" if status >= 400 else "application/json")
+        handler.send_header(
+            "Content-Type", "application/problem+json" if status >= 400 else "application/json"
+        )
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
 
     def error(self, handler, status, title, detail):
-        self.reply(handler, status, {"type": "about:blank", "title": title, "status": status, "detail": detail})
+        self.reply(
+            handler,
+            status,
+            {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        )
 
     def handle(self, handler, method):
         length = int(handler.headers.get("Content-Length") or 0)
@@ -79,13 +87,20 @@ class FakeMailchimp:
         if self.fault == "500":
             return self.error(handler, 500, "Internal Server Error", "Try again later.")
         auth = handler.headers.get("Authorization", "")
-        if not auth.startswith("Basic ") or base64.b64decode(auth[6:]).decode().split(":", 1)[1] != self.api_key:
+        if (
+            not auth.startswith("Basic ")
+            or base64.b64decode(auth[6:]).decode().split(":", 1)[1] != self.api_key
+        ):
             return self.error(handler, 401, "API Key Invalid", "Your API key may be invalid.")
         match = MEMBER_RE.match(handler.path)
         if not match or match["list"] != self.list_id:
-            return self.error(handler, 404, "Resource Not Found", "The requested resource could not be found.")
+            return self.error(
+                handler, 404, "Resource Not Found", "The requested resource could not be found."
+            )
         if self.fault == "400":
-            return self.error(handler, 400, "Invalid Resource", "Please provide a valid email address.")
+            return self.error(
+                handler, 400, "Invalid Resource", "Please provide a valid email address."
+            )
         body = json.loads(raw or b"{}")
         with self.lock:
             if method == "PUT" and not match["tags"]:
@@ -101,16 +116,23 @@ class FakeMailchimp:
 
     def put_member(self, handler, member_hash, body):
         email = body.get("email_address", "")
-        if hashlib.md5(email.lower().encode()).hexdigest() != member_hash:  # noqa: S324
-            return self.error(handler, 400, "Invalid Resource", "The subscriber hash does not match the address.")
+        if hashlib.md5(email.lower().encode()).hexdigest() != member_hash:
+            return self.error(
+                handler, 400, "Invalid Resource", "The subscriber hash does not match the address."
+            )
         for key in ("status", "status_if_new"):
             if key in body and body[key] not in STATUSES:
                 return self.error(handler, 400, "Invalid Resource", f"{key} is not valid.")
         if member_hash not in self.members:
             self.created[member_hash] = self.created.get(member_hash, 0) + 1
-            self.members[member_hash] = {"email_address": email, "status": body.get("status_if_new")}
+            self.members[member_hash] = {
+                "email_address": email,
+                "status": body.get("status_if_new"),
+            }
         member = self.members[member_hash]
-        member.update({k: v for k, v in body.items() if k in ("status", "merge_fields", "email_address")})
+        member.update(
+            {k: v for k, v in body.items() if k in ("status", "merge_fields", "email_address")}
+        )
         return self.reply(handler, 200, {"id": member_hash, **member})
 
     def post_tags(self, handler, member_hash, body):
@@ -125,4 +147,4 @@ class FakeMailchimp:
         return self.reply(handler, 204)
 
     def member(self, email):
-        return self.members.get(hashlib.md5(email.lower().encode()).hexdigest())  # noqa: S324
+        return self.members.get(hashlib.md5(email.lower().encode()).hexdigest())

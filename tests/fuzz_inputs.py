@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 ANY_CHAR = st.characters(codec=None, exclude_categories=())
 CONTROL_CHARS = st.one_of(
     st.characters(max_codepoint=0x1F),
-    st.sampled_from(["\x7f", "\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\u200b", "\U0010ffff"]),
+    st.sampled_from(
+        ["\x7f", "\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\u200b", "\U0010ffff"]
+    ),
 )
 ODD_TEXT = [
     "",
@@ -102,11 +104,31 @@ LONG_TEXT = st.builds(
 # Raw bytes, percent-encoded as they are: invalid UTF-8 and overlong forms.
 RAW_BYTES = st.one_of(
     st.binary(max_size=12),
-    st.sampled_from([b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xe2\x82", b"\xf4\x90\x80\x80", b"\x00"]),
+    st.sampled_from(
+        [b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xe2\x82", b"\xf4\x90\x80\x80", b"\x00"]
+    ),
 )
 # Not percent-encoded at all: joined into the query string as they are.
 RAW_FRAGMENTS = st.sampled_from(
-    ["&", "&&", "=", "==", "%", "%z", "%%", "+", ";", "a;b=c", "?", "q", "q=", "=q", "%00=%00", "page", "ä=ö"]
+    [
+        "&",
+        "&&",
+        "=",
+        "==",
+        "%",
+        "%z",
+        "%%",
+        "+",
+        ";",
+        "a;b=c",
+        "?",
+        "q",
+        "q=",
+        "=q",
+        "%00=%00",
+        "page",
+        "ä=ö",
+    ]
 )
 
 
@@ -124,7 +146,19 @@ def as_server_reads(value):
 
 # What most often breaks a view: NUL (PostgreSQL refuses it), invalid UTF-8, numbers past 64 bits.
 HOSTILE = st.sampled_from(
-    ["\x00", "a\x00b", "\x00" * 3, "\ud800", b"\xff", b"a\xc0\x80", str(2**64), str(-(2**64)), "1e3", "-1", "0"]
+    [
+        "\x00",
+        "a\x00b",
+        "\x00" * 3,
+        "\ud800",
+        b"\xff",
+        b"a\xc0\x80",
+        str(2**64),
+        str(-(2**64)),
+        "1e3",
+        "-1",
+        "0",
+    ]
     + ["x" * 1000, "\n", "\x1b[31m", "\u202e", "%00"]
 )
 
@@ -133,7 +167,9 @@ def values_for(meaningful):
     """Values for one parameter: meaningful ones (valid and near-valid) and hostile ones."""
     choices = [HOSTILE, HOSTILE, TEXT, NUMBERS, LONG_TEXT, RAW_BYTES]
     if meaningful:
-        choices[:0] = [st.sampled_from(list(meaningful))] * 3  # meaningful values a third of the time
+        choices[:0] = [
+            st.sampled_from(list(meaningful))
+        ] * 3  # meaningful values a third of the time
     return st.one_of(*choices)
 
 

@@ -29,12 +29,17 @@ from .trees import fresh_home
 def build_search_site():
     home = fresh_home()
     mali, malawi, rwanda = (
-        CountryFactory(name=n, code=c) for n, c in [("Mali", "ML"), ("Malawi", "MW"), ("Rwanda", "RW")]
+        CountryFactory(name=n, code=c)
+        for n, c in [("Mali", "ML"), ("Malawi", "MW"), ("Rwanda", "RW")]
     )
-    costing, policy, data = (TopicFactory(name=n) for n in ["Costing and financing", "Policy", "Data"])
+    costing, policy, data = (
+        TopicFactory(name=n) for n in ["Costing and financing", "Policy", "Data"]
+    )
 
     areas = ResearchAreaIndexPageFactory(parent=home)
-    area = ResearchAreaPageFactory(parent=areas, title="Community Case Management", intro="<p>Child health.</p>")
+    area = ResearchAreaPageFactory(
+        parent=areas, title="Community Case Management", intro="<p>Child health.</p>"
+    )
     area.countries.set([mali]), area.save()
     s1 = StudyPageFactory(
         parent=area,
@@ -79,8 +84,12 @@ def build_search_site():
         date=datetime.date(2015, 2, 1),
     )
     f2.countries.set([mali]), f2.save()
-    supplement = JournalSupplementPageFactory(parent=publications, studies=[s1, s2, s3], date=datetime.date(2014, 6, 1))
-    article = SupplementArticleFactory(page=supplement, title="Community health worker supervision", year=2014)
+    supplement = JournalSupplementPageFactory(
+        parent=publications, studies=[s1, s2, s3], date=datetime.date(2014, 6, 1)
+    )
+    article = SupplementArticleFactory(
+        page=supplement, title="Community health worker supervision", year=2014
+    )
     article.studies.set([s2])
     article.save()
 
@@ -91,14 +100,22 @@ def build_search_site():
         studies=[s3],
         date=datetime.date(2016, 3, 1),
         summary="<p>Why policy matters.</p>",
-        body=[("paragraph", "<p>Costing appears only in this body, beside the quality of data.</p>")],
+        body=[
+            ("paragraph", "<p>Costing appears only in this body, beside the quality of data.</p>")
+        ],
     )
     brief.topics.set([policy]), brief.save()
     news_index = NewsIndexPageFactory(parent=home)
-    news = NewsPageFactory(parent=news_index, title="Supplement published", date=datetime.date(2016, 5, 1))
+    news = NewsPageFactory(
+        parent=news_index, title="Supplement published", date=datetime.date(2016, 5, 1)
+    )
 
-    draft = FindingsPageFactory(parent=publications, title="Costing draft", live=False, date=datetime.date(2016, 1, 1))
-    private = FindingsPageFactory(parent=publications, title="Costing private", date=datetime.date(2016, 1, 1))
+    draft = FindingsPageFactory(
+        parent=publications, title="Costing draft", live=False, date=datetime.date(2016, 1, 1)
+    )
+    private = FindingsPageFactory(
+        parent=publications, title="Costing private", date=datetime.date(2016, 1, 1)
+    )
     PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
 
     # As publishing would have set it (factories create pages live without publishing).

@@ -18,7 +18,12 @@ from pytest_django.live_server_helper import LiveServer
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from briefs.models import JournalSupplementPage, NewsIndexPage, PolicyBriefIndexPage, PolicyBriefPage
+from briefs.models import (
+    JournalSupplementPage,
+    NewsIndexPage,
+    PolicyBriefIndexPage,
+    PolicyBriefPage,
+)
 from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
@@ -76,12 +81,17 @@ def demo():
         body=json.dumps(
             [
                 {"type": "heading", "value": {"text": "Who we are", "level": "h2"}},
-                {"type": "paragraph", "value": "<p>Implementation research on community case management.</p>"},
+                {
+                    "type": "paragraph",
+                    "value": "<p>Implementation research on community case management.</p>",
+                },
                 {"type": "figure", "value": {"image": photo.pk, "caption": "", "credit": ""}},
             ]
         ),
     )
-    news = NewsPageFactory(parent=NewsIndexPage.objects.get(), title="Supplement published", hero_image=photo)
+    news = NewsPageFactory(
+        parent=NewsIndexPage.objects.get(), title="Supplement published", hero_image=photo
+    )
     supplement = JournalSupplementPage.objects.get()
     article = SupplementArticleFactory(
         page=supplement,
@@ -137,13 +147,17 @@ def pages(page, live_server, demo):
     visit(page, live_server.url + "/newsletter/")
     page.locator("main form.signup").get_by_role("button", name="Sign up").click()
     page.wait_for_load_state()
-    assert page.locator("main .error-summary").is_visible(), "the empty form comes back with its errors"
+    assert page.locator("main .error-summary").is_visible(), (
+        "the empty form comes back with its errors"
+    )
     yield "newsletter with errors"
 
 
 def assert_stayed_local(page, live_server):
     """No request left 127.0.0.1: every URL the page asked for is the live server's (or inline data)."""
-    outside = sorted({url for url in page.requested if not url.startswith((live_server.url + "/", "data:"))})
+    outside = sorted(
+        {url for url in page.requested if not url.startswith((live_server.url + "/", "data:"))}
+    )
     assert not outside, f"requests to other hosts: {outside}"
     assert page.requested
 
@@ -169,7 +183,9 @@ def describe(violations):
 def test_axe_finds_no_violations(browser, live_server, axe_source, demo):
     violations, checked = {}, 0
     for width in WIDTHS:
-        page = new_page(browser, width, bypass_csp=True)  # the site's CSP rightly refuses the injected axe script
+        page = new_page(
+            browser, width, bypass_csp=True
+        )  # the site's CSP rightly refuses the injected axe script
         for name in pages(page, live_server, demo):
             page.add_script_tag(content=axe_source)
             checked += 1
@@ -177,7 +193,9 @@ def test_axe_finds_no_violations(browser, live_server, axe_source, demo):
                 violations[f"{name} at {width} px"] = found
         assert_stayed_local(page, live_server)
         page.context.close()
-    print(f"\naxe-core {AXE_TAGS}: {checked} pages, {sum(map(len, violations.values()))} violations")
+    print(
+        f"\naxe-core {AXE_TAGS}: {checked} pages, {sum(map(len, violations.values()))} violations"
+    )
     assert not violations, f"axe-core violations:\n{describe(violations)}"
 
 
@@ -213,7 +231,9 @@ def test_no_overflow_and_no_request_leaves_127_0_0_1(browser, live_server, demo,
         scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
         if scroll_width > width:
             overflowing[name] = f"scrollWidth {scroll_width}: {page.evaluate(WIDER_THAN_VIEWPORT)}"
-    assert not overflowing, f"wider than {width} px:\n" + "\n".join(f"{k}: {v}" for k, v in overflowing.items())
+    assert not overflowing, f"wider than {width} px:\n" + "\n".join(
+        f"{k}: {v}" for k, v in overflowing.items()
+    )
     assert_stayed_local(page, live_server)
 
 
@@ -246,7 +266,9 @@ def test_images_are_webp_renditions_at_the_displayed_size(browser, live_server, 
                 content_type = page.request.get(image["src"]).headers["content-type"]
                 assert content_type == "image/webp", f"{where} is {content_type}"
                 shown = image["css"] * image["dpr"]
-                assert image["file"] <= 2 * shown, f"{where}: a {image['file']} px rendition shown at {shown:.0f} px"
+                assert image["file"] <= 2 * shown, (
+                    f"{where}: a {image['file']} px rendition shown at {shown:.0f} px"
+                )
                 print(f"{where}: {image['file']} px rendition shown at {shown:.0f} px")
         assert_stayed_local(page, live_server)
         page.context.close()
@@ -268,10 +290,16 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
         html = response.content
         if name.startswith(("search ", "country page")):
             assert b'class="hits"' in html, f"{name} lists results (the demo is indexed)"
-        assets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"|<script[^>]* src="([^"]+)"', html)
+        assets = re.findall(
+            rb'<link rel="stylesheet" href="([^"]+)"|<script[^>]* src="([^"]+)"', html
+        )
         urls = [(css or js).decode() for css, js in assets]
-        assert urls and all(url.startswith(settings.STATIC_URL) for url in urls), f"{name} loads only its own assets"
-        files = [Path(finders.find(url.removeprefix(settings.STATIC_URL))).read_bytes() for url in urls]
+        assert urls and all(url.startswith(settings.STATIC_URL) for url in urls), (
+            f"{name} loads only its own assets"
+        )
+        files = [
+            Path(finders.find(url.removeprefix(settings.STATIC_URL))).read_bytes() for url in urls
+        ]
         total = gzipped(html) + sum(map(gzipped, files))
         figures.append(
             f"{name:22} HTML {len(html) / 1024:5.1f} KB + {len(files)} asset(s) {sum(map(len, files)) / 1024:4.1f} KB"
@@ -285,7 +313,12 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
 
 # --- slow 3G -------------------------------------------------------------------------------------------------
 
-SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+SLOW_3G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 50_000,
+    "uploadThroughput": 50_000,
+}
 
 SHOWN = """(selector) => [...document.querySelectorAll(selector)].filter((e) => e.innerText.trim()).slice(0, 1)
   .map((e) => { const box = e.getBoundingClientRect(), style = getComputedStyle(e);
@@ -318,16 +351,24 @@ def test_slow_3g_shows_heading_and_text_at_domcontentloaded(browser, live_server
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.send("Network.emulateNetworkConditions", SLOW_3G)
-        response = page.goto(live_server.url + demo[name], wait_until="domcontentloaded", timeout=60_000)
+        response = page.goto(
+            live_server.url + demo[name], wait_until="domcontentloaded", timeout=60_000
+        )
         assert response.status == 200
         assert page.evaluate(SHOWN, "main h1"), f"{name}: the h1 is visible at DOMContentLoaded"
-        assert page.evaluate(SHOWN, "main .lead, main h1 ~ p, main .prose p"), f"{name}: text visible at DCL"
+        assert page.evaluate(SHOWN, "main .lead, main h1 ~ p, main .prose p"), (
+            f"{name}: text visible at DCL"
+        )
         page.wait_for_load_state("load", timeout=60_000)
         blocking = page.evaluate(RENDER_BLOCKING)
         assert blocking, f"{name}: the stylesheet is found"
-        assert all(url.startswith(live_server.url + "/") for url in blocking), f"{name}: render-blocking {blocking}"
+        assert all(url.startswith(live_server.url + "/") for url in blocking), (
+            f"{name}: render-blocking {blocking}"
+        )
         t = page.evaluate(TIMINGS)
         fcp = f"{t['fcp']:.0f} ms" if t["fcp"] is not None else "not reported"
-        print(f"\nslow 3G, {name}: DOMContentLoaded {t['dcl']:.0f} ms, load {t['load']:.0f} ms, first paint {fcp}")
+        print(
+            f"\nslow 3G, {name}: DOMContentLoaded {t['dcl']:.0f} ms, load {t['load']:.0f} ms, first paint {fcp}"
+        )
         assert_stayed_local(page, live_server)
         page.context.close()

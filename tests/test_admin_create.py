@@ -70,7 +70,9 @@ class AdminCreateTests(WagtailPageTestCase):
     def test_create_research_area_index_on_a_new_home(self):
         ResearchAreaIndexPage.objects.all().delete()
         self.assertCanCreate(
-            self.site.home, ResearchAreaIndexPage, page_form(title="Research Areas", intro=rich_text(""))
+            self.site.home,
+            ResearchAreaIndexPage,
+            page_form(title="Research Areas", intro=rich_text("")),
         )
 
     def test_create_nested_research_area(self):
@@ -95,9 +97,13 @@ class AdminCreateTests(WagtailPageTestCase):
             hero_credit="",
             aim="The aim of this study was to improve monitoring of iCCM programming.",
             objectives_intro="TRAction and its research partners addressed the following objectives:",
-            objectives=inline_formset([{"text": "Assess iCCM M&E systems"}, {"text": "Identify priority gaps"}]),
+            objectives=inline_formset(
+                [{"text": "Assess iCCM M&E systems"}, {"text": "Identify priority gaps"}]
+            ),
             implementers=inline_formset([{"organization": self.site.msh.pk}], min=1),
-            locations=inline_formset([{"country": self.site.mali.pk}, {"country": self.site.malawi.pk}], min=1),
+            locations=inline_formset(
+                [{"country": self.site.mali.pk}, {"country": self.site.malawi.pk}], min=1
+            ),
             start_month="2011-04",
             end_month="2014-07",
             body=streamfield([]),
@@ -106,7 +112,8 @@ class AdminCreateTests(WagtailPageTestCase):
         self.assertCanCreate(self.site.subarea, StudyPage, data)
         study = StudyPage.objects.get(slug="improving-data-for-iccm")
         self.assertEqual(
-            [o.text for o in study.objectives.all()], ["Assess iCCM M&E systems", "Identify priority gaps"]
+            [o.text for o in study.objectives.all()],
+            ["Assess iCCM M&E systems", "Identify priority gaps"],
         )
         self.assertEqual([c.code for c in study.country_list()], ["ML", "MW"])
         self.assertEqual(set(study.countries.values_list("code", flat=True)), {"ML", "MW"})
@@ -125,7 +132,11 @@ class AdminCreateTests(WagtailPageTestCase):
         )
         self.assertCanCreate(self.site.publications, FindingsPage, data)
         self.assertEqual(
-            list(FindingsPage.objects.get(slug="lessons-learned-from-the-three-studies").studies.all()),
+            list(
+                FindingsPage.objects.get(
+                    slug="lessons-learned-from-the-three-studies"
+                ).studies.all()
+            ),
             [self.site.study],
         )
 
@@ -183,7 +194,17 @@ class AdminEditFormTests(WagtailPageTestCase):
 
     def test_every_page_type_opens_in_the_editor(self):
         self.login()
-        for name in ("home", "areas", "area", "study", "partners", "publications", "findings", "supplement", "brief"):
+        for name in (
+            "home",
+            "areas",
+            "area",
+            "study",
+            "partners",
+            "publications",
+            "findings",
+            "supplement",
+            "brief",
+        ):
             page = getattr(self.site, name)
             with self.subTest(page=name):
                 response = self.client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))

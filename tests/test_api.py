@@ -14,7 +14,9 @@ from .search_site import build_search_site
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_studies_with_their_countries_and_timelines(client, django_capture_on_commit_callbacks):
+def test_demo_studies_with_their_countries_and_timelines(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo_content", stdout=io.StringIO())
     data = client.get("/api/v2/pages/", {"type": "research.StudyPage"}).json()
@@ -49,7 +51,10 @@ def test_drafts_and_private_pages_never_appear(client, site):
 
 def test_taxonomy_filters_work_across_page_types(client, site):
     mali = titles(client, country="ml")
-    assert {"Improving Data for iCCM", "Policy Analysis of iCCM"} <= mali and "Costing of iCCM" not in mali
+    assert {
+        "Improving Data for iCCM",
+        "Policy Analysis of iCCM",
+    } <= mali and "Costing of iCCM" not in mali
     assert titles(client, country="ML,RW") == mali | titles(client, country="RW")
     assert titles(client, country="ML", type="research.StudyPage") == {
         "Improving Data for iCCM",
@@ -60,12 +65,18 @@ def test_taxonomy_filters_work_across_page_types(client, site):
 
 
 def test_typed_fields_of_outputs(client, site):
-    data = client.get("/api/v2/pages/", {"type": "research.FindingsPage", "fields": "summary,category"}).json()
-    item = next(i for i in data["items"] if i["title"] == "Development of a Costing and Financing Tool")
+    data = client.get(
+        "/api/v2/pages/", {"type": "research.FindingsPage", "fields": "summary,category"}
+    ).json()
+    item = next(
+        i for i in data["items"] if i["title"] == "Development of a Costing and Financing Tool"
+    )
     assert item["studies"] and item["studies"][0]["title"] == "Costing of iCCM" and item["summary"]
 
 
-@pytest.mark.parametrize("params", [{"country": ","}, {"nonsense": "1"}, {"type": "no.SuchPage"}, {"study": "x" * 101}])
+@pytest.mark.parametrize(
+    "params", [{"country": ","}, {"nonsense": "1"}, {"type": "no.SuchPage"}, {"study": "x" * 101}]
+)
 def test_bad_parameters_answer_400_with_a_message(client, site, params):
     response = client.get("/api/v2/pages/", params)
     assert response.status_code == 400 and response.json()["message"]

@@ -67,7 +67,9 @@ class ScratchDatabases:
 
         with self._admin() as connection:
             for name in self.created:
-                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
     @staticmethod
     def _admin():
@@ -78,7 +80,9 @@ class ScratchDatabases:
 
 
 def run(command, env, timeout=300, check=True):
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check:
         assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -87,7 +91,12 @@ def run(command, env, timeout=300, check=True):
 def site_env(database_url, media):
     """A dev-settings environment on this database and media folder, with nothing shared between servers."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    for key in ("OPENSEARCH_URL", "ELASTICSEARCH_URL", "MAILCHIMP_API_KEY", "NEWSLETTER_WEBHOOK_URL"):
+    for key in (
+        "OPENSEARCH_URL",
+        "ELASTICSEARCH_URL",
+        "MAILCHIMP_API_KEY",
+        "NEWSLETTER_WEBHOOK_URL",
+    ):
         env.pop(key, None)
     media.mkdir(parents=True, exist_ok=True)
     env.update(
@@ -134,7 +143,9 @@ def serve(env, log_path):
             deadline = time.monotonic() + 60
             while True:
                 assert server.poll() is None, f"runserver exited:\n{Path(log_path).read_text()}"
-                assert time.monotonic() < deadline, f"runserver did not answer in 60 s:\n{Path(log_path).read_text()}"
+                assert time.monotonic() < deadline, (
+                    f"runserver did not answer in 60 s:\n{Path(log_path).read_text()}"
+                )
                 with contextlib.suppress(OSError):
                     get(port, "/robots.txt")
                     break
@@ -189,7 +200,9 @@ def source(databases, tmp_path_factory):
         # The study's srcset renditions (made by this first render, so they are in the backup), any document.
         srcsets = b",".join(re.findall(rb'srcset="([^"]*)"', pages[STUDY][1]))
         renditions = {item.split()[0].decode() for item in srcsets.split(b",") if item.strip()}
-        assert any(url.startswith("/media/images/") for url in renditions), "the study page has no srcset rendition"
+        assert any(url.startswith("/media/images/") for url in renditions), (
+            "the study page has no srcset rendition"
+        )
         documents = {match.decode() for match in re.findall(rb'href="(/documents/[^"]+)"', html)}
         extra = sorted(renditions | documents)
         pages.update(fetch_all(port, extra))
@@ -197,7 +210,9 @@ def source(databases, tmp_path_factory):
     result = run(["bash", "scripts/backup.sh", str(backup)], env)
     password = urlsplit(BASE_URL).password
     if password:
-        assert f":{password}@" not in result.stdout + result.stderr, "backup.sh printed the database URL"
+        assert f":{password}@" not in result.stdout + result.stderr, (
+            "backup.sh printed the database URL"
+        )
     return {"env": env, "media": tmp / "media", "backup": backup, "pages": pages}
 
 
@@ -205,7 +220,10 @@ def test_backup_writes_database_media_and_manifest(source):
     manifest = json.loads((source["backup"] / "manifest.json").read_text())
     kind = "postgresql" if ON_POSTGRES else "sqlite"
     assert manifest["database"]["kind"] == kind
-    assert set(manifest["files"]) == {"database.dump" if ON_POSTGRES else "database.sqlite3", "media.tar.gz"}
+    assert set(manifest["files"]) == {
+        "database.dump" if ON_POSTGRES else "database.sqlite3",
+        "media.tar.gz",
+    }
     for name, facts in manifest["files"].items():
         data = (source["backup"] / name).read_bytes()
         assert facts == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -213,13 +231,19 @@ def test_backup_writes_database_media_and_manifest(source):
 
 def test_restore_into_empty_database_serves_the_same_pages(source, databases, tmp_path):
     expected = source["pages"]
-    assert all(status == 200 for status, _ in expected.values()), {p: s for p, (s, _) in expected.items()}
-    assert b"costing-of-iccm" in expected["/search/?q=costing"][1], "the search found nothing to compare"
+    assert all(status == 200 for status, _ in expected.values()), {
+        p: s for p, (s, _) in expected.items()
+    }
+    assert b"costing-of-iccm" in expected["/search/?q=costing"][1], (
+        "the search found nothing to compare"
+    )
     env = site_env(databases.new("dst"), tmp_path / "media")
     assert not any((tmp_path / "media").iterdir())
 
     originals_and_renditions = media_digests(source["media"])
-    assert any(name.startswith("images/") for name in originals_and_renditions), originals_and_renditions
+    assert any(name.startswith("images/") for name in originals_and_renditions), (
+        originals_and_renditions
+    )
 
     started = time.monotonic()
     run(["bash", "scripts/restore.sh", str(source["backup"])], env)
@@ -260,8 +284,12 @@ def test_restore_refuses_a_corrupted_archive(source, databases, tmp_path):
     if ON_POSTGRES:
         import psycopg
 
-        with psycopg.connect(urlunsplit(("postgresql", *urlsplit(target)[1:])), connect_timeout=10) as connection:
-            tables = connection.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+        with psycopg.connect(
+            urlunsplit(("postgresql", *urlsplit(target)[1:])), connect_timeout=10
+        ) as connection:
+            tables = connection.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchone()[0]
         assert tables == 0, "the target database was written to"
     else:
         assert not Path(urlsplit(target).path[1:]).exists(), "the target database was created"

@@ -15,7 +15,14 @@ from .factories import CountryFactory, ResearchAreaIndexPageFactory
 
 pytestmark = pytest.mark.django_db
 PAGES = 120
-CONTENT_TYPES = [ResearchAreaPage, StudyPage, FindingsPage, PolicyBriefPage, JournalSupplementPage, NewsPage]
+CONTENT_TYPES = [
+    ResearchAreaPage,
+    StudyPage,
+    FindingsPage,
+    PolicyBriefPage,
+    JournalSupplementPage,
+    NewsPage,
+]
 
 
 @pytest.fixture
@@ -32,8 +39,14 @@ def test_every_page_type_is_present_and_the_count_is_right(corpus):
     assert corpus["pages"] == PAGES == synthetic_pages().count()
     for model in CONTENT_TYPES:
         assert model.objects.filter(title__startswith=PREFIX).exists(), model
-    assert ResearchAreaPage.objects.filter(title__startswith=PREFIX, depth__gt=5).exists(), "some areas are nested"
-    assert corpus["articles"] == SupplementArticle.objects.count() >= 3 * corpus["briefs.JournalSupplementPage"]
+    assert ResearchAreaPage.objects.filter(title__startswith=PREFIX, depth__gt=5).exists(), (
+        "some areas are nested"
+    )
+    assert (
+        corpus["articles"]
+        == SupplementArticle.objects.count()
+        >= 3 * corpus["briefs.JournalSupplementPage"]
+    )
 
 
 def test_every_page_is_live_below_home_and_marked(corpus, home):
@@ -46,9 +59,15 @@ def test_every_page_is_live_below_home_and_marked(corpus, home):
 
 
 def test_studies_have_countries_topics_and_partners(corpus):
-    for study in StudyPage.objects.filter(title__startswith=PREFIX).prefetch_related("locations", "implementers"):
-        assert study.locations.exists() and study.implementers.exists() and study.objectives.exists()
-        assert list(study.countries.order_by("pk")) == sorted(study.country_list(), key=lambda c: c.pk)
+    for study in StudyPage.objects.filter(title__startswith=PREFIX).prefetch_related(
+        "locations", "implementers"
+    ):
+        assert (
+            study.locations.exists() and study.implementers.exists() and study.objectives.exists()
+        )
+        assert list(study.countries.order_by("pk")) == sorted(
+            study.country_list(), key=lambda c: c.pk
+        )
         assert study.topics.exists()
         assert study.start_month.day == 1 and 2005 <= study.start_month.year <= 2026
         assert study.end_month is None or study.end_month >= study.start_month
@@ -57,10 +76,17 @@ def test_studies_have_countries_topics_and_partners(corpus):
 def test_outputs_carry_studies_dates_and_some_inherit_countries(corpus):
     findings = FindingsPage.objects.filter(title__startswith=PREFIX)
     assert all(page.studies.exists() and page.date for page in findings)
-    assert findings.filter(countries=None).exists(), "some findings leave countries to their studies"
-    assert all(article.studies.exists() and article.year for article in SupplementArticle.objects.all())
+    assert findings.filter(countries=None).exists(), (
+        "some findings leave countries to their studies"
+    )
+    assert all(
+        article.studies.exists() and article.year for article in SupplementArticle.objects.all()
+    )
     assert Topic.objects.filter(name__startswith="Synthetic topic ").count() == corpus["topics"]
-    assert Organization.objects.filter(name__startswith="Synthetic org ").count() == corpus["organizations"]
+    assert (
+        Organization.objects.filter(name__startswith="Synthetic org ").count()
+        == corpus["organizations"]
+    )
 
 
 def test_countries_are_real_and_reused_by_code(home):

@@ -24,12 +24,17 @@ def violations(browser_context, url):
     page.add_init_script(WATCH)
     messages = []
     page.on(
-        "console", lambda message: messages.append(message.text) if "Content Security Policy" in message.text else None
+        "console",
+        lambda message: (
+            messages.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     response = page.goto(url)
     page.wait_for_load_state("load")
     assert response.status in (200, 404), (url, response.status)
-    assert "'unsafe-inline'" not in (response.headers.get("content-security-policy") or "'unsafe-inline'")
+    assert "'unsafe-inline'" not in (
+        response.headers.get("content-security-policy") or "'unsafe-inline'"
+    )
     found = page.evaluate("window.__violations") + messages
     page.close()
     return found

@@ -113,7 +113,9 @@ def test_study_pages_show_the_seed_facts_exactly(client, demo, slug):
 
 def test_study_objectives_keep_the_seed_order(client, demo):
     html = client.get(f"{ICCM}improving-data-for-iccm/").content.decode()
-    items = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="objectives">(.*?)</ul>', html, re.S).group(1))
+    items = re.findall(
+        r"<li>(.*?)</li>", re.search(r'<ul class="objectives">(.*?)</ul>', html, re.S).group(1)
+    )
     assert items == [
         "Assess iCCM monitoring and evaluation (M&amp;E) systems",
         "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to data collection",
@@ -133,7 +135,9 @@ def test_iccm_page_is_the_seed_page(client, demo):
         "TRAction is engaging in several activities to share iCCM research findings",
     ):
         assert sentence in html
-    summaries = re.search(r'id="summaries-heading">Study Summaries</h2>(.*?)</section>', html, re.S).group(1)
+    summaries = re.search(
+        r'id="summaries-heading">Study Summaries</h2>(.*?)</section>', html, re.S
+    ).group(1)
     assert re.findall(r'<a href="[^"]+">([^<]+)</a>', summaries) == SUMMARY_TITLES
     assert "Sharing Results and Lessons Learned" in html
     assert "Health Policy and Planning Supplement" in html
@@ -171,7 +175,9 @@ def test_every_seed_link_title_is_a_page_of_the_right_type(demo):
 def test_demo_images_are_local_renditions_with_alt_text(client, demo):
     for image in get_image_model().objects.all():
         assert image.alt_text
-        assert re.fullmatch(r"original_images/[0-9a-f]{32}\.jpg", image.file.name), "uploads get random names"
+        assert re.fullmatch(r"original_images/[0-9a-f]{32}\.jpg", image.file.name), (
+            "uploads get random names"
+        )
     html = client.get(f"{ICCM}policy-analysis-of-iccm/").content.decode()
     assert 'alt="Rwandan mother and child"' in html
 

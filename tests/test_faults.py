@@ -19,7 +19,7 @@ import pytest
 from .search_site import build_search_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from fault_run import REDIS_SERVER, fault_run  # noqa: E402
+from fault_run import REDIS_SERVER, fault_run
 
 
 def closed_port():
@@ -31,36 +31,57 @@ def closed_port():
 def test_a_fallback_answer_is_not_kept_in_the_page_cache(client, settings):
     build_search_site()
     cluster = {"URL": f"http://127.0.0.1:{closed_port()}", "TIMEOUT": 0.5}
-    settings.PORTAL_SEARCH = {"BACKEND": "search.backends.opensearch.OpenSearchBackend", "OPTIONS": cluster}
+    settings.PORTAL_SEARCH = {
+        "BACKEND": "search.backends.opensearch.OpenSearchBackend",
+        "OPTIONS": cluster,
+    }
     for url in ("/api/search/?country=ML", "/search/?q=costing", "/countries/ml/"):
         first, second = client.get(url), client.get(url)
         assert first.status_code == second.status_code == 200, url
         assert "no-cache" in first["Cache-Control"] and second.get("X-Cache") != "hit", url
     assert client.get("/api/search/?country=ML").json()["fallback"] is True
-    settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}  # service back
+    settings.PORTAL_SEARCH = {
+        "BACKEND": "search.backends.database.DatabaseBackend",
+        "OPTIONS": {},
+    }  # service back
     answer = client.get("/api/search/?country=ML")
     assert answer.json()["fallback"] is False, "not the outage's answer from the cache"
-    assert client.get("/api/search/?country=ML")["X-Cache"] == "hit", "good answers are cached as before"
+    assert client.get("/api/search/?country=ML")["X-Cache"] == "hit", (
+        "good answers are cached as before"
+    )
 
 
 def test_outages_under_load_lose_no_signup_and_serve_no_5xx():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://..., as CI's second run sets): gunicorn on SQLite locks")
+        pytest.skip(
+            "needs PostgreSQL (DATABASE_URL=postgres://..., as CI's second run sets): gunicorn on SQLite locks"
+        )
     if not os.path.exists(REDIS_SERVER):
         pytest.skip(f"{REDIS_SERVER} is missing: apt-get install redis-server")
     engine_url = os.environ.get("TEST_OPENSEARCH_URL")
     if not engine_url:
-        pytest.skip("TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh (CI does)")
+        pytest.skip(
+            "TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh (CI does)"
+        )
     restart = bool(os.environ.get("TEST_ENGINE_RESTART"))
     if not restart:
-        print("engine-down phase skipped: set TEST_ENGINE_RESTART=1 (CI does) to stop and restart the node for real")
+        print(
+            "engine-down phase skipped: set TEST_ENGINE_RESTART=1 (CI does) to stop and restart the node for real"
+        )
     started = time.monotonic()
     report = fault_run(
-        database_url, engine_url, phase_seconds=3, threads=8, signup_interval=0.2, engine_control=restart
+        database_url,
+        engine_url,
+        phase_seconds=3,
+        threads=8,
+        signup_interval=0.2,
+        engine_control=restart,
     )
     print(report.table(), f"\nfault run: {time.monotonic() - started:.0f} s", sep="")
     assert not report.problems, "\n".join([*report.problems, report.table()])
     assert len(report.accepted) >= 10 and report.confirmed, "enough signups to mean something"
     with urllib.request.urlopen(f"{engine_url}/_cluster/health", timeout=10) as response:
-        assert json.load(response)["status"] in ("green", "yellow"), "the node is back for the tests after this one"
+        assert json.load(response)["status"] in ("green", "yellow"), (
+            "the node is back for the tests after this one"
+        )

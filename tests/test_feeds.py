@@ -60,4 +60,7 @@ def test_pages_announce_their_feeds(client, site):
     home = client.get("/").content.decode()
     assert 'type="application/rss+xml"' in home and 'href="/feed/"' in home
     search = client.get("/search/", {"country": "ML"}).content.decode()
-    assert 'href="/search/feed/?country=ML"' in search and 'href="/search/feed/atom/?country=ML"' in search
+    assert (
+        'href="/search/feed/?country=ML"' in search
+        and 'href="/search/feed/atom/?country=ML"' in search
+    )

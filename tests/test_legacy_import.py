@@ -15,10 +15,17 @@ from briefs.models import LegacyImport, NewsPage, PolicyBriefPage
 from portal.sanitise import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, sanitise
 from research.models import FindingsPage
 
-from .factories import CountryFactory, NewsIndexPageFactory, PolicyBriefIndexPageFactory, PublicationIndexPageFactory
+from .factories import (
+    CountryFactory,
+    NewsIndexPageFactory,
+    PolicyBriefIndexPageFactory,
+    PublicationIndexPageFactory,
+)
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
-VECTORS = [line for line in VECTORS_FILE.read_text().splitlines() if line and not line.startswith("# ")]
+VECTORS = [
+    line for line in VECTORS_FILE.read_text().splitlines() if line and not line.startswith("# ")
+]
 # In the rendered page: calls to the trapped dialogs, active elements, event handlers, script URLs.
 INSPECT = """() => {
     const ACTIVE = 'script:not([type="application/ld+json"]), iframe, object, embed, svg, style';
@@ -58,7 +65,9 @@ def test_import_creates_typed_pages_with_files_and_updates_on_a_second_run(tmp_p
     CountryFactory(name="Mali", code="ML")
     PILImage.new("RGB", (40, 30), "teal").save(tmp_path / "photo.png")
     (tmp_path / "brief.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    (tmp_path / "finding.html").write_text("<h2>Results</h2><p>Costs <b>fell</b>.<script>alert(1)</script></p>")
+    (tmp_path / "finding.html").write_text(
+        "<h2>Results</h2><p>Costs <b>fell</b>.<script>alert(1)</script></p>"
+    )
     pages = [
         {"id": "n1", "type": "news", "title": "Old news", "date": "2014-06-01", "summary": "Short.",
          "body_html": "<p onclick='x()'>Hello <a href='javascript:alert(1)'>there</a></p>",
@@ -96,7 +105,12 @@ def test_bad_records_are_named_and_skipped(tmp_path, sections):
         {"title": "No id"},
     ]
     with pytest.raises(CommandError, match="4 record"):
-        call_command("import_legacy", str(write_export(tmp_path, pages)), stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "import_legacy",
+            str(write_export(tmp_path, pages)),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert NewsPage.objects.filter(title="Fine").exists()
     with pytest.raises(CommandError, match="No export"):
         call_command("import_legacy", str(tmp_path / "missing.json"))
@@ -121,7 +135,10 @@ class Audit(HTMLParser):
 
 
 def stored_html(page):
-    return "".join(str(block.value.source if hasattr(block.value, "source") else block.value) for block in page.body)
+    return "".join(
+        str(block.value.source if hasattr(block.value, "source") else block.value)
+        for block in page.body
+    )
 
 
 def test_the_corpus_has_over_100_vectors():
@@ -134,9 +151,9 @@ def test_no_vector_survives_the_policy(vector):
     audit = Audit()
     audit.feed(clean)
     assert not audit.problems, clean
-    assert not re.search(r"javascript\s*:|vbscript\s*:|<script|\bon\w+\s*=|style\s*=", unescape(clean), re.I) or (
-        "&lt;" in clean
-    ), clean  # only as escaped text, never as markup
+    assert not re.search(
+        r"javascript\s*:|vbscript\s*:|<script|\bon\w+\s*=|style\s*=", unescape(clean), re.I
+    ) or ("&lt;" in clean), clean  # only as escaped text, never as markup
 
 
 def corpus_export(folder):
@@ -164,7 +181,9 @@ def test_no_vector_survives_in_the_stored_html(tmp_path, sections):
 def test_no_vector_executes_in_chromium(tmp_path, home, live_server, chromium):
     NewsIndexPageFactory(parent=home)
     run_import(corpus_export(tmp_path))
-    urls = [page.url for page in NewsPage.objects.filter(title__startswith="Vector ").order_by("title")]
+    urls = [
+        page.url for page in NewsPage.objects.filter(title__startswith="Vector ").order_by("title")
+    ]
     assert len(urls) == len(VECTORS)
     page = chromium.new_page()
     dialogs = []

@@ -34,7 +34,9 @@ def sign_up(client, **data):
 def test_footer_form_on_pages_and_full_form_on_its_own_page(client, home):
     html = client.get(home.url).content.decode()
     assert 'id="footer-heading"' in html
-    assert "csrfmiddlewaretoken" not in html, "no per-visitor token: the page can be cached for everyone"
+    assert "csrfmiddlewaretoken" not in html, (
+        "no per-visitor token: the page can be cached for everyone"
+    )
     assert 'value="/"' in html, "the footer form records the page it was on"
     page = client.get("/newsletter/").content.decode()
     assert "footer-heading" not in page and 'id="id_email"' in page
@@ -43,10 +45,19 @@ def test_footer_form_on_pages_and_full_form_on_its_own_page(client, home):
 
 def test_signup_sends_a_confirmation_and_following_it_subscribes(client):
     topic, country = TopicFactory(name="Costing"), CountryFactory(name="Mali", code="ML")
-    response = sign_up(client, email="Ann@Example.ORG", name="Ann", topics=[topic.slug], countries=["ML"], source="/x/")
+    response = sign_up(
+        client,
+        email="Ann@Example.ORG",
+        name="Ann",
+        topics=[topic.slug],
+        countries=["ML"],
+        source="/x/",
+    )
     assert response.status_code == 200 and b"ann@example.org" in response.content.lower()
     subscriber = Subscriber.objects.get()
-    assert subscriber.status == "pending" and subscriber.email == "Ann@example.org", "domain lower-cased"
+    assert subscriber.status == "pending" and subscriber.email == "Ann@example.org", (
+        "domain lower-cased"
+    )
     assert subscriber.source_page == "/x/" and subscriber.topics == [topic.slug]
     [message] = mail.outbox
     assert message.to == ["Ann@example.org"]
@@ -55,7 +66,10 @@ def test_signup_sends_a_confirmation_and_following_it_subscribes(client):
     assert client.get(confirm).status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == "subscribed" and subscriber.confirmed_at
-    assert subscriber.consent_version == consent.CURRENT and subscriber.consent_text == consent.current_text()
+    assert (
+        subscriber.consent_version == consent.CURRENT
+        and subscriber.consent_text == consent.current_text()
+    )
     assert subscriber.countries == [country.code]
     again = client.get(confirm)
     assert again.status_code == 200 and b"already subscribed" in again.content
@@ -72,7 +86,9 @@ def test_known_and_new_addresses_get_the_same_public_answer(client):
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
 
     assert normalise(known, "known@example.org") == normalise(new, "newone@example.org")
-    assert Subscriber.objects.get(email="known@example.org").status == "subscribed", "a signup changes nothing"
+    assert Subscriber.objects.get(email="known@example.org").status == "subscribed", (
+        "a signup changes nothing"
+    )
     assert "already receive" in mail.outbox[-2].body and "confirm" in mail.outbox[-1].body
 
 
@@ -91,12 +107,16 @@ def test_unsubscribe_by_link_and_one_click_post(client):
     unsubscribe = links(mail.outbox[0].body)["unsubscribe"]
     page = client.get(unsubscribe)
     assert page.status_code == 200 and b"ann@example.org" in page.content
-    assert Subscriber.objects.get().status == "subscribed", "opening the link (a scanner may) changes nothing"
+    assert Subscriber.objects.get().status == "subscribed", (
+        "opening the link (a scanner may) changes nothing"
+    )
     done = client.post(unsubscribe)
     assert done.status_code == 200 and b"You are unsubscribed" in done.content
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "unsubscribed" and subscriber.unsubscribed_at
-    twice = client.post(unsubscribe, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    twice = client.post(
+        unsubscribe, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert twice.status_code == 200 and b"already unsubscribed" in twice.content
 
 
@@ -106,7 +126,9 @@ def test_one_click_post_needs_no_csrf_cookie(client):
     sign_up(client)
     client.get(links(mail.outbox[0].body)["confirm"])
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(links(mail.outbox[0].body)["unsubscribe"], {"List-Unsubscribe": "One-Click"})
+    response = strict.post(
+        links(mail.outbox[0].body)["unsubscribe"], {"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 200 and Subscriber.objects.get().status == "unsubscribed"
 
 
@@ -115,16 +137,24 @@ def test_the_signup_needs_no_csrf_token_but_refuses_other_sites(client):
 
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(
-        "/newsletter/", signup_data(email="own@example.org"), headers={"Sec-Fetch-Site": "same-origin"}
+        "/newsletter/",
+        signup_data(email="own@example.org"),
+        headers={"Sec-Fetch-Site": "same-origin"},
     )
-    assert response.status_code == 200 and Subscriber.objects.filter(email="own@example.org").exists()
+    assert (
+        response.status_code == 200 and Subscriber.objects.filter(email="own@example.org").exists()
+    )
     for headers in (
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "same-site"},
         {"Origin": "https://evil.example"},
     ):
-        refused = strict.post("/newsletter/", signup_data(email="forged@example.org"), headers=headers)
-        assert refused.status_code == 403 and b"only be sent from this site" in refused.content, headers
+        refused = strict.post(
+            "/newsletter/", signup_data(email="forged@example.org"), headers=headers
+        )
+        assert refused.status_code == 403 and b"only be sent from this site" in refused.content, (
+            headers
+        )
     assert not Subscriber.objects.filter(email="forged@example.org").exists()
     same_origin = strict.post(
         "/newsletter/", signup_data(email="o@example.org"), headers={"Origin": "http://testserver"}
@@ -134,12 +164,18 @@ def test_the_signup_needs_no_csrf_token_but_refuses_other_sites(client):
 
 def test_a_bad_hidden_source_is_dropped_not_an_error(client):
     response = sign_up(client, email="src@example.org", source="/a\x00b")
-    assert response.status_code == 200 and Subscriber.objects.get(email="src@example.org").source_page == ""
+    assert (
+        response.status_code == 200
+        and Subscriber.objects.get(email="src@example.org").source_page == ""
+    )
 
 
 def test_an_unknown_host_gets_a_page_saying_so(client):
     response = client.get("/", headers={"Host": "evil.example"})
-    assert response.status_code == 400 and b"host name is not one this site answers to" in response.content
+    assert (
+        response.status_code == 400
+        and b"host name is not one this site answers to" in response.content
+    )
 
 
 def test_resubscribing_later(client):
@@ -148,7 +184,9 @@ def test_resubscribing_later(client):
     client.get(first["confirm"])
     client.post(first["unsubscribe"])
     sign_up(client)
-    assert Subscriber.objects.get().status == "unsubscribed", "still unsubscribed until the new link is followed"
+    assert Subscriber.objects.get().status == "unsubscribed", (
+        "still unsubscribed until the new link is followed"
+    )
     client.get(links(mail.outbox[-1].body)["confirm"])
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "subscribed" and subscriber.unsubscribed_at, "the history is kept"

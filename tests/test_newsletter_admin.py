@@ -15,23 +15,37 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def subscribers(home):
-    Subscriber.objects.create(email="sub@example.org", status="subscribed", name="Sub", consent_version="2026-11")
+    Subscriber.objects.create(
+        email="sub@example.org", status="subscribed", name="Sub", consent_version="2026-11"
+    )
     Subscriber.objects.create(email="pending@example.org", status="pending")
     Subscriber.objects.create(email="gone@example.org", status="unsubscribed")
 
 
 def test_listing_filters_by_status(admin_client, subscribers):
-    html = admin_client.get("/admin/newsletter_subscribers/", {"status": "subscribed"}).content.decode()
+    html = admin_client.get(
+        "/admin/newsletter_subscribers/", {"status": "subscribed"}
+    ).content.decode()
     assert "sub@example.org" in html and "pending@example.org" not in html
 
 
 def test_csv_export(admin_client, subscribers):
     response = admin_client.get("/admin/newsletter_subscribers/", {"export": "csv"})
-    assert response.status_code == 200 and "newsletter-subscribers" in response["Content-Disposition"]
-    content = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    assert (
+        response.status_code == 200 and "newsletter-subscribers" in response["Content-Disposition"]
+    )
+    content = (
+        b"".join(response.streaming_content).decode()
+        if response.streaming
+        else response.content.decode()
+    )
     rows = list(csv.reader(io.StringIO(content)))
     assert "Email" in rows[0][0] or rows[0][0].lower() == "email"
-    assert {row[0] for row in rows[1:]} == {"sub@example.org", "pending@example.org", "gone@example.org"}
+    assert {row[0] for row in rows[1:]} == {
+        "sub@example.org",
+        "pending@example.org",
+        "gone@example.org",
+    }
 
 
 def test_rights_follow_wagtail_permissions(client, django_user_model, subscribers):
@@ -56,7 +70,13 @@ def test_staff_status_changes_are_queued_for_the_provider(admin_client, subscrib
         },
     }
     subscriber = Subscriber.objects.get(email="sub@example.org")
-    data = {"email": subscriber.email, "name": "Sub", "organization": "", "country": "", "status": "bounced"}
+    data = {
+        "email": subscriber.email,
+        "name": "Sub",
+        "organization": "",
+        "country": "",
+        "status": "bounced",
+    }
     response = admin_client.post(f"/admin/newsletter_subscribers/edit/{subscriber.pk}/", data)
     assert response.status_code == 302
     assert OutboxMessage.objects.filter(kind="provider", subscriber=subscriber).exists()
@@ -64,7 +84,10 @@ def test_staff_status_changes_are_queued_for_the_provider(admin_client, subscrib
 
 def test_outbox_rows_cannot_be_created_by_hand(admin_client, home):
     assert admin_client.get("/admin/newsletter_outbox/new/").status_code in (302, 403)
-    assert admin_client.post("/admin/newsletter_outbox/new/", {"state": "sent"}).status_code in (302, 403)
+    assert admin_client.post("/admin/newsletter_outbox/new/", {"state": "sent"}).status_code in (
+        302,
+        403,
+    )
     assert not OutboxMessage.objects.exists()
 
 

@@ -42,5 +42,7 @@ def test_a_missing_consent_is_explained_in_chromium(chromium, live_server, home)
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_load_state()
     assert "Tick the box" in page.locator(".error-summary").inner_text()
-    assert page.get_by_label("Email address", exact=True).input_value() == "browser@example.org", "what was typed stays"
+    assert page.get_by_label("Email address", exact=True).input_value() == "browser@example.org", (
+        "what was typed stays"
+    )
     assert not Subscriber.objects.exists()

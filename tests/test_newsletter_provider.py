@@ -32,8 +32,16 @@ pytestmark = pytest.mark.django_db
 def mailchimp(settings, home):
     clear_rate_limits()
     with FakeMailchimp() as fake:
-        options = {"API_KEY": fake.api_key, "LIST_ID": fake.list_id, "URL": fake.url, "TIMEOUT": 0.5}
-        provider = {"BACKEND": "portal.newsletter.providers.mailchimp.MailchimpProvider", "OPTIONS": options}
+        options = {
+            "API_KEY": fake.api_key,
+            "LIST_ID": fake.list_id,
+            "URL": fake.url,
+            "TIMEOUT": 0.5,
+        }
+        provider = {
+            "BACKEND": "portal.newsletter.providers.mailchimp.MailchimpProvider",
+            "OPTIONS": options,
+        }
         settings.NEWSLETTER = {
             **settings.NEWSLETTER,
             "PROVIDER": provider,
@@ -50,12 +58,19 @@ def subscribe(client, email, **extra):
     return links(mail.outbox[-1].body)
 
 
-def test_a_confirmed_signup_reaches_mailchimp_with_its_interests_as_tags(committing_client, mailchimp):
+def test_a_confirmed_signup_reaches_mailchimp_with_its_interests_as_tags(
+    committing_client, mailchimp
+):
     topic, _ = TopicFactory(name="Costing and financing"), CountryFactory(name="Mali", code="ML")
-    urls = subscribe(committing_client, "ann@example.org", name="Ann", topics=[topic.slug], countries=["ML"])
+    urls = subscribe(
+        committing_client, "ann@example.org", name="Ann", topics=[topic.slug], countries=["ML"]
+    )
     member = mailchimp.member("ann@example.org")
     assert member["status"] == "subscribed" and member["merge_fields"] == {"FNAME": "Ann"}
-    assert mailchimp.tags[Subscriber.objects.get().email_hash] == {"Topic: Costing and financing", "Country: Mali"}
+    assert mailchimp.tags[Subscriber.objects.get().email_hash] == {
+        "Topic: Costing and financing",
+        "Country: Mali",
+    }
     assert OutboxMessage.objects.get(kind="provider").state == "sent"
 
     committing_client.post(urls["unsubscribe"])
@@ -73,7 +88,9 @@ def test_provider_down_for_100_signups_then_back_delivers_each_once(committing_c
     emails = [f"reader{n:03}@example.org" for n in range(100)]
     for email in emails:
         subscribe(committing_client, email)
-    assert Subscriber.objects.filter(status="subscribed").count() == 100, "the portal's list is complete meanwhile"
+    assert Subscriber.objects.filter(status="subscribed").count() == 100, (
+        "the portal's list is complete meanwhile"
+    )
     assert OutboxMessage.objects.filter(kind="provider", state="pending").count() == 100
     assert not mailchimp.members
 
@@ -106,7 +123,11 @@ def test_transient_faults_are_retried_with_backoff(mailchimp, fault):
     mailchimp.fault = fault
     assert outbox.deliver_due() == (0, 1, 0)
     message.refresh_from_db()
-    assert message.state == "pending" and message.attempts == 1 and message.next_attempt_at > timezone.now()
+    assert (
+        message.state == "pending"
+        and message.attempts == 1
+        and message.next_attempt_at > timezone.now()
+    )
     assert message.last_error
     mailchimp.fault = None
     assert outbox.deliver_due() == (0, 0, 0), "not due yet: backoff"
@@ -131,7 +152,9 @@ def test_a_crashed_worker_leaves_the_message_to_the_next_one(mailchimp):
     message = outbox.queue_provider_sync(subscriber)
     now = timezone.now()
     assert outbox._claim(message, now), "a worker claims it, then dies before delivering"
-    assert outbox.deliver_due(now=now) == (0, 0, 0), "another worker does not take a claimed message"
+    assert outbox.deliver_due(now=now) == (0, 0, 0), (
+        "another worker does not take a claimed message"
+    )
     later = now + datetime.timedelta(seconds=outbox.CLAIM_SECONDS + 1)
     assert outbox.deliver_due(now=later) == (1, 0, 0)
 
@@ -157,7 +180,9 @@ def test_deleting_a_subscriber_archives_them_at_mailchimp(mailchimp, committing_
 def test_changing_interests_drops_old_tags(committing_client, mailchimp):
     a, b = TopicFactory(name="Alpha"), TopicFactory(name="Beta")
     subscribe(committing_client, "ann@example.org", topics=[a.slug])
-    subscribe(committing_client, "ann@example.org", topics=[b.slug])  # the "already subscribed" email's link
+    subscribe(
+        committing_client, "ann@example.org", topics=[b.slug]
+    )  # the "already subscribed" email's link
     assert Subscriber.objects.get().topics == [b.slug]
     assert mailchimp.tags[Subscriber.objects.get().email_hash] == {"Topic: Beta"}
 
@@ -193,7 +218,10 @@ class Receiver:
 def webhook(settings, home):
     receiver = Receiver()
     options = {"URL": receiver.url, "SECRET": "s3cret-shared-with-receiver", "TIMEOUT": 1}
-    provider = {"BACKEND": "portal.newsletter.providers.webhook.WebhookProvider", "OPTIONS": options}
+    provider = {
+        "BACKEND": "portal.newsletter.providers.webhook.WebhookProvider",
+        "OPTIONS": options,
+    }
     settings.NEWSLETTER = {**settings.NEWSLETTER, "PROVIDER": provider}
     yield receiver
     receiver.close()
@@ -205,7 +233,9 @@ def test_webhook_posts_signed_json(webhook):
     assert outbox.deliver_due() == (1, 0, 0)
     [(headers, body)] = webhook.received
     expected = hmac.new(
-        b"s3cret-shared-with-receiver", headers["X-Portal-Timestamp"].encode() + b"." + body, hashlib.sha256
+        b"s3cret-shared-with-receiver",
+        headers["X-Portal-Timestamp"].encode() + b"." + body,
+        hashlib.sha256,
     )
     assert headers["X-Portal-Signature"] == f"sha256={expected.hexdigest()}"
     assert headers["X-Portal-Delivery"] == str(message.pk)
@@ -217,7 +247,9 @@ def test_webhook_posts_signed_json(webhook):
     )
 
 
-@pytest.mark.parametrize("status, error", [(503, TemporaryFailure), (429, TemporaryFailure), (422, PermanentFailure)])
+@pytest.mark.parametrize(
+    "status, error", [(503, TemporaryFailure), (429, TemporaryFailure), (422, PermanentFailure)]
+)
 def test_webhook_status_codes(webhook, status, error):
     webhook.status = status
     subscriber = Subscriber.objects.create(email="ann@example.org", status="subscribed")

@@ -54,7 +54,9 @@ def text_of(message):
 
 
 def test_signup_confirm_and_unsubscribe_over_smtp(committing_client, smtp):
-    response = committing_client.post("/newsletter/", signup_data("reader@example.org", name="Reader"))
+    response = committing_client.post(
+        "/newsletter/", signup_data("reader@example.org", name="Reader")
+    )
     assert response.status_code == 200
     [(recipients, message)] = smtp.messages
     assert recipients == ["reader@example.org"] and message["From"] == "updates@traction.test"

@@ -51,7 +51,9 @@ def test_query_strings_and_compression_are_cached_apart(client, site):
 
 
 def test_search_responses_hold_nothing_personal(client, site):
-    client.post("/newsletter/", {"email": "reader@example.org", "consent": "on"})  # a visitor who signed up
+    client.post(
+        "/newsletter/", {"email": "reader@example.org", "consent": "on"}
+    )  # a visitor who signed up
     response = get(client, "/search/?q=costing")
     assert b"csrfmiddlewaretoken" not in response.content and not response.cookies
     assert b"reader@example.org" not in get(client, "/search/?q=costing").content
@@ -66,7 +68,9 @@ def test_staff_and_visitors_with_a_session_bypass_the_cache(admin_client, site):
 
 
 def test_personal_and_restricted_responses_are_never_stored(client, site):
-    PageViewRestriction.objects.create(page=site.f2, restriction_type=PageViewRestriction.PASSWORD, password="pw")
+    PageViewRestriction.objects.create(
+        page=site.f2, restriction_type=PageViewRestriction.PASSWORD, password="pw"
+    )
     for _ in range(2):
         form = get(client, site.f2.url)
         assert b"csrfmiddlewaretoken" in form.content and form.get("X-Cache") != "hit"
@@ -76,8 +80,21 @@ def test_personal_and_restricted_responses_are_never_stored(client, site):
 
 
 def test_publishing_purges_the_page_its_ancestors_its_outputs_and_the_indexes(client, site):
-    related = [site.s1.url, site.area.url, site.areas.url, site.home.url, site.f1.url, site.publications.url]
-    indexes = ["/search/?q=costing", "/countries/rw/", "/feed/", "/api/search/?q=costing", "/sitemap.xml"]
+    related = [
+        site.s1.url,
+        site.area.url,
+        site.areas.url,
+        site.home.url,
+        site.f1.url,
+        site.publications.url,
+    ]
+    indexes = [
+        "/search/?q=costing",
+        "/countries/rw/",
+        "/feed/",
+        "/api/search/?q=costing",
+        "/sitemap.xml",
+    ]
     unrelated = [site.s3.url, site.brief.url, site.news.url]
     warm(client, *related, *indexes, *unrelated)
 
@@ -88,7 +105,9 @@ def test_publishing_purges_the_page_its_ancestors_its_outputs_and_the_indexes(cl
 
     for url in related + indexes:
         assert not cached(client, url), f"{url} was not purged"
-    assert b"Costing of iCCM, revised" in get(client, site.f1.url).content, "the output names its study"
+    assert b"Costing of iCCM, revised" in get(client, site.f1.url).content, (
+        "the output names its study"
+    )
     assert b"Costing of iCCM, revised" in get(client, "/search/?q=costing").content
     for url in unrelated:
         assert cached(client, url), f"{url} was purged, though it does not show the study"
@@ -96,10 +115,14 @@ def test_publishing_purges_the_page_its_ancestors_its_outputs_and_the_indexes(cl
 
 def test_publishing_an_output_purges_its_study_and_the_study_area(client, site):
     warm(client, site.s2.url, site.area.url, site.s3.url)
-    finding = FindingsPageFactory(parent=site.publications, title="A new finding", studies=[site.s2], live=False)
+    finding = FindingsPageFactory(
+        parent=site.publications, title="A new finding", studies=[site.s2], live=False
+    )
     finding.save_revision().publish()
     assert b"A new finding" in get(client, site.s2.url).content
-    assert not cached(client, site.area.url) or b"A new finding" in get(client, site.area.url).content
+    assert (
+        not cached(client, site.area.url) or b"A new finding" in get(client, site.area.url).content
+    )
     assert cached(client, site.s3.url)
 
 
@@ -118,14 +141,20 @@ def test_a_new_top_level_page_reaches_every_page_menu(client, site):
     warm(client, site.s3.url, site.news.url)
     site.areas.title, site.areas.show_in_menus = "Our research", True
     site.areas.save_revision().publish()
-    assert b"Our research" in get(client, site.s3.url).content and b"Our research" in get(client, site.news.url).content
+    assert (
+        b"Our research" in get(client, site.s3.url).content
+        and b"Our research" in get(client, site.news.url).content
+    )
 
 
 def test_site_wide_changes_purge_everything(client, site):
     warm(client, site.s3.url, "/countries/ml/")
     site.mali.name = "République du Mali"
     site.mali.save()
-    assert not cached(client, site.s3.url) and "République du Mali" in get(client, "/countries/ml/").content.decode()
+    assert (
+        not cached(client, site.s3.url)
+        and "République du Mali" in get(client, "/countries/ml/").content.decode()
+    )
 
 
 def test_the_cache_can_be_turned_off(client, site, settings):

@@ -66,7 +66,14 @@ def served_by_fast_path(apps, path, **headers):
     return response
 
 
-URLS = ["/", "/search/?q=costing&country=ML", "/feed/", "/sitemap.xml", "/api/search/?q=costing", "/countries/ml/"]
+URLS = [
+    "/",
+    "/search/?q=costing&country=ML",
+    "/feed/",
+    "/sitemap.xml",
+    "/api/search/?q=costing",
+    "/countries/ml/",
+]
 
 
 @pytest.mark.parametrize("encoding", ["gzip", ""])
@@ -77,9 +84,14 @@ def test_hits_are_byte_for_byte_what_django_sends(apps, site, encoding):
         assert first[0] == 200 and first[1]["X-Cache"] == "miss", url
         hit = served_by_fast_path(apps, url, **{"Accept-Encoding": encoding})
         assert hit == call(django, url, **{"Accept-Encoding": encoding}), url
-        assert hit[1]["X-Cache"] == "hit" and hit[1]["ETag"] == first[1]["ETag"] and hit[2] == first[2]
+        assert (
+            hit[1]["X-Cache"] == "hit" and hit[1]["ETag"] == first[1]["ETag"] and hit[2] == first[2]
+        )
     html = call(fast, site.s1.url)[1]
-    assert "frame-ancestors 'none'" in html["Content-Security-Policy"] and html["X-Frame-Options"] == "DENY"
+    assert (
+        "frame-ancestors 'none'" in html["Content-Security-Policy"]
+        and html["X-Frame-Options"] == "DENY"
+    )
     assert html["X-Content-Type-Options"] == "nosniff" and "camera=()" in html["Permissions-Policy"]
 
 
@@ -94,11 +106,16 @@ def test_conditional_requests_get_304_from_the_fast_path(apps, site):
 def test_https_responses_carry_hsts_like_django(apps, site, settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_HSTS_SECONDS = 31536000
-    fast, django = PageCacheHits(Django()), Django()  # SecurityMiddleware reads these when it is built
+    fast, django = (
+        PageCacheHits(Django()),
+        Django(),
+    )  # SecurityMiddleware reads these when it is built
     https = {"X-Forwarded-Proto": "https"}
     assert call(fast, "/", **https)[1]["X-Cache"] == "miss"
     hit = call(fast, "/", **https)
-    assert hit == call(django, "/", **https) and hit[1]["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert hit == call(django, "/", **https) and hit[1]["Strict-Transport-Security"].startswith(
+        "max-age=31536000"
+    )
     assert call(fast, "/")[1]["X-Cache"] == "miss", "http and https are stored apart"
 
 
@@ -147,7 +164,11 @@ def test_a_host_django_refuses_gets_its_400(apps, site):
     fast, django = apps
     call(fast, "/")
     status, _, body = call(fast, "/", Host="evil.example")
-    assert status == 400 and len(django.seen) == 2 and b"the host name is not one this site answers to" in body
+    assert (
+        status == 400
+        and len(django.seen) == 2
+        and b"the host name is not one this site answers to" in body
+    )
 
 
 def test_the_https_redirect_comes_from_django(apps, site, settings):
@@ -174,7 +195,9 @@ def test_a_cache_outage_leaves_django_to_answer(apps, site, monkeypatch):
 
 
 def test_without_the_cache_middleware_it_only_passes_requests_on(apps, settings):
-    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != "portal.pagecache.PageCacheMiddleware"]
+    settings.MIDDLEWARE = [
+        name for name in settings.MIDDLEWARE if name != "portal.pagecache.PageCacheMiddleware"
+    ]
     django = Django()
     fast = PageCacheHits(django)
     assert call(fast, "/")[0] == call(fast, "/")[0] == 200 and len(django.seen) == 2

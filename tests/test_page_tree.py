@@ -43,7 +43,9 @@ class PageTreeTests(WagtailPageTestCase):
 
     def test_research_areas_nest(self):
         self.assertAllowedSubpageTypes(ResearchAreaIndexPage, {ResearchAreaPage})
-        self.assertAllowedParentPageTypes(ResearchAreaPage, {ResearchAreaIndexPage, ResearchAreaPage})
+        self.assertAllowedParentPageTypes(
+            ResearchAreaPage, {ResearchAreaIndexPage, ResearchAreaPage}
+        )
         self.assertAllowedSubpageTypes(
             ResearchAreaPage, {ResearchAreaPage, StudyPage, FindingsPage, CollaborativeEffortsPage}
         )
@@ -54,7 +56,9 @@ class PageTreeTests(WagtailPageTestCase):
         self.assertCanNotCreateAt(HomePage, StudyPage)
 
     def test_outputs_live_under_their_listings(self):
-        self.assertAllowedParentPageTypes(FindingsPage, {PublicationIndexPage, ResearchAreaPage, StudyPage})
+        self.assertAllowedParentPageTypes(
+            FindingsPage, {PublicationIndexPage, ResearchAreaPage, StudyPage}
+        )
         self.assertAllowedParentPageTypes(JournalSupplementPage, {PublicationIndexPage})
         self.assertAllowedParentPageTypes(PolicyBriefPage, {PolicyBriefIndexPage})
         self.assertAllowedSubpageTypes(PolicyBriefIndexPage, {PolicyBriefPage})
@@ -63,7 +67,13 @@ class PageTreeTests(WagtailPageTestCase):
         self.assertCanNotCreateAt(PublicationIndexPage, PolicyBriefPage)
 
     def test_leaf_pages_take_no_children(self):
-        for leaf in (FindingsPage, PolicyBriefPage, JournalSupplementPage, NewsPage, CollaborativeEffortsPage):
+        for leaf in (
+            FindingsPage,
+            PolicyBriefPage,
+            JournalSupplementPage,
+            NewsPage,
+            CollaborativeEffortsPage,
+        ):
             self.assertAllowedSubpageTypes(leaf, set())
 
     def test_singleton_sections(self):

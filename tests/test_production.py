@@ -20,14 +20,16 @@ from wagtail.models import Collection
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
-from servers import production_env, production_server  # noqa: E402
+from servers import production_env, production_server
 
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "*")
 
 
 def test_check_deploy_has_no_warnings(tmp_path):
     env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", SECRET_KEY=os.urandom(32).hex())
-    del env["SECURE_SSL_REDIRECT"]  # on by default; the local servers below turn it off for plain HTTP
+    del env[
+        "SECURE_SSL_REDIRECT"
+    ]  # on by default; the local servers below turn it off for plain HTTP
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
@@ -53,28 +55,41 @@ def fetch(url, **headers):
 def production(tmp_path_factory):
     """The demo site under gunicorn with production settings (SQLite here; the load bench uses PostgreSQL)."""
     scratch = tmp_path_factory.mktemp("production")
-    with production_server(f"sqlite:///{scratch / 'db.sqlite3'}", workers=1, log=scratch / "gunicorn.log") as served:
+    with production_server(
+        f"sqlite:///{scratch / 'db.sqlite3'}", workers=1, log=scratch / "gunicorn.log"
+    ) as served:
         yield served[0]
 
 
 def test_public_pages_carry_the_security_headers(production):
     fetch(production + "/")
     status, headers, body = fetch(production + "/")
-    assert status == 200 and headers["X-Cache"] == "hit", "a hit, answered in front of Django (pagecache_wsgi)"
+    assert status == 200 and headers["X-Cache"] == "hit", (
+        "a hit, answered in front of Django (pagecache_wsgi)"
+    )
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert "camera=()" in headers["Permissions-Policy"] and "geolocation=()" in headers["Permissions-Policy"]
+    assert (
+        "camera=()" in headers["Permissions-Policy"]
+        and "geolocation=()" in headers["Permissions-Policy"]
+    )
     csp = dict(
         part.strip().split(" ", 1) if " " in part.strip() else (part.strip(), "")
         for part in headers["Content-Security-Policy"].split(";")
     )
-    assert csp["default-src"] == "'self'" and csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+    assert (
+        csp["default-src"] == "'self'"
+        and csp["script-src"] == "'self'"
+        and csp["style-src"] == "'self'"
+    )
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
     assert not any(word in headers["Content-Security-Policy"] for word in UNSAFE)
-    assert b"<script>" not in body and b" style=" not in body, "nothing inline that the policy would block"
+    assert b"<script>" not in body and b" style=" not in body, (
+        "nothing inline that the policy would block"
+    )
 
 
 def test_cookies_are_secure_and_http_only(production):
@@ -83,7 +98,9 @@ def test_cookies_are_secure_and_http_only(production):
     [csrf] = [cookie for cookie in headers.get_all("Set-Cookie") if cookie.startswith("csrftoken=")]
     assert "Secure" in csrf and "HttpOnly" in csrf and "SameSite=Lax" in csrf
     assert "no-store" in headers["Cache-Control"], "admin pages are never cached"
-    assert "Content-Security-Policy" not in headers, "the admin keeps its own rules (see portal/security.py)"
+    assert "Content-Security-Policy" not in headers, (
+        "the admin keeps its own rules (see portal/security.py)"
+    )
 
 
 def test_static_files_are_hashed_compressed_and_cached_for_a_year(production):
@@ -112,13 +129,20 @@ def test_renditions_are_served_with_validators_and_a_long_lifetime(production):
     assert status == 200 and headers["Content-Type"] == "image/webp" and image[:4] == b"RIFF"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert fetch(production + urls[0].decode(), **{"If-None-Match": headers["ETag"]})[0] == 304
-    assert fetch(production + "/media/original_images/x.jpg")[0] == 404, "only renditions are served"
-    assert fetch(production + "/media/images/%2e%2e/%2e%2e/portal/settings/base.py")[0] in (400, 404)
+    assert fetch(production + "/media/original_images/x.jpg")[0] == 404, (
+        "only renditions are served"
+    )
+    assert fetch(production + "/media/images/%2e%2e/%2e%2e/portal/settings/base.py")[0] in (
+        400,
+        404,
+    )
 
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("editor", "editor@example.org", "right-password-123", is_staff=True)
+    return django_user_model.objects.create_user(
+        "editor", "editor@example.org", "right-password-123", is_staff=True
+    )
 
 
 @pytest.mark.django_db
@@ -132,7 +156,9 @@ def test_admin_login_is_throttled_after_repeated_failures(settings, staff):
     assert client.post(login, {"username": "editor", "password": "guess"}).status_code == 429
     locked = client.post(login, {"username": "editor", "password": "right-password-123"})
     assert locked.status_code == 429 and b"too many" in locked.content.lower()
-    other = Client(REMOTE_ADDR="198.51.100.7").post(login, {"username": "editor", "password": "right-password-123"})
+    other = Client(REMOTE_ADDR="198.51.100.7").post(
+        login, {"username": "editor", "password": "right-password-123"}
+    )
     assert other.status_code == 302, "a lock on one address does not lock the editor out everywhere"
 
 
@@ -143,7 +169,9 @@ def test_admin_can_be_limited_to_configured_networks(settings, staff):
     assert outside.status_code == 403 and b"ADMIN_ALLOWED_NETWORKS" in outside.content
     assert Client(REMOTE_ADDR="10.2.3.4").get("/admin/login/").status_code == 200
     assert Client(REMOTE_ADDR="2001:db8::5").get("/admin/login/").status_code == 200
-    assert Client(REMOTE_ADDR="203.0.113.9").get("/robots.txt").status_code == 200, "the public site is open"
+    assert Client(REMOTE_ADDR="203.0.113.9").get("/robots.txt").status_code == 200, (
+        "the public site is open"
+    )
 
 
 @pytest.mark.django_db
@@ -151,11 +179,17 @@ def test_client_addresses_come_from_trusted_proxies_only(settings, staff):
     settings.ADMIN_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     via_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.1.1.1")
-    assert via_proxy.get("/admin/login/").status_code == 200, "the right-most hop that is not a proxy"
+    assert via_proxy.get("/admin/login/").status_code == 200, (
+        "the right-most hop that is not a proxy"
+    )
     spoofed = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.1.1, 203.0.113.9")
-    assert spoofed.get("/admin/login/").status_code == 403, "a typed-in left-most hop is not believed"
+    assert spoofed.get("/admin/login/").status_code == 403, (
+        "a typed-in left-most hop is not believed"
+    )
     direct = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.1.1.1")
-    assert direct.get("/admin/login/").status_code == 403, "only trusted proxies may name the client"
+    assert direct.get("/admin/login/").status_code == 403, (
+        "only trusted proxies may name the client"
+    )
 
 
 def png(size=(40, 30)):
@@ -165,7 +199,11 @@ def png(size=(40, 30)):
 
 
 def upload_image(admin_client, name, content, content_type="image/png"):
-    data = {"title": "Upload", "alt_text": "A teal square", "collection": Collection.get_first_root_node().pk}
+    data = {
+        "title": "Upload",
+        "alt_text": "A teal square",
+        "collection": Collection.get_first_root_node().pk,
+    }
     data["file"] = SimpleUploadedFile(name, content, content_type=content_type)
     return admin_client.post(reverse("wagtailimages:add"), data)
 
@@ -176,7 +214,9 @@ def test_uploaded_images_get_random_names(admin_client):
     assert response.status_code == 302, response.content[:500]
     image = get_image_model().objects.get(title="Upload")
     assert re.fullmatch(r"original_images/[0-9a-f]{32}\.png", image.file.name)
-    assert image.get_rendition("width-20|format-webp").file.name.startswith("images/" + Path(image.file.name).stem)
+    assert image.get_rendition("width-20|format-webp").file.name.startswith(
+        "images/" + Path(image.file.name).stem
+    )
 
 
 @pytest.mark.django_db
@@ -200,7 +240,12 @@ def test_document_names_are_cleaned_and_risky_types_refused(admin_client):
 
     assert upload("../../etc/passwd <b>brief</b>.pdf").status_code == 302
     stored = get_document_model().objects.get().file.name
-    assert stored.startswith("documents/") and ".." not in stored and "<" not in stored and " " not in stored
+    assert (
+        stored.startswith("documents/")
+        and ".." not in stored
+        and "<" not in stored
+        and " " not in stored
+    )
     for name in ("page.html", "logo.svg", "run.exe"):
         response = upload(name)
         assert response.status_code == 200 and response.context["form"].errors["file"], name

@@ -41,7 +41,9 @@ def test_every_page_type_renders_with_landmarks(client, site, name):
     html = response.content.decode()
     assert html.count("<h1") == 1, "one top-level heading"
     levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
-    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), f"headings skip a level: {levels}"
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (
+        f"headings skip a level: {levels}"
+    )
     assert 'href="#main"' in html and 'id="main"' in html, "skip link to main"
     assert "<header" in html and "<footer" in html and "<main" in html
     assert 'href="/admin/"' in html and "Staff login" in html
@@ -72,7 +74,9 @@ def test_study_page_shows_facts_as_definition_list(client, site):
     assert re.findall(r"<dt>(.*?)</dt>", facts) == ["Implemented by", "Location", "Timeline"]
     assert "Management Sciences for Health" in facts
     names = re.findall(r'<a href="/countries/(\w+)/">(\w+)</a>', facts)
-    assert names == [("mw", "Malawi"), ("ml", "Mali")], "countries in the editor's order, linked to their pages"
+    assert names == [("mw", "Malawi"), ("ml", "Mali")], (
+        "countries in the editor's order, linked to their pages"
+    )
     assert "March 2011 to September 2014" in facts
     assert "Completed" in facts
 
@@ -121,7 +125,9 @@ def test_study_page_is_light(client, site):
     assert len(html) + len(css) < 40 * 1024
     # Requests the browser makes by itself: src attributes and stylesheet/preload links (not <a> or canonical).
     loads = re.findall(rb'src="[^"]*"|<link rel="(?:stylesheet|preload|icon)"[^>]*>', html)
-    assert loads and not any(re.search(rb'"(https?:)?//', load) for load in loads), "no third-party requests"
+    assert loads and not any(re.search(rb'"(https?:)?//', load) for load in loads), (
+        "no third-party requests"
+    )
 
 
 class PreviewTests(WagtailPageTestCase):

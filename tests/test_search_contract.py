@@ -28,7 +28,9 @@ def site(search_backend):
 
 
 def run(site, query="", **fixed):
-    return site.backend.search(SearchParams.from_query_dict(QueryDict(query, mutable=False), **fixed))
+    return site.backend.search(
+        SearchParams.from_query_dict(QueryDict(query, mutable=False), **fixed)
+    )
 
 
 def titles(results):
@@ -50,7 +52,9 @@ def test_country_filter_is_case_insensitive_and_exact(site):
 
 
 def test_outputs_without_countries_inherit_their_studies(site):
-    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= titles(run(site, "country=RW"))
+    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= titles(
+        run(site, "country=RW")
+    )
 
 
 def test_or_within_a_facet_and_across_facets(site):
@@ -66,7 +70,9 @@ def test_or_within_a_facet_and_across_facets(site):
 def test_facet_counts_ignore_their_own_selection(site):
     unfiltered = run(site)
     selected = run(site, "country=ML")
-    assert counts(selected, "country") == counts(unfiltered, "country"), "Malawi still shows what it would add"
+    assert counts(selected, "country") == counts(unfiltered, "country"), (
+        "Malawi still shows what it would add"
+    )
     assert selected.total == counts(unfiltered, "country")["ML"]
     narrowed = run(site, "country=ML&type=study")
     assert counts(narrowed, "country") == counts(run(site, "type=study"), "country")
@@ -114,30 +120,50 @@ def test_type_and_year_facets(site):
 def test_stemming_and_field_weights(site):
     results = run(site, "q=costs&page_size=100")
     order = [hit.title for hit in results.hits]
-    assert set(order[:2]) == {"Costing of iCCM", "Development of a Costing and Financing Tool"}, "titles first"
-    assert order.index("Data quality lessons") < order.index("Child mortality brief"), "summary above body"
+    assert set(order[:2]) == {"Costing of iCCM", "Development of a Costing and Financing Tool"}, (
+        "titles first"
+    )
+    assert order.index("Data quality lessons") < order.index("Child mortality brief"), (
+        "summary above body"
+    )
     assert "Costing draft" not in order and "Costing private" not in order
 
 
 def test_phrases_and_exclusions(site):
-    assert titles(run(site, 'q="data quality"')) >= {"Data quality lessons", "Improving Data for iCCM"}
-    assert "Child mortality brief" not in titles(run(site, 'q="data quality"')), "quality of data is not the phrase"
+    assert titles(run(site, 'q="data quality"')) >= {
+        "Data quality lessons",
+        "Improving Data for iCCM",
+    }
+    assert "Child mortality brief" not in titles(run(site, 'q="data quality"')), (
+        "quality of data is not the phrase"
+    )
     assert "Child mortality brief" in titles(run(site, "q=quality data"))
     excluded = titles(run(site, "q=costing -tool&page_size=100"))
-    assert "Development of a Costing and Financing Tool" not in excluded and "Costing of iCCM" not in excluded
+    assert (
+        "Development of a Costing and Financing Tool" not in excluded
+        and "Costing of iCCM" not in excluded
+    )
     assert "Data quality lessons" in excluded
     only_negative = run(site, "q=-costing&page_size=100")
-    assert "Supplement published" in titles(only_negative) and "Costing of iCCM" not in titles(only_negative)
+    assert "Supplement published" in titles(only_negative) and "Costing of iCCM" not in titles(
+        only_negative
+    )
 
 
-@pytest.mark.parametrize("query", ['AND OR ((( "unclosed ~* +-', "the of and", "::: [] {} / \\ ^", "-", '""'])
+@pytest.mark.parametrize(
+    "query", ['AND OR ((( "unclosed ~* +-', "the of and", "::: [] {} / \\ ^", "-", '""']
+)
 def test_query_syntax_never_errors(site, query):
     results = site.backend.search(SearchParams(q=query))
     assert results.total >= 0
 
 
 def test_snippets_are_escaped_with_marks_only(site):
-    hit = next(hit for hit in run(site, "q=costing&page_size=100").hits if hit.title == "Data quality lessons")
+    hit = next(
+        hit
+        for hit in run(site, "q=costing&page_size=100").hits
+        if hit.title == "Data quality lessons"
+    )
     assert "<mark>costing</mark>" in hit.snippet.lower()
     assert "5 &lt; 6 &amp;" in hit.snippet
     assert "<" not in re.sub(r"</?mark>", "", hit.snippet), "no markup but <mark>"
@@ -159,7 +185,11 @@ def test_paging_is_stable(site):
 
 
 def test_articles_are_results_of_their_own(site):
-    hit = next(hit for hit in run(site, "type=article&page_size=100").hits if hit.title.startswith("Community"))
+    hit = next(
+        hit
+        for hit in run(site, "type=article&page_size=100").hits
+        if hit.title.startswith("Community")
+    )
     assert hit.url.endswith(f"#article-{site.article.pk}")
     assert [code for code, _ in hit.countries] == ["ML", "MW"], "from its study"
 
@@ -177,5 +207,9 @@ def test_relevance_paging_is_stable(site):
     """Pages of a ranked search partition its results: nothing repeated, nothing skipped."""
     whole = [hit.key for hit in run(site, "q=costing&page_size=100").hits]
     assert len(whole) >= 4
-    pages = [hit.key for page in (1, 2, 3) for hit in run(site, f"q=costing&page_size=2&page={page}").hits]
+    pages = [
+        hit.key
+        for page in (1, 2, 3)
+        for hit in run(site, f"q=costing&page_size=2&page={page}").hits
+    ]
     assert pages == whole

@@ -36,7 +36,9 @@ def random_queries(rng, values):
         for facet in chosen:
             picks = rng.sample(values[facet], min(len(values[facet]), rng.randint(1, 3)))
             if rng.random() < 0.1:
-                picks.append("no-such-value")  # unknown values match nothing, and must not break counts
+                picks.append(
+                    "no-such-value"
+                )  # unknown values match nothing, and must not break counts
             pairs += [f"{facet}={value}" for value in picks]
         return pairs
 
@@ -51,7 +53,9 @@ def random_queries(rng, values):
 
 def facet_values():
     values = {}
-    for facet, value in SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value"):
+    for facet, value in (
+        SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value")
+    ):
         values.setdefault(facet, []).append(value)
     return values
 
@@ -79,8 +83,14 @@ def test_database_and_opensearch_agree_on_totals_and_facet_counts(use_engine):
         nonempty += expected[0] > 0
         if expected != got:
             differing = [facet for facet in expected[1] if expected[1][facet] != got[1][facet]]
-            mismatches.append(f"{query}: totals {expected[0]} vs {got[0]}, facets differing: {differing}")
+            mismatches.append(
+                f"{query}: totals {expected[0]} vs {got[0]}, facets differing: {differing}"
+            )
 
     assert len(queries) >= 200
-    assert nonempty >= len(queries) // 2, "most random queries should find something, or the test proves little"
-    assert not mismatches, f"{len(mismatches)} of {len(queries)} queries differ:\n" + "\n".join(mismatches[:20])
+    assert nonempty >= len(queries) // 2, (
+        "most random queries should find something, or the test proves little"
+    )
+    assert not mismatches, f"{len(mismatches)} of {len(queries)} queries differ:\n" + "\n".join(
+        mismatches[:20]
+    )

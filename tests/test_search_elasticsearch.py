@@ -34,7 +34,12 @@ def test_elasticsearch_indexes_and_answers_faceted_queries(use_engine):
     costing = backend.execute(SearchParams(q="costing", page_size=100))
     assert "Costing of iCCM" in {hit["title"] for hit in costing.hits}
     assert any(
-        "\ue000" in (hit["highlight"].get("summary", "") + hit["highlight"].get("body", "")) for hit in costing.hits
+        "\ue000" in (hit["highlight"].get("summary", "") + hit["highlight"].get("body", ""))
+        for hit in costing.hits
     )
-    assert not backend.execute(SearchParams(q="costs")).total, "no English stemming on this build (standard analyzer)"
-    assert site.article.title in {hit["title"] for hit in backend.execute(SearchParams(page_size=100)).hits}
+    assert not backend.execute(SearchParams(q="costs")).total, (
+        "no English stemming on this build (standard analyzer)"
+    )
+    assert site.article.title in {
+        hit["title"] for hit in backend.execute(SearchParams(page_size=100)).hits
+    }

@@ -17,7 +17,9 @@ def render(values, query=""):
 
 
 def studies(count, selected=()):
-    values = [FacetValue(f"s{n}", f"Study <{n}>", count - n, f"s{n}" in selected) for n in range(count)]
+    values = [
+        FacetValue(f"s{n}", f"Study <{n}>", count - n, f"s{n}" in selected) for n in range(count)
+    ]
     return sorted(values, key=lambda v: not v.selected)  # as `present` orders them: selected first
 
 
@@ -35,13 +37,17 @@ def test_a_short_facet_lists_everything_without_a_link():
 def test_a_long_facet_is_capped_with_a_link_to_all_of_it():
     html = render(studies(500), "q=malaria&study=s3")
     assert len(checkboxes(html)) == SHOWN + MORE
-    assert re.search(r"<details><summary>More \(40\)</summary>", html), "closed: nothing selected inside"
+    assert re.search(r"<details><summary>More \(40\)</summary>", html), (
+        "closed: nothing selected inside"
+    )
     link = re.search(r'<a href="\?([^"]+)#facet-study">Show all 500', html)
     assert link and "show=study" in link.group(1) and "q=malaria" in link.group(1)
 
 
 def test_selected_values_are_never_cut():
-    values = studies(500, selected={f"s{n}" for n in range(0, 300, 25)})  # 12 selected: more than SHOWN
+    values = studies(
+        500, selected={f"s{n}" for n in range(0, 300, 25)}
+    )  # 12 selected: more than SHOWN
     shown = checkboxes(render(values))
     assert {f"s{n}" for n in range(0, 300, 25)} <= set(shown)
     assert "<details open>" in render(values)

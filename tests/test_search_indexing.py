@@ -76,13 +76,19 @@ def test_a_rolled_back_change_queues_nothing(site):
     page = new_draft(site)
     with pytest.raises(RuntimeError), transaction.atomic():
         page.get_latest_revision().publish()
-        assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists(), "queued in the same transaction"
+        assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists(), (
+            "queued in the same transaction"
+        )
         raise RuntimeError("the editor's request failed")
     assert not PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists()
 
 
 def test_private_pages_leave_the_index(site, publish):
-    publish(lambda: PageViewRestriction.objects.create(page=site.s1, restriction_type=PageViewRestriction.LOGIN))
+    publish(
+        lambda: PageViewRestriction.objects.create(
+            page=site.s1, restriction_type=PageViewRestriction.LOGIN
+        )
+    )
     assert not found("Costing of iCCM")
 
 
@@ -95,7 +101,9 @@ def test_taxonomy_renames_reach_the_documents(site, publish):
     results = get_search_backend().search(SearchParams(filters={"country": ("MA",)}, page_size=100))
     assert "Improving Data for iCCM" in {hit.title for hit in results.hits}
     assert found("Policy Analysis of iCCM", filters={"country": ("MA",)})
-    assert get_search_backend().search(SearchParams(q="republic")).total >= 1, "the new name is searchable"
+    assert get_search_backend().search(SearchParams(q="republic")).total >= 1, (
+        "the new name is searchable"
+    )
 
 
 def test_study_changes_reach_their_outputs(site, publish):
@@ -104,8 +112,12 @@ def test_study_changes_reach_their_outputs(site, publish):
         site.s1.save_revision().publish()
 
     publish(rename)
-    results = get_search_backend().search(SearchParams(filters={"study": ("costing-study",)}, page_size=100))
-    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= {hit.title for hit in results.hits}
+    results = get_search_backend().search(
+        SearchParams(filters={"study": ("costing-study",)}, page_size=100)
+    )
+    assert {"Costing of iCCM", "Development of a Costing and Financing Tool"} <= {
+        hit.title for hit in results.hits
+    }
 
 
 # --- a real cluster -------------------------------------------------------------------
@@ -122,7 +134,9 @@ def test_rebuild_swaps_the_alias_and_reports(site, use_engine):
     first = backend.aliased_indices()
     call_command("search_index", "rebuild", stdout=out)
     second = backend.aliased_indices()
-    assert len(first) == len(second) == 1 and first != second, "a new versioned index behind the alias"
+    assert len(first) == len(second) == 1 and first != second, (
+        "a new versioned index behind the alias"
+    )
     assert not backend.client.indices.exists(index=first[0]), "the old index is dropped"
     assert f"{SearchDocument.objects.count()} documents indexed" in out.getvalue()
     status = io.StringIO()
@@ -169,14 +183,19 @@ def closed_port():
 
 
 @pytest.mark.parametrize("fault", ["refused", "slow"])
-def test_outage_answers_from_the_database_and_loses_no_update(site, use_engine, settings, publish, client, fault):
+def test_outage_answers_from_the_database_and_loses_no_update(
+    site, use_engine, settings, publish, client, fault
+):
     backend = use_engine("opensearch")
     call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
     real = settings.PORTAL_SEARCH
     hole = BlackHole() if fault == "slow" else None
     url = f"http://127.0.0.1:{hole.port if hole else closed_port()}"
     try:
-        settings.PORTAL_SEARCH = {**real, "OPTIONS": {**real["OPTIONS"], "URL": url, "TIMEOUT": 0.5}}
+        settings.PORTAL_SEARCH = {
+            **real,
+            "OPTIONS": {**real["OPTIONS"], "URL": url, "TIMEOUT": 0.5},
+        }
         data = client.get("/api/search/", {"country": "ML"}).json()
         assert data["fallback"] is True and data["backend"] == "database" and data["total"] > 0
         assert "not answering" in client.get("/search/", {"q": "costing"}).content.decode()
@@ -198,19 +217,28 @@ def test_outage_answers_from_the_database_and_loses_no_update(site, use_engine, 
 ENGINE_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "scripts", "search-engine.sh")
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_ENGINE_RESTART"), reason="set TEST_ENGINE_RESTART=1 (CI does)")
+@pytest.mark.skipif(
+    not os.environ.get("TEST_ENGINE_RESTART"), reason="set TEST_ENGINE_RESTART=1 (CI does)"
+)
 def test_killing_the_engine_mid_test(site, use_engine, publish, client):
     """Stop the real node, publish and search, start it again: the update reaches the index."""
     use_engine("opensearch", RETRY_AFTER=0)
     call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
-    subprocess.run(["bash", ENGINE_SCRIPT, "stop", "opensearch"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["bash", ENGINE_SCRIPT, "stop", "opensearch"], check=True, capture_output=True, timeout=120
+    )
     try:
         assert client.get("/api/search/", {"q": "costing"}).json()["fallback"] is True
         page = new_draft(site, "Published while the engine was down")
         publish(lambda: page.get_latest_revision().publish())
         assert PendingIndexUpdate.objects.filter(key=f"page:{page.pk}").exists()
     finally:
-        subprocess.run(["bash", ENGINE_SCRIPT, "start", "opensearch"], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            ["bash", ENGINE_SCRIPT, "start", "opensearch"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     # The node starts empty (the script wipes its data), so rebuild first, as an operator would.
     call_command("search_index", "rebuild", "--engine-only", stdout=io.StringIO())
     call_command("search_index", "sync", "--now", stdout=io.StringIO())

@@ -59,7 +59,16 @@ def test_api_returns_the_documented_shape(client, site):
     data = client.get("/api/search/", {"q": "costing", "page_size": 2}).json()
     assert set(data) >= {"total", "page", "results", "facets"}
     assert data["page"] == 1 and len(data["results"]) == 2 and data["total"] >= 3
-    assert set(data["results"][0]) == {"title", "url", "type", "snippet", "date", "countries", "topics", "studies"}
+    assert set(data["results"][0]) == {
+        "title",
+        "url",
+        "type",
+        "snippet",
+        "date",
+        "countries",
+        "topics",
+        "studies",
+    }
     assert set(data["facets"]) == {"country", "topic", "study", "type", "year"}
     mali = next(v for v in data["facets"]["country"] if v["value"] == "ML")
     assert mali == {"value": "ML", "label": "Mali", "count": mali["count"], "selected": False}
@@ -97,7 +106,11 @@ def test_listing_pages_show_children_newest_first(client, site):
     FindingsPageFactory(parent=site.publications, title="Newest findings", date="2020-01-01")
     indexing.rebuild_store()
     html = client.get(site.publications.url).content.decode()
-    assert html.index("Newest findings") < html.index("Data quality lessons") < html.index("Development of a Costing")
+    assert (
+        html.index("Newest findings")
+        < html.index("Data quality lessons")
+        < html.index("Development of a Costing")
+    )
 
 
 def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
@@ -106,10 +119,17 @@ def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
         call_command("load_demo_content", stdout=io.StringIO())
 
     def titles(**params):
-        return [r["title"] for r in client.get("/api/search/", {**params, "page_size": 100}).json()["results"]]
+        return [
+            r["title"]
+            for r in client.get("/api/search/", {**params, "page_size": 100}).json()["results"]
+        ]
 
     mali = titles(country="ML")
-    assert "Improving Data for iCCM" in mali and "Policy Analysis of iCCM" in mali and "Costing of iCCM" not in mali
+    assert (
+        "Improving Data for iCCM" in mali
+        and "Policy Analysis of iCCM" in mali
+        and "Costing of iCCM" not in mali
+    )
     assert "Costing of iCCM" in titles(country="RW")
     top = titles(q="costing")[:3]
     assert "Costing of iCCM" in top and "Development of a Costing and Financing Tool" in top
@@ -122,12 +142,21 @@ def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
         "Development of a Costing and Financing Tool",
         "Health Policy and Planning Supplement",
     ]
-    for title in ["Costing of iCCM", "Improving Data for iCCM", "Policy Analysis of iCCM", *outputs]:
+    for title in [
+        "Costing of iCCM",
+        "Improving Data for iCCM",
+        "Policy Analysis of iCCM",
+        *outputs,
+    ]:
         assert title in both
 
 
 def test_results_come_before_the_filters_in_the_page(client, site):
     """Reading and Tab order match the screen at every width (filters are a sidebar after the results)."""
     html = client.get("/search/", {"q": "costing"}).content.decode()
-    assert html.index('class="search__count"') < html.index('id="filters"') < html.index("Apply filters")
+    assert (
+        html.index('class="search__count"')
+        < html.index('id="filters"')
+        < html.index("Apply filters")
+    )
     assert '<a class="search__skip" href="#filters">Filters</a>' in html

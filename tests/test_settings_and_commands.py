@@ -16,7 +16,11 @@ def load_settings(module, **env):
         "import django;from django.conf import settings;django.setup();"
         "print(settings.DEBUG, settings.ALLOWED_HOSTS, settings.DATABASES['default']['ENGINE'])"
     )
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+    }
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**clean_env, "DJANGO_SETTINGS_MODULE": module, **env},
@@ -46,7 +50,10 @@ def test_production_reads_the_environment():
         DATABASE_URL="postgres://u:p@127.0.0.1:5432/portal",
     )
     assert code == 0, output
-    assert "False ['portal.example.org', 'www.portal.example.org'] django.db.backends.postgresql" in output
+    assert (
+        "False ['portal.example.org', 'www.portal.example.org'] django.db.backends.postgresql"
+        in output
+    )
 
 
 def test_dev_defaults_to_sqlite_and_debug():
@@ -78,7 +85,9 @@ def test_search_cluster_is_chosen_by_the_environment():
     code, output = load_settings("portal.settings.dev", OPENSEARCH_URL="http://127.0.0.1:9200")
     assert code == 0, output
     code, output = load_settings(
-        "portal.settings.dev", OPENSEARCH_URL="http://127.0.0.1:9200", ELASTICSEARCH_URL="http://127.0.0.1:9201"
+        "portal.settings.dev",
+        OPENSEARCH_URL="http://127.0.0.1:9200",
+        ELASTICSEARCH_URL="http://127.0.0.1:9201",
     )
     assert code != 0 and "Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both" in output
 
@@ -106,6 +115,8 @@ def test_email_goes_to_smtp_when_email_host_is_set():
         "django.core.mail.backends.smtp.EmailBackend 2525"
     )
     production = backend(
-        "portal.settings.production", EMAIL_HOST="smtp.example.org", DATABASE_URL="postgres://u:p@h/db"
+        "portal.settings.production",
+        EMAIL_HOST="smtp.example.org",
+        DATABASE_URL="postgres://u:p@h/db",
     )
     assert production.endswith("smtp.EmailBackend 587")

@@ -16,9 +16,13 @@ def test_content_pages_offer_plain_share_links(client, django_capture_on_commit_
         call_command("load_demo_content", stdout=io.StringIO())
     brief = PolicyBriefPage.objects.get()
     html = client.get(brief.url).content.decode()
-    assert "Share this page" in html and "https://wa.me/?text=" in html and "mailto:?subject=" in html
+    assert (
+        "Share this page" in html and "https://wa.me/?text=" in html and "mailto:?subject=" in html
+    )
     scripts = [line for line in html.splitlines() if "<script" in line]
-    assert all('type="application/ld+json"' in line for line in scripts), "no script but JSON-LD data"
+    assert all('type="application/ld+json"' in line for line in scripts), (
+        "no script but JSON-LD data"
+    )
     assert "Share this page" not in client.get("/").content.decode(), "not on the home page"
 
 

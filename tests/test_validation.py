@@ -21,7 +21,9 @@ def site(db):
 
 
 def add_page(client, parent, model, data):
-    url = reverse("wagtailadmin_pages:add", args=[model._meta.app_label, model._meta.model_name, parent.pk])
+    url = reverse(
+        "wagtailadmin_pages:add", args=[model._meta.app_label, model._meta.model_name, parent.pk]
+    )
     return client.post(url, {**data, "action-publish": "action-publish"})
 
 
@@ -47,7 +49,10 @@ def study_data(site, **overrides):
 
 def test_end_month_before_start_month_is_a_form_error(admin_client, site):
     response = add_page(
-        admin_client, site.subarea, StudyPage, study_data(site, start_month="2014-05", end_month="2011-12")
+        admin_client,
+        site.subarea,
+        StudyPage,
+        study_data(site, start_month="2014-05", end_month="2011-12"),
     )
     assert response.status_code == 200
     assert "The end month must not be before the start month." in response.content.decode()
@@ -62,7 +67,9 @@ def test_malformed_month_is_a_form_error(admin_client, site, bad):
 
 
 def test_study_needs_an_implementer_and_a_country(admin_client, site):
-    data = study_data(site, implementers=inline_formset([], min=1), locations=inline_formset([], min=1))
+    data = study_data(
+        site, implementers=inline_formset([], min=1), locations=inline_formset([], min=1)
+    )
     response = add_page(admin_client, site.subarea, StudyPage, data)
     assert response.status_code == 200
     assert not StudyPage.objects.filter(slug="a-study").exists()
@@ -109,7 +116,12 @@ def test_image_without_alt_text_is_a_form_error(admin_client, site):
     before = get_image_model().objects.count()
     response = admin_client.post(
         reverse("wagtailimages:add"),
-        {"title": "No alt", "file": upload, "alt_text": "", "collection": Collection.get_first_root_node().pk},
+        {
+            "title": "No alt",
+            "file": upload,
+            "alt_text": "",
+            "collection": Collection.get_first_root_node().pk,
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["alt_text"] == ["This field is required."]
@@ -118,12 +130,16 @@ def test_image_without_alt_text_is_a_form_error(admin_client, site):
 
 def test_country_code_must_be_iso_alpha2(admin_client, site):
     url = reverse("wagtailsnippets_research_country:add")
-    response = admin_client.post(url, {"name": "Senegal", "code": "SEN", "region": "western-africa"})
+    response = admin_client.post(
+        url, {"name": "Senegal", "code": "SEN", "region": "western-africa"}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     response = admin_client.post(url, {"name": "Senegal", "code": "S1", "region": "western-africa"})
     assert response.status_code == 200
-    assert response.context["form"].errors["code"] == ["Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML."]
+    assert response.context["form"].errors["code"] == [
+        "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML."
+    ]
     response = admin_client.post(url, {"name": "Senegal", "code": "sn", "region": "western-africa"})
     assert response.status_code == 302
     assert Country.objects.get(name="Senegal").code == "SN"

@@ -26,7 +26,12 @@ def people(django_user_model):
 
 def news_form(title, **action):
     slug = title.lower().replace(" ", "-")
-    fields = {"date": "2014-06-01", "summary": "The supplement is out.", "hero_image": "", "body": streamfield([])}
+    fields = {
+        "date": "2014-06-01",
+        "summary": "The supplement is out.",
+        "hero_image": "",
+        "body": streamfield([]),
+    }
     return {**page_form(title=title, slug=slug, **fields), **action}
 
 
@@ -36,7 +41,10 @@ def test_roles_have_the_least_rights_they_need():
     assert moderators.permissions.filter(codename="add_topic").exists()
     assert not editors.permissions.filter(codename="add_topic").exists()
     managers = Group.objects.get(name="Newsletter managers")
-    assert set(managers.permissions.values_list("codename", flat=True)) >= {"view_subscriber", "access_admin"}
+    assert set(managers.permissions.values_list("codename", flat=True)) >= {
+        "view_subscriber",
+        "access_admin",
+    }
     assert not editors.permissions.filter(content_type__app_label="newsletter").exists()
     assert Workflow.objects.get(name="Moderators approval").active
 
@@ -52,7 +60,9 @@ def test_editor_submits_moderator_approves_and_the_page_goes_live(client, home, 
 
     client.force_login(people["moderator"])
     task_state = page.current_workflow_state.current_task_state
-    approve = reverse("wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk))
+    approve = reverse(
+        "wagtailadmin_pages:workflow_action", args=(page.pk, "approve", task_state.pk)
+    )
     response = client.post(approve, {"comment": "Looks right."})
     assert response.status_code in (200, 302)
     page.refresh_from_db()

@@ -33,7 +33,8 @@ def fresh_home():
     Page.objects.filter(depth=2).delete()
     home = HomePageFactory(parent=root, slug="home")
     Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"}
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"},
     )
     return home
 
@@ -46,7 +47,9 @@ def build_site():
     malawi = CountryFactory(name="Malawi", code="MW")
     topic = TopicFactory(name="Costing and financing")
     msh = OrganizationFactory(name="Management Sciences for Health")
-    image = ImageFactory(alt_text="A health worker", caption="Counting breaths", credit="Photoshare")
+    image = ImageFactory(
+        alt_text="A health worker", caption="Counting breaths", credit="Photoshare"
+    )
 
     areas = ResearchAreaIndexPageFactory(parent=home)
     area = ResearchAreaPageFactory(parent=areas, title="Community Care Strategies")
@@ -63,7 +66,9 @@ def build_site():
     study.save()
     partners = CollaborativeEffortsPageFactory(parent=subarea)
     publications = PublicationIndexPageFactory(parent=home)
-    findings = FindingsPageFactory(parent=publications, studies=[study], date=datetime.date(2014, 1, 1))
+    findings = FindingsPageFactory(
+        parent=publications, studies=[study], date=datetime.date(2014, 1, 1)
+    )
     supplement = JournalSupplementPageFactory(parent=publications, studies=[study])
     article = SupplementArticleFactory(page=supplement)
     briefs_index = PolicyBriefIndexPageFactory(parent=home)

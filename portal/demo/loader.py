@@ -21,7 +21,11 @@ from wagtail.models import Page, Site
 DATA_FILE = Path(__file__).with_name("traction_iccm.json")
 
 # Relations to pages (resolved after every page exists), and child lists.
-PAGE_LISTS = {"summary_links": "link_page", "sharing_links": "link_page", "featured_pages": "featured_page"}
+PAGE_LISTS = {
+    "summary_links": "link_page",
+    "sharing_links": "link_page",
+    "featured_pages": "featured_page",
+}
 TEXT_LISTS = ("objectives", "key_messages", "recommendations")
 
 
@@ -35,7 +39,9 @@ class DemoLoader:
     def run(self):
         self.countries = self._upsert("research.Country", "code", self.data["countries"])
         self.topics = self._upsert("research.Topic", "slug", self.data["topics"])
-        self.organizations = self._upsert("research.Organization", "name", self.data["organizations"])
+        self.organizations = self._upsert(
+            "research.Organization", "name", self.data["organizations"]
+        )
         self.images = {spec["key"]: self._image(spec) for spec in self.data["images"]}
         home = self._home()
         self.home_path = home.url_path
@@ -89,7 +95,9 @@ class DemoLoader:
             welcome = root.get_children().filter(content_type__model="page", slug="home").first()
             if welcome is not None and not welcome.get_children().exists():
                 welcome.delete()
-            home = root.add_child(instance=home_model(title=self.data["home"]["title"], slug="home", live=False))
+            home = root.add_child(
+                instance=home_model(title=self.data["home"]["title"], slug="home", live=False)
+            )
             self.created += 1
         if site is None:
             site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
@@ -132,7 +140,11 @@ class DemoLoader:
 
     def _set_own_fields(self, page, spec):
         changed = False
-        values = {"title": spec["title"], "show_in_menus": spec.get("show_in_menus", False), **spec.get("fields", {})}
+        values = {
+            "title": spec["title"],
+            "show_in_menus": spec.get("show_in_menus", False),
+            **spec.get("fields", {}),
+        }
         for name, value in values.items():
             field = page._meta.get_field(name)
             if field.get_internal_type() == "DateField" and value:
@@ -158,7 +170,8 @@ class DemoLoader:
             )
         if "partners" in spec:
             rows = [
-                {"organization": self.organizations[p["organization"]], "role": p["role"]} for p in spec["partners"]
+                {"organization": self.organizations[p["organization"]], "role": p["role"]}
+                for p in spec["partners"]
             ]
             changed |= self._set_children(page, "partners", rows)
         return changed
@@ -167,7 +180,9 @@ class DemoLoader:
         changed = False
         home = self.home_path
         if "studies" in spec:
-            changed |= self._set_m2m(page, "studies", [self._page_at(home + path) for path in spec["studies"]])
+            changed |= self._set_m2m(
+                page, "studies", [self._page_at(home + path) for path in spec["studies"]]
+            )
         for name, field in PAGE_LISTS.items():
             if name in spec:
                 rows = [{field: self._page_at(home + path)} for path in spec[name]]
@@ -193,7 +208,8 @@ class DemoLoader:
         wanted = [{key: comparable(value) for key, value in row.items()} for row in rows]
         if len(existing) == len(rows):
             current = [
-                {key: comparable(getattr(item, key)) for key in row} for item, row in zip(existing, rows, strict=True)
+                {key: comparable(getattr(item, key)) for key in row}
+                for item, row in zip(existing, rows, strict=True)
             ]
             if current == wanted:
                 return False

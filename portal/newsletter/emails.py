@@ -12,8 +12,14 @@ from .tokens import make_confirm_token, make_unsubscribe_token
 
 
 def _build(template, to, base_url, subject, **context):
-    unsubscribe_url = base_url + reverse("newsletter:unsubscribe", args=[make_unsubscribe_token(to)])
-    context = {**context, "unsubscribe_url": unsubscribe_url, "site_name": settings.WAGTAIL_SITE_NAME}
+    unsubscribe_url = base_url + reverse(
+        "newsletter:unsubscribe", args=[make_unsubscribe_token(to)]
+    )
+    context = {
+        **context,
+        "unsubscribe_url": unsubscribe_url,
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
     return {
         "to": to,
         "subject": subject,

@@ -14,7 +14,9 @@ class SingleLine:
 
     def to_python(self, value):
         if isinstance(value, str) and CONTROL & set(value):
-            raise ValidationError("Use a single line without line breaks or control characters.", code="control")
+            raise ValidationError(
+                "Use a single line without line breaks or control characters.", code="control"
+            )
         return super().to_python(value)
 
 
@@ -27,7 +29,9 @@ class SingleLineEmailField(SingleLine, forms.EmailField):
 
 
 def _countries():
-    return [(c.code, c.name) for c in apps.get_model("research", "Country").objects.order_by("name")]
+    return [
+        (c.code, c.name) for c in apps.get_model("research", "Country").objects.order_by("name")
+    ]
 
 
 def _topics():
@@ -37,13 +41,17 @@ def _topics():
 class SignupForm(forms.Form):
     email = SingleLineEmailField(max_length=254, label="Email address")
     name = SingleLineCharField(max_length=200, required=False, label="Name (optional)")
-    organization = SingleLineCharField(max_length=200, required=False, label="Organization (optional)")
+    organization = SingleLineCharField(
+        max_length=200, required=False, label="Organization (optional)"
+    )
     country = forms.ChoiceField(required=False, label="Country you work in (optional)")
     topics = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Topics to hear about (optional)"
     )
     countries = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Countries to hear about (optional)"
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Countries to hear about (optional)",
     )
     consent = forms.BooleanField(
         required=True,
@@ -60,7 +68,9 @@ class SignupForm(forms.Form):
         self.fields["country"].choices = [("", "—"), *countries]
         self.fields["countries"].choices = countries
         self.fields["topics"].choices = _topics()
-        self.fields["source"].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
+        self.fields[
+            "source"
+        ].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
         if prefix_id:  # the footer and the page may both show a form: keep ids unique
             self.auto_id = f"{prefix_id}-%s"
 
@@ -75,7 +85,12 @@ class SignupForm(forms.Form):
     def clean_source(self):
         """A path on this site, or nothing: never trusted as a URL, and never an error the reader cannot fix."""
         source = self.cleaned_data.get("source", "")
-        ok = source.startswith("/") and not source.startswith("//") and len(source) <= 500 and not CONTROL & set(source)
+        ok = (
+            source.startswith("/")
+            and not source.startswith("//")
+            and len(source) <= 500
+            and not CONTROL & set(source)
+        )
         return source if ok else ""
 
     def signup(self):

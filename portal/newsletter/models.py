@@ -14,7 +14,7 @@ from django.utils import timezone
 
 def email_hash_of(email):
     """Mailchimp's subscriber hash: MD5 of the lower-cased address (an identifier, not security)."""
-    return hashlib.md5(email.lower().encode()).hexdigest()  # noqa: S324
+    return hashlib.md5(email.lower().encode()).hexdigest()
 
 
 class Subscriber(models.Model):
@@ -30,9 +30,15 @@ class Subscriber(models.Model):
     name = models.CharField(max_length=200, blank=True)
     organization = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
-    topics = models.JSONField(default=list, blank=True, help_text="Topic slugs they want to hear about.")
-    countries = models.JSONField(default=list, blank=True, help_text="Country codes they want to hear about.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    topics = models.JSONField(
+        default=list, blank=True, help_text="Topic slugs they want to hear about."
+    )
+    countries = models.JSONField(
+        default=list, blank=True, help_text="Country codes they want to hear about."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     consent_version = models.CharField(max_length=20, blank=True)
     consent_text = models.TextField(blank=True)
     source_page = models.CharField(max_length=500, blank=True, help_text="Where they signed up.")
@@ -40,11 +46,15 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    provider_tags = models.JSONField(default=list, blank=True, editable=False, help_text="Tags last sent.")
+    provider_tags = models.JSONField(
+        default=list, blank=True, editable=False, help_text="Tags last sent."
+    )
 
     class Meta:
         ordering = ["-signed_up_at"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci")
+        ]
 
     def __str__(self):
         return self.email
@@ -67,8 +77,12 @@ class OutboxMessage(models.Model):
         FAILED = "failed", "Failed (not retried)"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    subscriber = models.ForeignKey(Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox")
-    email = models.EmailField(max_length=254, help_text="Kept when the subscriber record is deleted.")
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox"
+    )
+    email = models.EmailField(
+        max_length=254, help_text="Kept when the subscriber record is deleted."
+    )
     payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -33,7 +33,10 @@ def queue_provider_sync(subscriber, action="sync"):
     if not get_provider().enabled:
         return None
     message = OutboxMessage.objects.create(
-        kind=OutboxMessage.Kind.PROVIDER, subscriber=subscriber, email=subscriber.email, payload={"action": action}
+        kind=OutboxMessage.Kind.PROVIDER,
+        subscriber=subscriber,
+        email=subscriber.email,
+        payload={"action": action},
     )
     _deliver_after_commit(message.pk)
     return message
@@ -43,7 +46,9 @@ def queue_provider_delete(email):
     """After an admin deletes a subscriber: remove (archive) them at the provider too."""
     if not get_provider().enabled:
         return None
-    message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.PROVIDER, email=email, payload={"action": "delete"})
+    message = OutboxMessage.objects.create(
+        kind=OutboxMessage.Kind.PROVIDER, email=email, payload={"action": "delete"}
+    )
     _deliver_after_commit(message.pk)
     return message
 
@@ -86,9 +91,9 @@ def deliver_due(limit=200, ids=None, in_request=False, now=None):
 
 def _claim(message, now):
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    claimed = OutboxMessage.objects.filter(free, pk=message.pk, state=OutboxMessage.State.PENDING).update(
-        claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS)
-    )
+    claimed = OutboxMessage.objects.filter(
+        free, pk=message.pk, state=OutboxMessage.State.PENDING
+    ).update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS))
     return claimed == 1
 
 
@@ -105,7 +110,10 @@ def _attempt(message):
         logger.exception("Newsletter outbox: message %s raised", message.pk)
         return _record_failure(message, TemporaryFailure(f"{type(error).__name__}: {error}"))
     OutboxMessage.objects.filter(pk=message.pk).update(
-        state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1, claimed_until=None
+        state=OutboxMessage.State.SENT,
+        sent_at=timezone.now(),
+        attempts=message.attempts + 1,
+        claimed_until=None,
     )
     return "sent"
 
@@ -117,7 +125,9 @@ def _record_failure(message, error):
         delay = BACKOFF[attempts - 1] if attempts <= len(BACKOFF) else 3600
         fields["next_attempt_at"] = timezone.now() + datetime.timedelta(seconds=delay)
         cache.set(_breaker_key(message.kind), True, BREAKER_SECONDS)
-        logger.warning("Newsletter outbox: message %s will be retried in %s s: %s", message.pk, delay, error)
+        logger.warning(
+            "Newsletter outbox: message %s will be retried in %s s: %s", message.pk, delay, error
+        )
         outcome = "retrying"
     else:
         fields["state"] = OutboxMessage.State.FAILED
@@ -147,4 +157,6 @@ def send_email(payload):
 
 def retry_now():
     """Make every pending message due now (after an outage)."""
-    return OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).update(next_attempt_at=timezone.now())
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).update(
+        next_attempt_at=timezone.now()
+    )

@@ -43,7 +43,9 @@ def sign_up(signup, base_url):
 def _create_pending(signup):
     try:
         with transaction.atomic():
-            subscriber = Subscriber(email=signup["e"], source_page=signup["s"], status=Subscriber.Status.PENDING)
+            subscriber = Subscriber(
+                email=signup["e"], source_page=signup["s"], status=Subscriber.Status.PENDING
+            )
             _apply_details(subscriber, signup)
             subscriber.save()
             return subscriber
@@ -59,11 +61,16 @@ def _apply_details(subscriber, signup):
 def confirm(signup):
     """Subscribe with the details and consent the link carries; returns (subscriber, changed)."""
     with transaction.atomic():
-        subscriber = find(signup["e"]) or Subscriber(email=signup["e"], source_page=signup.get("s", ""))
+        subscriber = find(signup["e"]) or Subscriber(
+            email=signup["e"], source_page=signup.get("s", "")
+        )
         before = _state(subscriber)
         _apply_details(subscriber, signup)
         version = signup.get("v") or consent.CURRENT
-        subscriber.consent_version, subscriber.consent_text = version, consent.TEXTS.get(version, "")
+        subscriber.consent_version, subscriber.consent_text = (
+            version,
+            consent.TEXTS.get(version, ""),
+        )
         if subscriber.status != Subscriber.Status.SUBSCRIBED:
             subscriber.status = Subscriber.Status.SUBSCRIBED
             subscriber.confirmed_at = timezone.now()
@@ -81,7 +88,10 @@ def unsubscribe(email):
         subscriber = find(email)
         if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
             return subscriber, False
-        was_at_provider = subscriber.status in (Subscriber.Status.SUBSCRIBED, Subscriber.Status.BOUNCED)
+        was_at_provider = subscriber.status in (
+            Subscriber.Status.SUBSCRIBED,
+            Subscriber.Status.BOUNCED,
+        )
         subscriber.status = Subscriber.Status.UNSUBSCRIBED
         subscriber.unsubscribed_at = timezone.now()
         subscriber.save()

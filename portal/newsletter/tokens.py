@@ -24,7 +24,9 @@ def make_confirm_token(signup):
 def read_confirm_token(token):
     """The signup dict, or InvalidToken (expired or tampered)."""
     try:
-        return signing.loads(token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER["CONFIRM_MAX_AGE"])
+        return signing.loads(
+            token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER["CONFIRM_MAX_AGE"]
+        )
     except signing.SignatureExpired as error:
         raise InvalidToken("This confirmation link has expired.", expired=True) from error
     except signing.BadSignature as error:

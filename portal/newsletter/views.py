@@ -47,15 +47,25 @@ def signup(request):
         form = SignupForm(initial={"source": request.GET.get("from", "")})
         return render(request, "newsletter/signup_page.html", {"form": form})
     if cross_site(request):
-        message = "This form can only be sent from this site's own pages. Please sign up here instead."
-        context = {"form": SignupForm(), "limited": message, "limited_title": "Sent from another site"}
+        message = (
+            "This form can only be sent from this site's own pages. Please sign up here instead."
+        )
+        context = {
+            "form": SignupForm(),
+            "limited": message,
+            "limited_title": "Sent from another site",
+        }
         return render(request, "newsletter/signup_page.html", context, status=403)
     if ratelimit.ip_limited(request):
         return _too_many(request)
     form = SignupForm(request.POST)
     if form.is_spam:
-        logger.warning("Newsletter: honeypot filled from %s; signup dropped", ratelimit.client_ip(request))
-        return render(request, "newsletter/signup_done.html", {"email": request.POST.get("email", "")[:254]})
+        logger.warning(
+            "Newsletter: honeypot filled from %s; signup dropped", ratelimit.client_ip(request)
+        )
+        return render(
+            request, "newsletter/signup_done.html", {"email": request.POST.get("email", "")[:254]}
+        )
     if not form.is_valid():
         return render(request, "newsletter/signup_page.html", {"form": form}, status=400)
     if ratelimit.email_limited(form.cleaned_data["email"]):
@@ -66,7 +76,12 @@ def signup(request):
 
 def _too_many(request):
     message = "Too many signups have come from your connection or for this address. Please try again in an hour."
-    return render(request, "newsletter/signup_page.html", {"form": SignupForm(), "limited": message}, status=429)
+    return render(
+        request,
+        "newsletter/signup_page.html",
+        {"form": SignupForm(), "limited": message},
+        status=429,
+    )
 
 
 @never_cache
@@ -78,7 +93,9 @@ def confirm(request, token):
         context = {"error": str(invalid), "expired": invalid.expired, "form": SignupForm()}
         return render(request, "newsletter/confirm_invalid.html", context, status=400)
     subscriber, changed = subscriptions.confirm(signup)
-    return render(request, "newsletter/confirmed.html", {"subscriber": subscriber, "changed": changed})
+    return render(
+        request, "newsletter/confirmed.html", {"subscriber": subscriber, "changed": changed}
+    )
 
 
 @csrf_exempt  # the signed token authorises it; mail clients' one-click POST (RFC 8058) has no cookie

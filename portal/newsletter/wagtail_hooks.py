@@ -73,7 +73,16 @@ class OutboxViewSet(ModelViewSet):
     list_display = ["email", "kind", "state", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["kind", "state", "created_at"]
     search_fields = ["email", "last_error"]
-    list_export = ["email", "kind", "state", "attempts", "last_error", "created_at", "next_attempt_at", "sent_at"]
+    list_export = [
+        "email",
+        "kind",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    ]
     export_filename = "newsletter-outbox"
 
 

@@ -126,7 +126,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # pages everywhere), else this process's memory. Redis outages degrade to misses.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "portal.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "portal.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {
         "default": {
@@ -231,7 +233,9 @@ def newsletter_provider():
         raise ImproperlyConfigured("Set MAILCHIMP_API_KEY or NEWSLETTER_WEBHOOK_URL, not both.")
     if os.environ.get("MAILCHIMP_API_KEY"):
         if not os.environ.get("MAILCHIMP_LIST_ID"):
-            raise ImproperlyConfigured("MAILCHIMP_API_KEY needs MAILCHIMP_LIST_ID (the audience id).")
+            raise ImproperlyConfigured(
+                "MAILCHIMP_API_KEY needs MAILCHIMP_LIST_ID (the audience id)."
+            )
         options = {
             "API_KEY": os.environ["MAILCHIMP_API_KEY"],
             "LIST_ID": os.environ["MAILCHIMP_LIST_ID"],
@@ -240,16 +244,24 @@ def newsletter_provider():
             "ORGANIZATION_FIELD": os.environ.get("MAILCHIMP_ORGANIZATION_FIELD", ""),
             "TIMEOUT": timeout,
         }
-        return {"BACKEND": "portal.newsletter.providers.mailchimp.MailchimpProvider", "OPTIONS": options}
+        return {
+            "BACKEND": "portal.newsletter.providers.mailchimp.MailchimpProvider",
+            "OPTIONS": options,
+        }
     if os.environ.get("NEWSLETTER_WEBHOOK_URL"):
         if len(os.environ.get("NEWSLETTER_WEBHOOK_SECRET", "")) < 16:
-            raise ImproperlyConfigured("NEWSLETTER_WEBHOOK_URL needs NEWSLETTER_WEBHOOK_SECRET (16+ characters).")
+            raise ImproperlyConfigured(
+                "NEWSLETTER_WEBHOOK_URL needs NEWSLETTER_WEBHOOK_SECRET (16+ characters)."
+            )
         options = {
             "URL": os.environ["NEWSLETTER_WEBHOOK_URL"],
             "SECRET": os.environ["NEWSLETTER_WEBHOOK_SECRET"],
             "TIMEOUT": timeout,
         }
-        return {"BACKEND": "portal.newsletter.providers.webhook.WebhookProvider", "OPTIONS": options}
+        return {
+            "BACKEND": "portal.newsletter.providers.webhook.WebhookProvider",
+            "OPTIONS": options,
+        }
     return {"BACKEND": "portal.newsletter.providers.local.LocalProvider", "OPTIONS": {}}
 
 
@@ -262,7 +274,10 @@ def rate(name, default):
 NEWSLETTER = {
     "PROVIDER": newsletter_provider(),
     "CONFIRM_MAX_AGE": int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", str(7 * 24 * 3600))),
-    "RATE_LIMITS": {"ip": rate("NEWSLETTER_RATE_IP", "10/3600"), "email": rate("NEWSLETTER_RATE_EMAIL", "3/3600")},
+    "RATE_LIMITS": {
+        "ip": rate("NEWSLETTER_RATE_IP", "10/3600"),
+        "email": rate("NEWSLETTER_RATE_EMAIL", "3/3600"),
+    },
 }
 
 # Wagtail
@@ -282,7 +297,9 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_RICH_TEXT_EDITORS = {
     "default": {
         "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
-        "OPTIONS": {"features": ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]},
+        "OPTIONS": {
+            "features": ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
+        },
     }
 }
 
@@ -290,7 +307,9 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 if ELASTICSEARCH_URL and OPENSEARCH_URL:
-    raise ImproperlyConfigured("Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both: the portal uses one search cluster.")
+    raise ImproperlyConfigured(
+        "Set ELASTICSEARCH_URL or OPENSEARCH_URL, not both: the portal uses one search cluster."
+    )
 # Listing pages (briefs, publications, news) use the same facets and URLs as /search/.
 PORTAL_LISTING = "search.listing.faceted_listing"
 PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
@@ -331,7 +350,9 @@ LOGGING = {
 def require_secret_key(key):
     """Refuse to start without a real key outside development."""
     if not key or key.startswith("django-insecure") or len(key) < 32:
-        raise ImproperlyConfigured("Set SECRET_KEY in the environment to a random value of 32+ characters.")
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY in the environment to a random value of 32+ characters."
+        )
     return key
 
 

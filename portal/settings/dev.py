@@ -1,6 +1,6 @@
 """Local development: debug on, mail to the console, a fixed insecure key."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env_bool, os
 
 DEBUG = env_bool("DEBUG", True)

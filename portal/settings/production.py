@@ -5,7 +5,7 @@ the collected static files (`manage.py collectstatic`), pre-compressed, with
 hashed names and a year's cache lifetime.
 """
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import (
     EMAIL_USE_SSL,
     MIDDLEWARE,
@@ -20,13 +20,16 @@ from .base import (
 DEBUG = False
 SECRET_KEY = require_secret_key(SECRET_KEY)
 if not os.environ.get("DATABASE_URL"):
-    raise ImproperlyConfigured("Set DATABASE_URL (postgres://user:password@host:5432/name) in production.")
+    raise ImproperlyConfigured(
+        "Set DATABASE_URL (postgres://user:password@host:5432/name) in production."
+    )
 
 # Static files: hashed names and gzip/brotli copies made by collectstatic, served by WhiteNoise.
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 MIDDLEWARE = MIDDLEWARE.copy()
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
 )
 WHITENOISE_MAX_AGE = 3600  # for the few unhashed files (hashed ones are cached for a year)
 # Image renditions from MEDIA_ROOT/images/, with validators and a year's lifetime
@@ -40,7 +43,7 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, "upgrade-insecure-requests": []}  # noqa: F405
+CONTENT_SECURITY_POLICY = {**CONTENT_SECURITY_POLICY, "upgrade-insecure-requests": []}
 
 # SMTP submission with STARTTLS unless told otherwise (the EMAIL_* variables are read in base.py).
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))

@@ -71,7 +71,9 @@ def type_label(page):
     name = str(page.specific_class._meta.verbose_name)
     for suffix in (" index page", " page"):
         name = name.removesuffix(suffix)
-    return {"findings": "Findings", "journal supplement": "Journal supplement"}.get(name, name.capitalize())
+    return {"findings": "Findings", "journal supplement": "Journal supplement"}.get(
+        name, name.capitalize()
+    )
 
 
 @register.filter

@@ -38,13 +38,18 @@ def page_meta(context, page=None, description="", url="", title=""):
     twitter = [("twitter:card", "summary_large_image" if image else "summary")]
     if image:
         rendition = image.get_rendition("fill-1200x630|format-jpeg")
-        tags += [("og:image", request.build_absolute_uri(rendition.url)), ("og:image:alt", image.alt_text)]
+        tags += [
+            ("og:image", request.build_absolute_uri(rendition.url)),
+            ("og:image:alt", image.alt_text),
+        ]
         tags += [("og:image:width", rendition.width), ("og:image:height", rendition.height)]
     handle = SiteSettings.for_request(request).twitter_handle
     if handle:
         twitter.append(("twitter:site", handle))
     canonical = format_html('<link rel="canonical" href="{}">\n', url)
-    og = format_html_join("", '<meta property="{}" content="{}">\n', [(k, v) for k, v in tags if v != ""])
+    og = format_html_join(
+        "", '<meta property="{}" content="{}">\n', [(k, v) for k, v in tags if v != ""]
+    )
     tw = format_html_join("", '<meta name="{}" content="{}">\n', twitter)
     return canonical + og + tw
 
@@ -66,5 +71,7 @@ def structured_data(context, data=None):
     if not data:
         return ""
     payload = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False)
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # never closes the tag
-    return mark_safe(f'<script type="application/ld+json">{payload}</script>\n')  # noqa: S308 (escaped JSON)
+    payload = (
+        payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )  # never closes the tag
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>\n')

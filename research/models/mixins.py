@@ -15,8 +15,12 @@ from wagtail.api import APIField
 class TaxonomyMixin(models.Model):
     """Countries and topics a page is about."""
 
-    countries = ParentalManyToManyField("research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages")
-    topics = ParentalManyToManyField("research.Topic", blank=True, related_name="%(app_label)s_%(class)s_pages")
+    countries = ParentalManyToManyField(
+        "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
+    )
+    topics = ParentalManyToManyField(
+        "research.Topic", blank=True, related_name="%(app_label)s_%(class)s_pages"
+    )
 
     class Meta:
         abstract = True
@@ -48,7 +52,10 @@ class TaxonomyMixin(models.Model):
         APIField("countries", serializer=ReadOnlyField(source="api_countries")),
         APIField("topics", serializer=ReadOnlyField(source="api_topics")),
     ]
-    api_listing_fields = ["countries", "topics"]  # shown in listings of one page type without ?fields=
+    api_listing_fields = [
+        "countries",
+        "topics",
+    ]  # shown in listings of one page type without ?fields=
     api_prefetch = ["countries", "topics"]  # what those fields read, fetched once per listing
 
 
@@ -81,7 +88,10 @@ class OutputMixin(TaxonomyMixin):
         return self.studies.all()
 
     def api_studies(self):
-        return [{"id": study.pk, "slug": study.slug, "title": study.title} for study in self.study_list()]
+        return [
+            {"id": study.pk, "slug": study.slug, "title": study.title}
+            for study in self.study_list()
+        ]
 
     api_fields = [
         *TaxonomyMixin.api_fields,

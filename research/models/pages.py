@@ -39,7 +39,9 @@ class PageLink(Orderable):
     """A link to another page, in the editor's order, with an optional label."""
 
     link_page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
-    label = models.CharField(max_length=255, blank=True, help_text="Optional; defaults to the page title.")
+    label = models.CharField(
+        max_length=255, blank=True, help_text="Optional; defaults to the page title."
+    )
 
     panels = [FieldPanel("link_page"), FieldPanel("label")]
 
@@ -152,27 +154,41 @@ class StudyPage(TaxonomyMixin, Page):
 
     aim = models.TextField("aim / purpose", help_text="What the study set out to do.")
     objectives_intro = models.CharField(
-        max_length=255, blank=True, default="Specific objectives included:", help_text="The line before the list."
+        max_length=255,
+        blank=True,
+        default="Specific objectives included:",
+        help_text="The line before the list.",
     )
     start_month = models.DateField(help_text="YYYY-MM")
-    end_month = models.DateField(null=True, blank=True, help_text="YYYY-MM; empty while the study is running.")
+    end_month = models.DateField(
+        null=True, blank=True, help_text="YYYY-MM; empty while the study is running."
+    )
     hero_image = models.ForeignKey(
         "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    hero_caption = models.CharField(max_length=255, blank=True, help_text="Optional; defaults to the image's caption.")
-    hero_credit = models.CharField(max_length=120, blank=True, help_text="Optional; defaults to the image's credit.")
+    hero_caption = models.CharField(
+        max_length=255, blank=True, help_text="Optional; defaults to the image's caption."
+    )
+    hero_credit = models.CharField(
+        max_length=120, blank=True, help_text="Optional; defaults to the image's credit."
+    )
     body = StreamField(BaseStreamBlock(), blank=True)
 
     base_form_class = StudyPageForm
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldPanel("hero_image"), FieldRowPanel([FieldPanel("hero_caption"), FieldPanel("hero_credit")])],
+            [
+                FieldPanel("hero_image"),
+                FieldRowPanel([FieldPanel("hero_caption"), FieldPanel("hero_credit")]),
+            ],
             heading="Photo",
         ),
         FieldPanel("aim"),
         FieldPanel("objectives_intro"),
         InlinePanel("objectives", label="Objective", heading="Objectives"),
-        InlinePanel("implementers", label="Implementing organization", heading="Implemented by", min_num=1),
+        InlinePanel(
+            "implementers", label="Implementing organization", heading="Implemented by", min_num=1
+        ),
         InlinePanel("locations", label="Country", heading="Location", min_num=1),
         FieldRowPanel([FieldPanel("start_month"), FieldPanel("end_month")], heading="Timeline"),
         FieldPanel("body"),
@@ -197,11 +213,15 @@ class StudyPage(TaxonomyMixin, Page):
         if self.end_month:
             self.end_month = self.end_month.replace(day=1)
         if self.start_month and self.end_month and self.end_month < self.start_month:
-            raise ValidationError({"end_month": "The end month must not be before the start month."})
+            raise ValidationError(
+                {"end_month": "The end month must not be before the start month."}
+            )
 
     def full_clean(self, *args, **kwargs):
         # `countries` (shared by every page type) follows the ordered Location list.
-        self.countries.set([location.country for location in self.locations.all() if location.country_id])
+        self.countries.set(
+            [location.country for location in self.locations.all() if location.country_id]
+        )
         super().full_clean(*args, **kwargs)
 
     def country_list(self):
@@ -232,8 +252,12 @@ class StudyPage(TaxonomyMixin, Page):
         """Fetch what the page, its facts and its metadata read once, not once per use (not in
         previews, whose unsaved child objects live in memory)."""
         if self.pk and not getattr(request, "is_preview", False):
-            locations = models.Prefetch("locations", StudyLocation.objects.select_related("country"))
-            implementers = models.Prefetch("implementers", StudyImplementer.objects.select_related("organization"))
+            locations = models.Prefetch(
+                "locations", StudyLocation.objects.select_related("country")
+            )
+            implementers = models.Prefetch(
+                "implementers", StudyImplementer.objects.select_related("organization")
+            )
             prefetch_related_objects([self], locations, implementers, "topics", "objectives")
         return super().get_context(request, *args, **kwargs)
 
@@ -248,7 +272,10 @@ class StudyPage(TaxonomyMixin, Page):
             "name": self.title,
             "description": self.aim,
             "url": self.get_full_url(request),
-            "areaServed": [{"@type": "Country", "name": c.name, "identifier": c.code} for c in self.country_list()],
+            "areaServed": [
+                {"@type": "Country", "name": c.name, "identifier": c.code}
+                for c in self.country_list()
+            ],
             "member": [{"@type": "Organization", "name": o.name} for o in self.implementer_list()],
         }
         if self.start_month:
@@ -307,7 +334,9 @@ class StudyImplementer(Orderable):
     """An implementing organization, in the order the study names them."""
 
     page = ParentalKey(StudyPage, on_delete=models.CASCADE, related_name="implementers")
-    organization = models.ForeignKey("research.Organization", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "research.Organization", on_delete=models.PROTECT, related_name="+"
+    )
 
     panels = [FieldPanel("organization")]
 
@@ -333,7 +362,9 @@ class FindingsPage(OutputMixin, Page):
         ("findings", "Findings"),
     ]
     category = models.CharField(max_length=20, choices=CATEGORY_CHOICES, default="study-summary")
-    summary = models.TextField(max_length=1000, help_text="One paragraph; shown in listings and search results.")
+    summary = models.TextField(
+        max_length=1000, help_text="One paragraph; shown in listings and search results."
+    )
     body = StreamField(BaseStreamBlock(), blank=True)
 
     content_panels = Page.content_panels + [
@@ -343,9 +374,16 @@ class FindingsPage(OutputMixin, Page):
         FieldPanel("body"),
         *OutputMixin.taxonomy_panels(),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary", boost=2), index.SearchField("body")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("body"),
+    ]
 
-    parent_page_types = ["research.PublicationIndexPage", "research.ResearchAreaPage", "research.StudyPage"]
+    parent_page_types = [
+        "research.PublicationIndexPage",
+        "research.ResearchAreaPage",
+        "research.StudyPage",
+    ]
     subpage_types = []
 
     api_fields = [*OutputMixin.api_fields, APIField("category"), APIField("summary")]
@@ -383,7 +421,11 @@ class Partner(Orderable):
     """A partner organization and what it does with the programme."""
 
     page = ParentalKey(CollaborativeEffortsPage, on_delete=models.CASCADE, related_name="partners")
-    organization = models.ForeignKey("research.Organization", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=255, blank=True, help_text="E.g. “Implemented Costing of iCCM”.")
+    organization = models.ForeignKey(
+        "research.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(
+        max_length=255, blank=True, help_text="E.g. “Implemented Costing of iCCM”."
+    )
 
     panels = [FieldPanel("organization"), FieldPanel("role")]

@@ -28,13 +28,21 @@ class Country(index.Indexed, models.Model):
         "ISO code",
         max_length=2,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML.")],
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{2}$", "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML."
+            )
+        ],
         help_text="ISO 3166-1 alpha-2, e.g. ML for Mali.",
     )
     region = models.CharField(max_length=40, choices=REGION_CHOICES, blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("code"), FieldPanel("region")]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.FilterField("code")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("code"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -80,10 +88,16 @@ class Organization(index.Indexed, models.Model):
     name = models.CharField(max_length=255, unique=True)
     acronym = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)
-    logo = models.ForeignKey("portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    logo = models.ForeignKey(
+        "portal.PortalImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     panels = [FieldPanel("name"), FieldPanel("acronym"), FieldPanel("website"), FieldPanel("logo")]
-    search_fields = [index.SearchField("name"), index.SearchField("acronym"), index.AutocompleteField("name")]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("acronym"),
+        index.AutocompleteField("name"),
+    ]
 
     class Meta:
         ordering = ["name"]

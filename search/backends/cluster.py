@@ -25,7 +25,13 @@ from .database import DatabaseBackend
 
 logger = logging.getLogger(__name__)
 
-FACET_FIELDS = {"country": "countries", "topic": "topics", "study": "studies", "type": "type", "year": "year"}
+FACET_FIELDS = {
+    "country": "countries",
+    "topic": "topics",
+    "study": "studies",
+    "type": "type",
+    "year": "year",
+}
 SOURCE_FIELDS = ["key", "type", "title", "url", "date", "summary", "countries", "topics", "studies"]
 FALLBACK_NOTICE = (
     "The search service is not answering, so these results come from the site's database. "
@@ -43,7 +49,9 @@ class ClusterBackend(BaseSearchBackend):
     #: Client exception classes meaning "the cluster did not answer properly".
     client_errors = ()
 
-    def __init__(self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="english", RETRY_AFTER=15, **options):
+    def __init__(
+        self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="english", RETRY_AFTER=15, **options
+    ):
         super().__init__(**options)
         self.url = URL
         self.alias = INDEX
@@ -92,7 +100,12 @@ class ClusterBackend(BaseSearchBackend):
             except ClusterUnavailable as error:
                 logger.warning("Search cluster unavailable, answering from the database: %s", error)
         pagecache.do_not_store()  # or the fallback's answer would be served for the page cache's TIMEOUT
-        return present(params, self.fallback.execute(params), backend=self.fallback.label, fallback=FALLBACK_NOTICE)
+        return present(
+            params,
+            self.fallback.execute(params),
+            backend=self.fallback.label,
+            fallback=FALLBACK_NOTICE,
+        )
 
     def execute(self, params):
         body = self.build(params).to_dict()
@@ -107,7 +120,9 @@ class ClusterBackend(BaseSearchBackend):
                     "countries": source.get("countries") or [],
                     "topics": source.get("topics") or [],
                     "studies": source.get("studies") or [],
-                    "highlight": {name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()},
+                    "highlight": {
+                        name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()
+                    },
                 }
             )
         aggregations = response.get("aggregations", {})
@@ -135,15 +150,17 @@ class ClusterBackend(BaseSearchBackend):
         if params.parent_id is not None:
             search = search.filter("term", parent_id=params.parent_id)
         selections = {
-            facet.name: dsl.Q("terms", **{FACET_FIELDS[facet.name]: list(params.selected(facet.name))})
+            facet.name: dsl.Q(
+                "terms", **{FACET_FIELDS[facet.name]: list(params.selected(facet.name))}
+            )
             for facet in FACETS
             if params.selected(facet.name)
         }
         for facet in FACETS:
             others = [query for name, query in selections.items() if name != facet.name]
-            search.aggs.bucket(f"_filter_{facet.name}", "filter", filter=dsl.Q("bool", filter=others)).bucket(
-                facet.name, "terms", field=FACET_FIELDS[facet.name], size=1000
-            )
+            search.aggs.bucket(
+                f"_filter_{facet.name}", "filter", filter=dsl.Q("bool", filter=others)
+            ).bucket(facet.name, "terms", field=FACET_FIELDS[facet.name], size=1000)
         if selections:
             search = search.post_filter(dsl.Q("bool", filter=list(selections.values())))
         search = search.sort(*self.sort_order(params.effective_sort))
@@ -161,7 +178,10 @@ class ClusterBackend(BaseSearchBackend):
             return ["_score", newest, "key"]
         if sort == "title":
             return ["title_sort", newest, "key"]
-        return [newest, "key"]  # not title_sort: it made deep pages slow, and keys break ties as well
+        return [
+            newest,
+            "key",
+        ]  # not title_sort: it made deep pages slow, and keys break ties as well
 
     # --- the index ------------------------------------------------------------------
 
@@ -205,7 +225,8 @@ class ClusterBackend(BaseSearchBackend):
         """Upsert documents; remove each touched page's documents that no longer exist."""
         self.ensure_index()
         actions = [
-            {"_op_type": "index", "_index": self.alias, "_id": doc.key, "_source": doc.as_source()} for doc in documents
+            {"_op_type": "index", "_index": self.alias, "_id": doc.key, "_source": doc.as_source()}
+            for doc in documents
         ]
         if actions:
             self.bulk(actions)
@@ -218,7 +239,10 @@ class ClusterBackend(BaseSearchBackend):
                 }
             }
             self.call(
-                self.client.delete_by_query, index=self.alias, body={"query": stale}, params={"conflicts": "proceed"}
+                self.client.delete_by_query,
+                index=self.alias,
+                body={"query": stale},
+                params={"conflicts": "proceed"},
             )
         self.call(self.client.indices.refresh, index=self.alias)
 
@@ -236,10 +260,17 @@ class ClusterBackend(BaseSearchBackend):
                 count += 1
                 if progress and count % 500 == 0:
                     progress(count, total)
-                yield {"_op_type": "index", "_index": name, "_id": doc.key, "_source": doc.as_source()}
+                yield {
+                    "_op_type": "index",
+                    "_index": name,
+                    "_id": doc.key,
+                    "_source": doc.as_source(),
+                }
 
         self.bulk(actions())
-        self.call(self.client.indices.put_settings, index=name, body={"index": {"refresh_interval": "1s"}})
+        self.call(
+            self.client.indices.put_settings, index=name, body={"index": {"refresh_interval": "1s"}}
+        )
         self.call(self.client.indices.refresh, index=name)
         old = self.aliased_indices()
         swap = [{"add": {"index": name, "alias": self.alias}}]

@@ -42,7 +42,9 @@ class Scope:
 
 def _where(conditions):
     """(sql, params) of (sql, params) pairs joined with AND."""
-    return " AND ".join(sql for sql, _ in conditions) or "1=1", [p for _, ps in conditions for p in ps]
+    return " AND ".join(sql for sql, _ in conditions) or "1=1", [
+        p for _, ps in conditions for p in ps
+    ]
 
 
 def _fts5_string(words):
@@ -51,7 +53,9 @@ def _fts5_string(words):
 
 def _fts5_positive(text, operator="AND"):
     """The words and phrases of `text` as an FTS5 expression built only from quoted strings."""
-    return f" {operator} ".join([*(_fts5_string([term]) for term in text.terms), *map(_fts5_string, text.phrases)])
+    return f" {operator} ".join(
+        [*(_fts5_string([term]) for term in text.terms), *map(_fts5_string, text.phrases)]
+    )
 
 
 def _fts5_excluded(text):
@@ -70,15 +74,22 @@ class SQLiteText:
     def scope(self, text, ranked):
         if not text.positive:
             condition = f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
-            return Scope(f"{DOC} d", "d.id", [(condition, [_fts5_excluded(text)])] if text.excluded else [])
+            return Scope(
+                f"{DOC} d", "d.id", [(condition, [_fts5_excluded(text)])] if text.excluded else []
+            )
         expression = _fts5_positive(text)
         if text.excluded:
             expression = f"({expression}) NOT ({_fts5_excluded(text)})"
         score = f"bm25({FTS}, 10.0, 3.0, 1.0)" if ranked else "0"
         with connection.cursor() as cursor:
-            cursor.execute(f"CREATE TABLE IF NOT EXISTS {HITS} (id INTEGER PRIMARY KEY, score REAL)")
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {HITS} (id INTEGER PRIMARY KEY, score REAL)"
+            )
             cursor.execute(f"DELETE FROM {HITS}")
-            cursor.execute(f"INSERT INTO {HITS} SELECT rowid, {score} FROM {FTS} WHERE {FTS} MATCH %s", [expression])
+            cursor.execute(
+                f"INSERT INTO {HITS} SELECT rowid, {score} FROM {FTS} WHERE {FTS} MATCH %s",
+                [expression],
+            )
         return Scope(f"{HITS} h", "h.id", [])
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
@@ -201,7 +212,9 @@ class DatabaseBackend(BaseSearchBackend):
         """Text and parent: what the total and every facet count share."""
         scope = self.text_search.scope(params.text, ranked=params.effective_sort == "relevance")
         if params.parent_id is not None:
-            scope.conditions.append((f"{scope.id} IN (SELECT id FROM {DOC} WHERE parent_id = %s)", [params.parent_id]))
+            scope.conditions.append(
+                (f"{scope.id} IN (SELECT id FROM {DOC} WHERE parent_id = %s)", [params.parent_id])
+            )
         return scope
 
     def execute(self, params):
@@ -211,17 +224,25 @@ class DatabaseBackend(BaseSearchBackend):
             cursor.execute(f"SELECT COUNT(*) FROM {scope.table} WHERE {where}", where_params)
             total = cursor.fetchone()[0]
         ids = self._page_ids(params, scope, where, where_params) if total > params.offset else []
-        return RawResults(total=total, hits=self._hits(params, ids), facet_counts=self._facet_counts(params, scope))
+        return RawResults(
+            total=total,
+            hits=self._hits(params, ids),
+            facet_counts=self._facet_counts(params, scope),
+        )
 
     def _page_ids(self, params, scope, where, where_params):
         sort = params.effective_sort
         if sort == "relevance":
-            return self.text_search.ranked_ids(params.text, scope, where, where_params, params.page_size, params.offset)
+            return self.text_search.ranked_ids(
+                params.text, scope, where, where_params, params.page_size, params.offset
+            )
         order = "d.title_sort, d.date DESC, d.key" if sort == "title" else "d.date DESC, d.key"
         if connection.vendor == "postgresql":
             order = order.replace("d.date DESC", "d.date DESC NULLS LAST")
         if scope.on_documents:
-            sql = f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+            sql = (
+                f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+            )
         else:
             ids = f"SELECT {scope.id} FROM {scope.table} WHERE {where}"
             sql = f"SELECT d.id FROM {DOC} d WHERE d.id IN ({ids}) ORDER BY {order} LIMIT %s OFFSET %s"
@@ -233,7 +254,9 @@ class DatabaseBackend(BaseSearchBackend):
         rows = {row.pk: row for row in SearchDocument.objects.filter(pk__in=ids)}
         facets = {pk: {"country": [], "topic": [], "study": []} for pk in ids}
         for document_id, facet, value in (
-            SearchFacetValue.objects.filter(document_id__in=ids, facet__in=["country", "topic", "study"])
+            SearchFacetValue.objects.filter(
+                document_id__in=ids, facet__in=["country", "topic", "study"]
+            )
             .order_by("id")
             .values_list("document_id", "facet", "value")
         ):
@@ -271,15 +294,23 @@ class DatabaseBackend(BaseSearchBackend):
         for names, skip in groups:
             if not names:
                 continue
-            conditions = [*scope.conditions, *self.facet_conditions(params, scope.id, skip_facet=skip)]
-            if conditions and scope.on_documents:  # one subquery: PostgreSQL plans it far better than many
+            conditions = [
+                *scope.conditions,
+                *self.facet_conditions(params, scope.id, skip_facet=skip),
+            ]
+            if (
+                conditions and scope.on_documents
+            ):  # one subquery: PostgreSQL plans it far better than many
                 where, where_params = _where(conditions)
-                conditions = [(f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)]
+                conditions = [
+                    (f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)
+                ]
             in_names = ", ".join(["%s"] * len(names))
             where, where_params = _where([(f"v.facet IN ({in_names})", names), *conditions])
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT v.facet, v.value, COUNT(*) FROM {source} WHERE {where} GROUP BY 1, 2", where_params
+                    f"SELECT v.facet, v.value, COUNT(*) FROM {source} WHERE {where} GROUP BY 1, 2",
+                    where_params,
                 )
                 for facet, value, count in cursor.fetchall():
                     counts[facet][value] = count

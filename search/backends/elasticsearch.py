@@ -9,11 +9,19 @@ from .cluster import ClusterBackend
 
 class ElasticsearchBackend(ClusterBackend):
     label = "elasticsearch"
-    client_errors = (elasticsearch.ApiError, elastic_transport.TransportError, helpers.BulkIndexError)
+    client_errors = (
+        elasticsearch.ApiError,
+        elastic_transport.TransportError,
+        helpers.BulkIndexError,
+    )
 
     def make_client(self):
         return elasticsearch.Elasticsearch(
-            self.url, request_timeout=self.timeout, max_retries=0, retry_on_timeout=False, http_compress=True
+            self.url,
+            request_timeout=self.timeout,
+            max_retries=0,
+            retry_on_timeout=False,
+            http_compress=True,
         )
 
     def bulk(self, actions):

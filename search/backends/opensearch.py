@@ -12,9 +12,15 @@ class OpenSearchBackend(ClusterBackend):
 
     def make_client(self):
         return opensearchpy.OpenSearch(
-            hosts=[self.url], timeout=self.timeout, max_retries=0, retry_on_timeout=False, http_compress=True
+            hosts=[self.url],
+            timeout=self.timeout,
+            max_retries=0,
+            retry_on_timeout=False,
+            http_compress=True,
         )
 
     def bulk(self, actions):
-        indexed, _errors = self.call(helpers.bulk, self.client, actions, chunk_size=1000, max_retries=0)
+        indexed, _errors = self.call(
+            helpers.bulk, self.client, actions, chunk_size=1000, max_retries=0
+        )
         return indexed

@@ -52,7 +52,10 @@ VALUE_HTML = '<li><label><input type="checkbox" name="{}" value="{}"{}> {} <span
 
 
 def _checkboxes(name, values):
-    rows = ((name, v.value, mark_safe(" checked") if v.selected else "", v.label, v.count) for v in values)
+    rows = (
+        (name, v.value, mark_safe(" checked") if v.selected else "", v.label, v.count)
+        for v in values
+    )
     return format_html("<ul>{}</ul>", format_html_join("", VALUE_HTML, rows))
 
 

@@ -22,6 +22,8 @@ class Command(BaseCommand):
         for error in errors:
             self.stderr.write(f"skipped {error}")
         created = sum(o.action == "created" for o in outcomes)
-        self.stdout.write(f"{created} created, {len(outcomes) - created} updated, {len(errors)} skipped.")
+        self.stdout.write(
+            f"{created} created, {len(outcomes) - created} updated, {len(errors)} skipped."
+        )
         if errors:
             raise CommandError(f"{len(errors)} record(s) could not be imported (see above).")

@@ -7,9 +7,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a superuser from DJANGO_SUPERUSER_USERNAME/PASSWORD[/EMAIL] if none exists; else print how to log in."
-    )
+    help = "Create a superuser from DJANGO_SUPERUSER_USERNAME/PASSWORD[/EMAIL] if none exists; else print how to log in."
 
     def handle(self, *args, **options):
         users = get_user_model().objects

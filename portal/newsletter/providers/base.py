@@ -39,17 +39,23 @@ class BaseProvider:
 
 def http_json(method, url, body=None, headers=None, timeout=5.0):
     """(status, parsed JSON or text) for an HTTP call; TemporaryFailure for network errors and 5xx/429."""
-    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+    data = (
+        body
+        if isinstance(body, bytes)
+        else (json.dumps(body).encode() if body is not None else None)
+    )
     request = urllib.request.Request(url, data=data, method=method, headers={**(headers or {})})
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
-        raise TemporaryFailure(f"{type(error).__name__}: {getattr(error, 'reason', error)}") from error
+        raise TemporaryFailure(
+            f"{type(error).__name__}: {getattr(error, 'reason', error)}"
+        ) from error
     text = raw.decode("utf-8", "replace")
     try:
         payload = json.loads(text) if text else None
@@ -65,7 +71,9 @@ def http_json(method, url, body=None, headers=None, timeout=5.0):
 def _reason(payload):
     """The provider's own words: Mailchimp's title and detail, or the start of the body."""
     if isinstance(payload, dict):
-        parts = [str(payload[key]) for key in ("title", "detail", "error", "message") if payload.get(key)]
+        parts = [
+            str(payload[key]) for key in ("title", "detail", "error", "message") if payload.get(key)
+        ]
         if parts:
             return ": ".join(parts)[:500]
     return str(payload or "no body")[:500]

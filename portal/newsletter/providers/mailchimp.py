@@ -22,7 +22,16 @@ class MailchimpProvider(BaseProvider):
     label = "mailchimp"
     enabled = True
 
-    def __init__(self, API_KEY, LIST_ID, URL="", TIMEOUT=5.0, NAME_FIELD="FNAME", ORGANIZATION_FIELD="", **options):
+    def __init__(
+        self,
+        API_KEY,
+        LIST_ID,
+        URL="",
+        TIMEOUT=5.0,
+        NAME_FIELD="FNAME",
+        ORGANIZATION_FIELD="",
+        **options,
+    ):
         super().__init__(**options)
         datacentre = API_KEY.rpartition("-")[2] or "us1"
         self.base_url = (URL or f"https://{datacentre}.api.mailchimp.com/3.0").rstrip("/")
@@ -48,7 +57,9 @@ class MailchimpProvider(BaseProvider):
                 if "404" not in str(error):  # already gone is what we wanted
                     raise
             return
-        status = "subscribed" if subscriber.status == subscriber.Status.SUBSCRIBED else "unsubscribed"
+        status = (
+            "subscribed" if subscriber.status == subscriber.Status.SUBSCRIBED else "unsubscribed"
+        )
         member = {"email_address": subscriber.email, "status_if_new": status, "status": status}
         merge = {
             field: getattr(subscriber, name)
@@ -73,7 +84,9 @@ def interest_tags(subscriber):
     """Interests as readable tags: "Topic: Costing and financing", "Country: Mali"."""
     Topic, Country = apps.get_model("research", "Topic"), apps.get_model("research", "Country")
     topics = dict(Topic.objects.filter(slug__in=subscriber.topics).values_list("slug", "name"))
-    countries = dict(Country.objects.filter(code__in=subscriber.countries).values_list("code", "name"))
+    countries = dict(
+        Country.objects.filter(code__in=subscriber.countries).values_list("code", "name")
+    )
     return [f"Topic: {topics.get(s, s)}" for s in subscriber.topics] + [
         f"Country: {countries.get(c, c)}" for c in subscriber.countries
     ]

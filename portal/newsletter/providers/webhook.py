@@ -42,8 +42,12 @@ class WebhookProvider(BaseProvider):
             "topics": subscriber.topics,
             "countries": subscriber.countries,
             "consent_version": subscriber.consent_version,
-            "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
-            "unsubscribed_at": subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else None,
+            "confirmed_at": subscriber.confirmed_at.isoformat()
+            if subscriber.confirmed_at
+            else None,
+            "unsubscribed_at": subscriber.unsubscribed_at.isoformat()
+            if subscriber.unsubscribed_at
+            else None,
         }
 
     def deliver(self, message):

@@ -12,16 +12,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--pages", type=int, required=True, help=f"Pages to create (at least {MIN_PAGES}).")
-        parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same corpus.")
-        parser.add_argument("--clear", action="store_true", help="Delete a previously generated corpus first.")
         parser.add_argument(
-            "--no-index", action="store_true", help="Leave the pages out of Wagtail's (admin) search index."
+            "--pages", type=int, required=True, help=f"Pages to create (at least {MIN_PAGES})."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed; the same seed gives the same corpus."
+        )
+        parser.add_argument(
+            "--clear", action="store_true", help="Delete a previously generated corpus first."
+        )
+        parser.add_argument(
+            "--no-index",
+            action="store_true",
+            help="Leave the pages out of Wagtail's (admin) search index.",
         )
 
     def handle(self, *args, pages, seed, clear, no_index, **options):
         if pages < MIN_PAGES:  # before --clear deletes anything
-            raise CommandError(f"--pages must be at least {MIN_PAGES}, so that every page type is present.")
+            raise CommandError(
+                f"--pages must be at least {MIN_PAGES}, so that every page type is present."
+            )
         try:
             if clear:
                 clear_corpus(stdout=self.stdout)

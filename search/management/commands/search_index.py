@@ -14,12 +14,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True)
-        rebuild = commands.add_parser("rebuild", help="Rebuild the document store, then a new engine index.")
-        rebuild.add_argument("--engine-only", action="store_true", help="Skip the store; rebuild the engine from it.")
+        rebuild = commands.add_parser(
+            "rebuild", help="Rebuild the document store, then a new engine index."
+        )
+        rebuild.add_argument(
+            "--engine-only", action="store_true", help="Skip the store; rebuild the engine from it."
+        )
         commands.add_parser("status", help="Engine health, document counts and pending updates.")
         sync = commands.add_parser("sync", help="Send queued updates to the engine.")
-        sync.add_argument("--now", action="store_true", help="Retry failed updates now, ignoring their backoff.")
-        sync.add_argument("--watch", type=float, metavar="SECONDS", help="Keep syncing every SECONDS.")
+        sync.add_argument(
+            "--now", action="store_true", help="Retry failed updates now, ignoring their backoff."
+        )
+        sync.add_argument(
+            "--watch", type=float, metavar="SECONDS", help="Keep syncing every SECONDS."
+        )
 
     def handle(self, action, **options):
         getattr(self, action)(**options)
@@ -33,7 +41,8 @@ class Command(BaseCommand):
             rate = done / max(time.monotonic() - started, 1e-6)
             end = "\n" if done >= total else ""
             self.stdout.write(
-                f"\r{label} [{'#' * filled}{' ' * (width - filled)}] {done}/{total} ({rate:,.0f}/s)", ending=end
+                f"\r{label} [{'#' * filled}{' ' * (width - filled)}] {done}/{total} ({rate:,.0f}/s)",
+                ending=end,
             )
             self.stdout.flush()
 
@@ -51,28 +60,43 @@ class Command(BaseCommand):
         if backend.uses_queue:
             started = time.monotonic()
             try:
-                count = indexing.rebuild_backend(progress=self.progress(f"Store -> {backend.label}"))
+                count = indexing.rebuild_backend(
+                    progress=self.progress(f"Store -> {backend.label}")
+                )
             except Exception as error:
-                raise CommandError(f"Could not rebuild the {backend.label} index: {error}") from error
+                raise CommandError(
+                    f"Could not rebuild the {backend.label} index: {error}"
+                ) from error
             seconds = time.monotonic() - started
             self.stdout.write(
                 f"{backend.label}: {count} documents indexed in {seconds:.1f} s ({count / max(seconds, 1e-6):,.0f}/s); "
                 f"alias {backend.alias} now points to the new index."
             )
-        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {SearchDocument.objects.count()} documents."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Search index rebuilt: {SearchDocument.objects.count()} documents.")
+        )
 
     def status(self, **options):
         status = get_search_backend().status()
         stored = SearchDocument.objects.count()
         pending = PendingIndexUpdate.objects.count()
         failing = PendingIndexUpdate.objects.filter(attempts__gt=0).order_by("-attempts").first()
-        self.stdout.write(f"Engine: {status['engine']}" + (f" at {status['url']}" if status.get("url") else ""))
-        health = "healthy" if status.get("healthy") else f"UNAVAILABLE ({status.get('error', 'unknown error')})"
         self.stdout.write(
-            f"Health: {health}" + (f", cluster {status['cluster_status']}" if "cluster_status" in status else "")
+            f"Engine: {status['engine']}" + (f" at {status['url']}" if status.get("url") else "")
+        )
+        health = (
+            "healthy"
+            if status.get("healthy")
+            else f"UNAVAILABLE ({status.get('error', 'unknown error')})"
+        )
+        self.stdout.write(
+            f"Health: {health}"
+            + (f", cluster {status['cluster_status']}" if "cluster_status" in status else "")
         )
         if "indices" in status:
-            self.stdout.write(f"Alias: {status['alias']} -> {', '.join(status['indices']) or '(none)'}")
+            self.stdout.write(
+                f"Alias: {status['alias']} -> {', '.join(status['indices']) or '(none)'}"
+            )
         self.stdout.write(
             f"Documents: {stored} in the database store"
             + (f", {status['documents']} in the index" if "indices" in status else "")

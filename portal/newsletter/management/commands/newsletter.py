@@ -16,8 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True)
         sync = commands.add_parser("sync", help="deliver what is due")
-        sync.add_argument("--now", action="store_true", help="retry everything pending at once (after an outage)")
-        sync.add_argument("--watch", type=float, metavar="SECONDS", help="keep delivering, every SECONDS")
+        sync.add_argument(
+            "--now", action="store_true", help="retry everything pending at once (after an outage)"
+        )
+        sync.add_argument(
+            "--watch", type=float, metavar="SECONDS", help="keep delivering, every SECONDS"
+        )
         commands.add_parser("status", help="subscribers by status, outbox by state")
 
     def handle(self, *args, action, **options):
@@ -45,10 +49,21 @@ class Command(BaseCommand):
     def status(self):
         self.stdout.write(f"Provider: {get_provider().label}")
         subscribers = dict(Subscriber.objects.values_list("status").annotate(n=Count("id")))
-        self.stdout.write("Subscribers: " + ", ".join(f"{s} {subscribers.get(s, 0)}" for s in Subscriber.Status.values))
-        rows = OutboxMessage.objects.values_list("kind", "state").annotate(n=Count("id")).order_by("kind", "state")
+        self.stdout.write(
+            "Subscribers: "
+            + ", ".join(f"{s} {subscribers.get(s, 0)}" for s in Subscriber.Status.values)
+        )
+        rows = (
+            OutboxMessage.objects.values_list("kind", "state")
+            .annotate(n=Count("id"))
+            .order_by("kind", "state")
+        )
         for kind, state, count in rows:
             self.stdout.write(f"Outbox {kind} {state}: {count}")
-        latest = OutboxMessage.objects.exclude(last_error="").exclude(state=OutboxMessage.State.SENT).last()
+        latest = (
+            OutboxMessage.objects.exclude(last_error="")
+            .exclude(state=OutboxMessage.State.SENT)
+            .last()
+        )
         if latest:
             self.stdout.write(f"Latest error ({latest.email}, {latest.kind}): {latest.last_error}")
