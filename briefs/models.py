@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from portal.models import ListingPage, OrderedTextItem
-from research.models import OutputMixin
+from research.models import OutputMixin, ResultType
 
 from .citations import bibtex, for_article, for_brief, formatted, meta_tags, ris
 
@@ -88,6 +88,8 @@ class PolicyBriefIndexPage(ListingPage):
 
 class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     """A brief for policymakers: key messages, recommendations and the PDF."""
+
+    search_result_type = ResultType("brief", "Policy brief", "Policy briefs")
 
     audience = models.CharField(
         max_length=255, default="Policymakers", help_text="Who the brief is written for."
@@ -211,6 +213,9 @@ class BriefRecommendation(OrderedTextItem):
 class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
     """A journal supplement ("Health Policy and Planning Supplement") and its articles."""
 
+    # The supplement's result stands for its articles as a whole, under their type.
+    search_result_type = ResultType("article", "Journal supplement", "Journal articles")
+
     journal = models.CharField(max_length=255)
     volume = models.CharField(max_length=20, blank=True)
     issue = models.CharField(max_length=20, blank=True)
@@ -253,6 +258,10 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
         APIField("intro"),
         APIField("articles", serializer=ReadOnlyField(source="api_articles")),
     ]
+
+    def search_documents(self):
+        """The supplement, and each article as a result of its own."""
+        return [self, *self.articles.all()]
 
     def api_articles(self):
         return [
@@ -365,6 +374,56 @@ class SupplementArticle(ClusterableModel, Orderable):
         """Its own page below the supplement's URL (for citations and Google Scholar)."""
         return f"articles/{self.pk}/"
 
+    # --- What it contributes to search, as a part of its supplement (search_documents()).
+    search_type_name = "Journal article"
+
+    @property
+    def search_page(self):
+        return self.page
+
+    @property
+    def search_key(self):
+        return f"article:{self.pk}"
+
+    @property
+    def search_parent_id(self):
+        return self.page_id
+
+    @property
+    def search_body(self):
+        return f"{self.authors} {self.journal or self.page.journal}"
+
+    @property
+    def search_url(self):
+        return f"{self.page.get_url() or self.page.url_path}#{self.anchor}"
+
+    @property
+    def search_date(self):
+        """The supplement's date, when the article appeared that year (no day is invented)."""
+        date = self.page.date
+        return date if date and (not self.year or date.year == self.year) else None
+
+    @property
+    def search_year(self):
+        year = self.year or (self.page.date.year if self.page.date else None)
+        return str(year) if year else None
+
+    def search_studies(self):
+        return [study for study in self.studies.all() if study.live] or self.page.study_list()
+
+    def search_countries(self):
+        """An article is about what its studies are about, else what the supplement is."""
+        studies = [study for study in self.studies.all() if study.live]
+        if not studies:
+            return self.page.search_countries()
+        return list({c.pk: c for study in studies for c in study.country_list()}.values())
+
+    def search_topics(self):
+        studies = [study for study in self.studies.all() if study.live]
+        if not studies:
+            return self.page.search_topics()
+        return list({t.pk: t for study in studies for t in study.topic_list()}.values())
+
 
 # --- News ------------------------------------------------------------------
 
@@ -381,6 +440,8 @@ class NewsIndexPage(ListingPage):
 
 class NewsPage(OutputMixin, Page):
     """A dated update from the communications team."""
+
+    search_result_type = ResultType("news", "News", "News")
 
     date = models.DateField(default=timezone.localdate, help_text="The date of the update.")
     summary = models.TextField(

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import models
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -133,6 +134,8 @@ class ListingPage(Page):
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
         response.status_code = response.context_data.pop("status", 200)
+        if getattr(response.context_data.get("results"), "fallback", ""):
+            patch_cache_control(response, no_cache=True)  # a degraded answer: keep it nowhere
         return response
 
 

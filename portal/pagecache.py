@@ -13,9 +13,9 @@ purge stores the old stamps, so it cannot pass for fresh).
 
 A reader with a session (staff) or pending messages is never served from or
 stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
-or says private/no-store. Cache errors (Redis down) count as misses. A degraded
-answer (a search answered by the database while the cluster is down) calls
-`do_not_store()`, so the outage does not outlive itself for TIMEOUT seconds.
+or says private/no-store/no-cache. Cache errors (Redis down) count as misses. A
+view whose answer is degraded (a search answered by the database while the
+cluster is down) says `no-cache`, so the outage does not outlive itself.
 
 Under gunicorn, hits are answered one step earlier, in WSGI, through the
 same `lookup()` and the same middleware in front (portal/pagecache_wsgi.py);
@@ -23,7 +23,6 @@ this middleware still stores every response and answers hits under the
 test client, runserver or any WSGI server started without portal/wsgi.py.
 """
 
-import contextvars
 import hashlib
 import logging
 import time
@@ -33,7 +32,6 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
@@ -53,16 +51,6 @@ STORED_HEADERS = (
     "Link",
     "Content-Disposition",
 )
-_degraded = contextvars.ContextVar(
-    "pagecache_degraded", default=None
-)  # a dict per request being stored
-
-
-def do_not_store():
-    """Keep the response being built out of this cache and any other (browsers, proxies): it is degraded."""
-    state = _degraded.get()
-    if state is not None:
-        state["degraded"] = True
 
 
 def options():
@@ -195,14 +183,7 @@ class PageCacheMiddleware:
         key, versions, entry = found
         if entry is not None:
             return rebuild(entry)
-        state = {}
-        token = _degraded.set(state)  # a dict, so a view run in another context can still mark it
-        try:
-            response = self.get_response(request)
-        finally:
-            _degraded.reset(token)
-        if state:
-            patch_cache_control(response, no_cache=True)  # which _storable() refuses
+        response = self.get_response(request)
         if _storable(request, response):
             _prepare(response)
             try:

@@ -1,81 +1,252 @@
-"""What one search result holds, built from the content apps' pages.
+"""The search document, declared once: its fields, and where each value comes from.
 
-Search reads content; content never imports search. Everything here relies on
-the field names every page type shares (`countries`, `topics`, `studies`,
-`date`) and on each model's own `search_fields`, so a new output type needs
-one line in PAGE_TYPES.
+FIELDS is the one list of what a search result holds. The cluster's mapping
+and `_source`, the database store's columns and facet rows, the `Document`
+written to both and the `StoredHit` read back are all derived from it, so a
+new field is one line here plus a `prepare_<name>` method saying where its
+value comes from.
+
+Search reads content; content never imports search. A page type is searched
+when it declares `search_result_type`; `search_documents()` says what it
+contributes (a journal supplement adds its articles). Values are prepared from
+the names every page type shares (`title`, `countries`, `topics`, `date`, its
+`search_fields`); an item that knows better gives a value itself as
+`search_<field>` (an article gives its own key and URL).
 """
 
+import dataclasses
 import datetime
+import functools
 import html
-from dataclasses import dataclass, field
 
-from django.apps import apps
+from django.db import models
 from django.utils.html import strip_tags
 from modelsearch import index
-from wagtail.models import Page
+from wagtail.models import Page, get_page_models
 
-# Page model label -> result type. The supplement stands for its articles as a whole.
-PAGE_TYPES = {
-    "research.StudyPage": "study",
-    "research.FindingsPage": "findings",
-    "research.ResearchAreaPage": "research-area",
-    "briefs.PolicyBriefPage": "brief",
-    "briefs.JournalSupplementPage": "article",
-    "briefs.NewsPage": "news",
-}
-SUMMARY_FIELDS = ("summary", "aim", "intro")
+SUMMARY_FIELDS = ("summary", "aim", "intro", "abstract")
 HIGHLIGHT_MARKERS = ("\ue000", "\ue001")  # never in stored text; replaced by <mark> after escaping
 
+# Kinds of field, and what each becomes in the cluster and in the store.
+KEYWORD, TEXT, INTEGER, DATE, TAGS, PAGE = "keyword", "text", "integer", "date", "tags", "page"
 
-@dataclass
-class Document:
-    key: str
-    page_id: int
-    parent_id: int | None
-    type: str
-    title: str
-    summary: str
-    body: str
-    url: str
-    date: datetime.date | None
-    countries: list = field(default_factory=list)
-    topics: list = field(default_factory=list)
-    studies: list = field(default_factory=list)
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    facet: str = ""  # the facet counted from its values (stored as facet rows by the database)
+    hit: bool = True  # returned with each hit
+    boost: int = 1  # text: weight in ranking (title > summary > body)
+    indexed: bool = True  # searchable or filterable in the cluster
+    max_length: int = 255
+    db_index: bool = False
+    unique: bool = False
+    null: bool = False  # keyword: may be unknown (stored as NULL, sent as null)
 
     @property
-    def year(self):
-        return str(self.date.year) if self.date else None
+    def attname(self):
+        """Its name on the store's model: `page_id` is the `page` foreign key's column."""
+        return self.name.removesuffix("_id") if self.kind == PAGE else self.name
 
-    def facet_values(self):
-        """(facet, value) pairs, as both backends store and count them."""
-        pairs = [("type", self.type)] + ([("year", self.year)] if self.year else [])
-        for facet, values in (
-            ("country", self.countries),
-            ("topic", self.topics),
-            ("study", self.studies),
-        ):
-            pairs.extend((facet, value) for value in dict.fromkeys(values))
-        return pairs
+    @property
+    def python_type(self):
+        types = {INTEGER: int | None, PAGE: int, DATE: datetime.date | None, TAGS: list}
+        return types.get(self.kind, str)
 
-    def as_source(self):
-        """The cluster's JSON document."""
-        return {
-            "key": self.key,
-            "page_id": self.page_id,
-            "parent_id": self.parent_id,
-            "type": self.type,
-            "title": self.title,
-            "title_sort": sort_title(self.title),
-            "summary": self.summary,
-            "body": self.body,
-            "url": self.url,
-            "date": self.date.isoformat() if self.date else None,
-            "year": self.year,
-            "countries": list(dict.fromkeys(self.countries)),
-            "topics": list(dict.fromkeys(self.topics)),
-            "studies": list(dict.fromkeys(self.studies)),
-        }
+    def mapping(self, analyzer):
+        """The cluster's mapping of this field."""
+        if self.kind == TEXT:
+            return {"type": "text", "analyzer": analyzer}
+        if self.kind in (INTEGER, PAGE):
+            return {"type": "integer"}
+        if self.kind == DATE:
+            return {"type": "date", "format": "strict_date"}
+        return {"type": "keyword"} if self.indexed else {"type": "keyword", "index": False}
+
+    def model_field(self):
+        """The store's column (TAGS and facets are rows of SearchFacetValue instead)."""
+        options = {"db_index": self.db_index} if self.db_index else {}
+        if self.unique:
+            options = {"unique": True}
+        if self.kind == PAGE:
+            return models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+        if self.kind == INTEGER:
+            return models.IntegerField(null=True, **options)
+        if self.kind == DATE:
+            return models.DateField(null=True, **options)
+        if self.kind == TEXT:
+            return models.TextField(blank=True)
+        return models.CharField(max_length=self.max_length, blank=True, null=self.null, **options)
+
+    def to_source(self, value):
+        if self.kind == DATE:
+            return value.isoformat() if value else None
+        if self.kind == TAGS:
+            return list(dict.fromkeys(value))
+        return value
+
+    def from_source(self, value):
+        if self.kind == DATE:
+            return datetime.date.fromisoformat(value) if value else None
+        if self.kind == TAGS:
+            return value or []
+        return value
+
+
+FIELDS = (
+    Field("key", KEYWORD, max_length=40, unique=True),
+    Field("page_id", PAGE, hit=False),
+    Field("parent_id", INTEGER, hit=False, db_index=True),  # the page a listing shows it under
+    Field("type", KEYWORD, facet="type", max_length=20, db_index=True),
+    Field("type_name", KEYWORD, indexed=False, max_length=60, null=True),  # "Journal supplement"
+    Field("title", TEXT, boost=3),
+    Field("title_sort", KEYWORD, hit=False, db_index=True),
+    Field("summary", TEXT, boost=2),
+    Field("body", TEXT, hit=False),
+    Field("url", KEYWORD, indexed=False, max_length=1000),
+    Field("date", DATE, db_index=True),  # only a known date: none is ever invented
+    Field("year", KEYWORD, facet="year", hit=False, max_length=4, null=True),
+    Field("countries", TAGS, facet="country"),
+    Field("topics", TAGS, facet="topic"),
+    Field("studies", TAGS, facet="study"),
+)
+FIELDS_BY_NAME = {field.name: field for field in FIELDS}
+TEXT_FIELDS = [field for field in FIELDS if field.kind == TEXT]
+HIT_FIELDS = [field for field in FIELDS if field.hit]
+STORE_COLUMNS = [field for field in FIELDS if field.kind != TAGS]
+FACET_FIELDS = {field.facet: field for field in FIELDS if field.facet}  # facet name -> field
+
+
+def _make_document_class():
+    fields = [(f.name, f.python_type, dataclasses.field(default_factory=list)) for f in FIELDS]
+    fields = [(n, t) if t is not list else (n, t, d) for n, t, d in fields]
+    namespace = {
+        "__doc__": "One search result as both backends store it (derived from FIELDS).",
+        "facet_values": lambda self: [
+            (facet, value)
+            for facet, field in FACET_FIELDS.items()
+            for value in facet_values(getattr(self, field.name))
+        ],
+        "as_source": lambda self: {f.name: f.to_source(getattr(self, f.name)) for f in FIELDS},
+    }
+    return dataclasses.make_dataclass("Document", fields, namespace=namespace)
+
+
+def facet_values(value):
+    """A field's values as facet rows: a tag list without repeats, or one value if it has one."""
+    if isinstance(value, list):
+        return list(dict.fromkeys(value))
+    return [value] if value else []
+
+
+Document = _make_document_class()
+#: A hit as a backend returns it: the hit fields plus highlighted fragments (field -> text).
+StoredHit = dataclasses.make_dataclass(
+    "StoredHit",
+    [(f.name, f.python_type) for f in HIT_FIELDS]
+    + [("highlight", dict, dataclasses.field(default_factory=dict))],
+)
+
+
+def hit_from_source(source, highlight=None):
+    """A StoredHit from a cluster's `_source` (or any dict with the hit fields)."""
+    values = {f.name: f.from_source(source.get(f.name)) for f in HIT_FIELDS}
+    return StoredHit(**values, highlight=highlight or {})
+
+
+# --- Where each value comes from ------------------------------------------------------
+
+
+class DocumentBuilder:
+    """Prepares one item's document: `prepare_<field>` per field, unless the item gives
+    `search_<field>` itself. An item is a page, or a part of one (`search_page` names it)."""
+
+    def __init__(self, item):
+        self.item = item
+        self.page = getattr(item, "search_page", item)
+        self.result_type = type(self.page).search_result_type
+
+    def build(self):
+        self.values = {}
+        for field in FIELDS:
+            self.values[field.name] = self.given(field) if field.kind != TAGS else None
+        for field in FIELDS:
+            if self.values[field.name] is None:
+                self.values[field.name] = getattr(self, f"prepare_{field.name}")()
+        return Document(**self.values)
+
+    def given(self, field):
+        """The item's own value (`search_<field>`, an attribute or a method), or None.
+
+        Not for tags: `search_countries()` and friends give objects, which the
+        builder stores as codes and slugs and names in the text."""
+        given = getattr(self.item, f"search_{field.name}", None)
+        value = given() if callable(given) else given
+        return clean_text(value) if field.kind == TEXT and value is not None else value
+
+    def prepare_key(self):
+        return f"page:{self.item.pk}"
+
+    def prepare_page_id(self):
+        return self.page.pk
+
+    def prepare_parent_id(self):
+        parent = self.item.get_parent()
+        return parent.pk if parent else None
+
+    def prepare_type(self):
+        return self.result_type.value
+
+    def prepare_type_name(self):
+        return str(self.result_type.name)
+
+    def prepare_title(self):
+        return self.item.title
+
+    def prepare_title_sort(self):
+        return sort_title(self.values["title"])
+
+    def _summary_field(self):
+        return next((name for name in SUMMARY_FIELDS if hasattr(self.item, name)), None)
+
+    def prepare_summary(self):
+        name = self._summary_field()
+        return clean_text(getattr(self.item, name, "")) if name else ""
+
+    def prepare_body(self):
+        """The item's own search_fields (minus title and summary), then the names of what it
+        is about, so "Mali" typed in the box finds what is tagged Mali."""
+        text = search_field_text(self.item, exclude={"title", self._summary_field()})
+        names = [item.name for item in (*self.countries, *self.topics)]
+        return " ".join(filter(None, [*text, *names]))
+
+    def prepare_url(self):
+        return self.item.get_url() or self.item.url_path
+
+    def prepare_date(self):
+        return getattr(self.item, "date", None)
+
+    def prepare_year(self):
+        date = self.values["date"]
+        return str(date.year) if date else None
+
+    @functools.cached_property
+    def countries(self):
+        return self.item.search_countries()
+
+    @functools.cached_property
+    def topics(self):
+        return self.item.search_topics()
+
+    def prepare_countries(self):
+        return [country.code for country in self.countries]
+
+    def prepare_topics(self):
+        return [topic.slug for topic in self.topics]
+
+    def prepare_studies(self):
+        return [study.slug for study in self.item.search_studies()]
 
 
 def sort_title(title):
@@ -90,110 +261,10 @@ def clean_text(value):
     return " ".join(text.split())
 
 
-def is_indexed(page):
-    """Whether pages of this one's type are search results."""
-    return (page.specific_class or type(page))._meta.label in PAGE_TYPES
-
-
-def documents_for(page, known_public=False):
-    """The documents a live, public page contributes (none if it is not searchable)."""
-    page = page.specific
-    doc_type = PAGE_TYPES.get(page._meta.label)
-    if doc_type is None or not page.live:
-        return []
-    if not known_public and page.get_view_restrictions().exists():
-        return []
-    base = _page_document(page, doc_type)
-    if page._meta.label == "briefs.JournalSupplementPage":
-        return [base, *(_article_document(page, base, article) for article in page.articles.all())]
-    return [base]
-
-
-def _page_document(page, doc_type):
-    summary_field = next((name for name in SUMMARY_FIELDS if hasattr(page, name)), None)
-    summary = clean_text(getattr(page, summary_field, "")) if summary_field else ""
-    body = " ".join(_search_field_text(page, exclude={"title", summary_field}))
-    parent = page.get_parent()
-    doc = Document(
-        key=f"page:{page.pk}",
-        page_id=page.pk,
-        parent_id=parent.pk if parent else None,
-        type=doc_type,
-        title=page.title,
-        summary=summary,
-        body=body,
-        url=page.get_url() or page.url_path,
-        date=_page_date(page),
-    )
-    countries = page.country_list() if doc_type == "study" else list(page.countries.all())
-    topics = list(page.topics.all())
-    doc.countries = [country.code for country in countries]
-    doc.topics = [topic.slug for topic in topics]
-    if doc_type == "study":
-        doc.studies = [page.slug]
-    elif hasattr(page, "studies") and doc_type != "research-area":
-        studies = [study for study in page.studies.all() if study.live]
-        doc.studies = [study.slug for study in studies]
-        countries, topics = _inherit_from_studies(doc, studies, countries, topics)
-    # Names as text too, so "Mali" typed in the box finds what is tagged Mali.
-    doc.body = " ".join(
-        filter(None, [doc.body, *(c.name for c in countries), *(t.name for t in topics)])
-    )
-    return doc
-
-
-def _article_document(supplement, base, article):
-    studies = [study for study in article.studies.all() if study.live]
-    date = (
-        supplement.date
-        if supplement.date and (not article.year or supplement.date.year == article.year)
-        else None
-    )
-    if date is None and article.year:
-        date = datetime.date(article.year, 1, 1)
-    doc = Document(
-        key=f"article:{article.pk}",
-        page_id=supplement.pk,
-        parent_id=supplement.pk,
-        type="article",
-        title=article.title,
-        summary=clean_text(article.abstract),
-        body=clean_text(f"{article.authors} {article.journal or supplement.journal}"),
-        url=f"{base.url}#{article.anchor}",
-        date=date or base.date,
-        studies=[study.slug for study in studies] or list(base.studies),
-    )
-    if studies:
-        _inherit_from_studies(doc, studies)
-    else:
-        doc.countries, doc.topics = list(base.countries), list(base.topics)
-    return doc
-
-
-def _inherit_from_studies(doc, studies, countries=(), topics=()):
-    """Explicit tagging wins; an output left untagged is about what its studies are about."""
-    if not countries:
-        countries = list({c.pk: c for study in studies for c in study.country_list()}.values())
-        doc.countries = [country.code for country in countries]
-    if not topics:
-        topics = list({t.pk: t for study in studies for t in study.topics.all()}.values())
-        doc.topics = [topic.slug for topic in topics]
-    return countries, topics
-
-
-def _page_date(page):
-    for name in ("date", "start_month"):
-        value = getattr(page, name, None)
-        if value:
-            return value
-    published = page.first_published_at or page.last_published_at
-    return published.date() if published else None
-
-
-def _search_field_text(page, exclude):
-    """Text of the model's own search_fields (rich text stripped), minus the title and summary."""
-    for search_field in page.get_search_fields():
-        yield from _field_text(page, search_field, exclude)
+def search_field_text(obj, exclude=()):
+    """Text of an object's `search_fields` (rich text stripped), minus the excluded names."""
+    for search_field in getattr(type(obj), "search_fields", ()):
+        yield from _field_text(obj, search_field, set(exclude))
 
 
 def _field_text(obj, search_field, exclude):
@@ -211,10 +282,34 @@ def _field_text(obj, search_field, exclude):
                 yield from _field_text(item, sub_field, exclude=set())
 
 
+# --- Which pages ------------------------------------------------------------------------
+
+
+def indexed_models():
+    """Page types that declare a search result type."""
+    return [model for model in get_page_models() if getattr(model, "search_result_type", None)]
+
+
+def result_types():
+    """The declared result types, by their facet value."""
+    return {model.search_result_type.value: model.search_result_type for model in indexed_models()}
+
+
+def is_indexed(page):
+    """Whether pages of this one's type are search results."""
+    return getattr(page.specific_class or type(page), "search_result_type", None) is not None
+
+
+def documents_for(page, known_public=False):
+    """The documents a live, public page contributes (none if it is not searchable)."""
+    page = page.specific
+    if not is_indexed(page) or not page.live:
+        return []
+    if not known_public and page.get_view_restrictions().exists():
+        return []
+    return [DocumentBuilder(item).build() for item in page.search_documents()]
+
+
 def live_indexed_pages():
     """Every page that may contribute documents, for rebuilds."""
-    return Page.objects.live().public().type(*_indexed_models()).specific()
-
-
-def _indexed_models():
-    return [apps.get_model(label) for label in PAGE_TYPES]
+    return Page.objects.live().public().type(*indexed_models()).specific()

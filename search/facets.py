@@ -4,27 +4,16 @@ Both backends count the same stored values; this module is the one place
 that knows a country is filtered by its ISO code and shown by its name.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.apps import apps
 
-TYPE_LABELS = {
-    "study": "Studies",
-    "findings": "Findings and lessons learned",
-    "brief": "Policy briefs",
-    "article": "Journal articles",
-    "news": "News",
-    "research-area": "Research areas",
-}
+from .documents import result_types
 
-TYPE_NAMES = {
-    "study": "Study",
-    "findings": "Findings",
-    "brief": "Policy brief",
-    "article": "Journal article",
-    "news": "News",
-    "research-area": "Research area",
-}
+
+def _type_labels(values):
+    """The facet's label of each type: what the page types declare (`search_result_type`)."""
+    return {value: str(kind.plural) for value, kind in result_types().items()}
 
 
 def _country_labels(values):
@@ -49,21 +38,18 @@ class Facet:
     normalise: callable = str.lower
     labeller: callable = None
     order: str = "count"  # "count" (most first) or "value-desc" (years)
-    fixed_labels: dict = field(default_factory=dict)
 
     def labels(self, values):
         values = set(values)
         found = self.labeller(values) if self.labeller else {}
-        return {
-            value: found.get(value) or self.fixed_labels.get(value) or value for value in values
-        }
+        return {value: found.get(value) or value for value in values}
 
 
 FACETS = (
     Facet("country", "Country", normalise=str.upper, labeller=_country_labels),
     Facet("topic", "Topic", labeller=_topic_labels),
     Facet("study", "Study", labeller=_study_labels),
-    Facet("type", "Type", fixed_labels=TYPE_LABELS),
+    Facet("type", "Type", labeller=_type_labels),
     Facet("year", "Year", normalise=str.strip, order="value-desc"),
 )
 FACETS_BY_NAME = {facet.name: facet for facet in FACETS}

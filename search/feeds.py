@@ -18,6 +18,7 @@ from django.utils.html import strip_tags
 from .backends import get_search_backend
 from .facets import FACETS_BY_NAME
 from .query import InvalidSearch, SearchParams
+from .views import uncached_if_fallback
 
 FEED_SIZE = 30
 
@@ -36,12 +37,13 @@ class SearchFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         try:
-            return super().__call__(request, *args, **kwargs)
+            response = super().__call__(request, *args, **kwargs)
         except InvalidFeed as invalid:
             lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
             return HttpResponseBadRequest(
                 "Bad feed parameters.\n" + "\n".join(lines), content_type="text/plain"
             )
+        return uncached_if_fallback(response, getattr(request, "search_results", None))
 
     def get_object(self, request, *args, **kwargs):
         try:
@@ -52,7 +54,8 @@ class SearchFeed(Feed):
         if self.fixed_filters:
             params = replace(params, filters={**params.filters, **self.fixed_filters})
         self.request = request
-        return get_search_backend().search(params)
+        request.search_results = get_search_backend().search(params)  # read by __call__
+        return request.search_results
 
     def describe(self, results):
         """ "costing; Country: Mali" for the title, or nothing for the whole site."""

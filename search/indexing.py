@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from . import store
 from .backends import get_search_backend
-from .backends.cluster import ClusterUnavailable
+from .backends.base import BackendUnavailable
 from .documents import documents_for, live_indexed_pages
 from .models import PendingIndexUpdate, SearchDocument, SearchFacetValue
 
@@ -85,9 +85,9 @@ def process_pending(limit=500, now=None):
     if backend.uses_queue and handled:
         try:
             if not backend.available:
-                raise ClusterUnavailable("the cluster failed recently; waiting before trying again")
+                raise BackendUnavailable("the cluster failed recently; waiting before trying again")
             backend.index(documents, deleted_page_ids=deleted_pages)
-        except ClusterUnavailable as error:
+        except BackendUnavailable as error:
             failed.extend((row, str(error)) for row in handled)
             handled = []
 

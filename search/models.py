@@ -1,7 +1,9 @@
 """The search document store and the cluster's retry queue.
 
 `SearchDocument` is the one denormalised record per search result (a page, or
-an article of a journal supplement). The database backend searches it
+an article of a journal supplement). Its columns are derived from the
+document's declaration (search/documents.py FIELDS); tag fields and facets
+are rows of `SearchFacetValue`. The database backend searches the store
 directly; the cluster backend is (re)built from it and falls back to it when
 the cluster is down, so it is kept up to date whichever backend is chosen.
 """
@@ -9,27 +11,25 @@ the cluster is down, so it is kept up to date whichever backend is chosen.
 from django.db import models
 from django.utils import timezone
 
+from .documents import STORE_COLUMNS
 
-class SearchDocument(models.Model):
-    key = models.CharField(max_length=40, unique=True, help_text='"page:<id>" or "article:<id>".')
-    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
-    parent_id = models.IntegerField(
-        null=True, db_index=True, help_text="The page a listing shows this under."
-    )
-    doc_type = models.CharField(max_length=20, db_index=True)
-    title = models.TextField()
-    title_sort = models.CharField(max_length=255, db_index=True)
-    summary = models.TextField(blank=True)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=1000)
-    date = models.DateField(null=True, db_index=True)
-    indexed_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-date", "title_sort", "key"]
+class DocumentMeta:
+    ordering = ["-date", "title_sort", "key"]
 
-    def __str__(self):
-        return f"{self.key} {self.title}"
+
+SearchDocument = type(
+    "SearchDocument",
+    (models.Model,),
+    {
+        "__module__": __name__,
+        "__doc__": "One search result: the declared fields, stored (see FIELDS).",
+        **{field.attname: field.model_field() for field in STORE_COLUMNS},
+        "indexed_at": models.DateTimeField(default=timezone.now),
+        "Meta": DocumentMeta,
+        "__str__": lambda self: f"{self.key} {self.title}",
+    },
+)
 
 
 class SearchFacetValue(models.Model):

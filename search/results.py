@@ -12,13 +12,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from .documents import HIGHLIGHT_MARKERS
-from .facets import FACETS, TYPE_NAMES
+from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
+from .facets import FACETS
 
 
 @dataclass
 class RawResults:
-    """A backend's answer before labelling. Hits are dicts with the stored fields plus `highlight`."""
+    """A backend's answer before labelling: StoredHits (search/documents.py) and raw counts."""
 
     total: int
     hits: list = field(default_factory=list)
@@ -109,13 +109,6 @@ class SearchResults:
         }
 
 
-def type_name(hit):
-    """The supplement page itself is typed "article" (its facet) but is named for what it is."""
-    if hit["type"] == "article" and hit["key"].startswith("page:"):
-        return "Journal supplement"
-    return TYPE_NAMES.get(hit["type"], hit["type"])
-
-
 def render_snippet(text):
     """Escape text that carries highlight markers; only <mark> survives as markup."""
     start, end = HIGHLIGHT_MARKERS
@@ -125,10 +118,10 @@ def render_snippet(text):
 def choose_snippet(hit):
     """The highlighted summary if it matched, else the highlighted body, else the summary."""
     for name in ("summary", "body"):
-        text = hit.get("highlight", {}).get(name) or ""
+        text = hit.highlight.get(name) or ""
         if HIGHLIGHT_MARKERS[0] in text:
             return render_snippet(text)
-    return render_snippet(Truncator(hit.get("summary") or "").words(40, truncate="…"))
+    return render_snippet(Truncator(hit.summary or "").words(40, truncate="…"))
 
 
 def present(params, raw, backend, fallback=""):
@@ -137,10 +130,9 @@ def present(params, raw, backend, fallback=""):
     for facet in FACETS:
         values_by_facet[facet.name] |= set(params.selected(facet.name))
     for hit in raw.hits:
-        values_by_facet["country"] |= set(hit["countries"])
-        values_by_facet["topic"] |= set(hit["topics"])
-        values_by_facet["study"] |= set(hit["studies"])
-        values_by_facet["type"].add(hit["type"])
+        for facet, source in FACET_FIELDS.items():
+            if source.hit:  # what the hit shows must be labelled, even if not counted
+                values_by_facet[facet] |= set(facet_values(getattr(hit, source.name)))
     labels = {facet.name: facet.labels(values_by_facet[facet.name]) for facet in FACETS}
 
     facets = {}
@@ -161,16 +153,16 @@ def present(params, raw, backend, fallback=""):
 
     hits = [
         Hit(
-            key=hit["key"],
-            type=hit["type"],
-            type_label=type_name(hit),
-            title=hit["title"],
-            url=hit["url"],
-            date=hit["date"],
+            key=hit.key,
+            type=hit.type,
+            type_label=hit.type_name or hit.type,
+            title=hit.title,
+            url=hit.url,
+            date=hit.date,
             snippet=choose_snippet(hit),
-            countries=[(code, labels["country"][code]) for code in hit["countries"]],
-            topics=[(slug, labels["topic"][slug]) for slug in hit["topics"]],
-            studies=[(slug, labels["study"][slug]) for slug in hit["studies"]],
+            countries=[(code, labels["country"][code]) for code in hit.countries],
+            topics=[(slug, labels["topic"][slug]) for slug in hit.topics],
+            studies=[(slug, labels["study"][slug]) for slug in hit.studies],
         )
         for hit in raw.hits
     ]

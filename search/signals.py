@@ -6,16 +6,14 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from .documents import PAGE_TYPES, is_indexed
+from .documents import indexed_models, is_indexed
 from .indexing import pages_referencing, request_update
 
 
 def _with_dependants(page):
-    """A study's outputs show its slug and may inherit its countries: they follow it."""
-    ids = {page.pk}
-    if page.specific_class and page.specific_class._meta.label == "research.StudyPage":
-        ids |= pages_referencing("study", [page.slug])
-    return ids
+    """Pages whose documents carry this one as their study (outputs show its slug and may
+    inherit its countries) follow it."""
+    return {page.pk} | pages_referencing("study", [page.slug])
 
 
 @receiver(page_published)
@@ -81,10 +79,9 @@ def connect():
 
     Receivers for every model would stop Django's fast bulk deletes site-wide.
     """
-    for label in PAGE_TYPES:
-        post_delete.connect(
-            page_deleted, sender=apps.get_model(label), dispatch_uid=f"search-delete-{label}"
-        )
+    for model in indexed_models():
+        label = model._meta.label
+        post_delete.connect(page_deleted, sender=model, dispatch_uid=f"search-delete-{label}")
     for label in TAXONOMY:
         model = apps.get_model(label)
         for signal, receiver_function in [

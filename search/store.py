@@ -8,24 +8,13 @@ tsvector column), both created by this app's migrations.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .documents import Document, documents_for, sort_title
+from .documents import FIELDS, STORE_COLUMNS, TAGS, Document, documents_for
 from .models import SearchDocument, SearchFacetValue
 
 
 def _rows(doc):
-    return SearchDocument(
-        key=doc.key,
-        page_id=doc.page_id,
-        parent_id=doc.parent_id,
-        doc_type=doc.type,
-        title=doc.title,
-        title_sort=sort_title(doc.title),
-        summary=doc.summary,
-        body=doc.body,
-        url=doc.url,
-        date=doc.date,
-        indexed_at=timezone.now(),
-    )
+    values = {field.name: getattr(doc, field.name) for field in STORE_COLUMNS}
+    return SearchDocument(**values, indexed_at=timezone.now())
 
 
 @transaction.atomic
@@ -63,26 +52,15 @@ def delete_page(page_id):
 def load_documents(keys):
     """Documents by key, as the cluster receives them (missing keys mean "delete")."""
     rows = SearchDocument.objects.filter(key__in=keys).prefetch_related("facet_values")
+    tag_facets = {f.facet: f.name for f in FIELDS if f.kind == TAGS and f.facet}
     found = {}
     for row in rows:
-        values = {"country": [], "topic": [], "study": []}
+        values = {field.name: getattr(row, field.name) for field in STORE_COLUMNS}
+        values.update({name: [] for name in tag_facets.values()})
         for facet_value in row.facet_values.all():
-            if facet_value.facet in values:
-                values[facet_value.facet].append(facet_value.value)
-        found[row.key] = Document(
-            key=row.key,
-            page_id=row.page_id,
-            parent_id=row.parent_id,
-            type=row.doc_type,
-            title=row.title,
-            summary=row.summary,
-            body=row.body,
-            url=row.url,
-            date=row.date,
-            countries=values["country"],
-            topics=values["topic"],
-            studies=values["study"],
-        )
+            if facet_value.facet in tag_facets:
+                values[tag_facets[facet_value.facet]].append(facet_value.value)
+        found[row.key] = Document(**values)
     return found
 
 

@@ -5,9 +5,18 @@ from dataclasses import replace
 from django.apps import apps
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from .backends import get_search_backend
 from .query import InvalidSearch, SearchParams
+
+
+def uncached_if_fallback(response, results):
+    """A fallback answer (the engine was down) is kept by no cache, ours or a browser's,
+    so the outage does not outlive itself."""
+    if results is not None and results.fallback:
+        patch_cache_control(response, no_cache=True)
+    return response
 
 
 def _run(request, fixed_filters=None):
@@ -30,7 +39,8 @@ def search(request):
         "errors": errors,
         "search_query": request.GET.get("q", ""),
     }
-    return render(request, "search/search.html", context, status=400 if errors else 200)
+    response = render(request, "search/search.html", context, status=400 if errors else 200)
+    return uncached_if_fallback(response, results)
 
 
 def search_api(request):
@@ -38,7 +48,8 @@ def search_api(request):
     params, results, errors = _run(request)
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    return JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
+    return uncached_if_fallback(response, results)
 
 
 def country_index(request):
@@ -51,19 +62,21 @@ def country_index(request):
         for country in Country.objects.all()
         if counts.get(country.code)
     ]
-    return render(
-        request, "search/country_index.html", {"countries": countries, "results": results}
-    )
+    context = {"countries": countries, "results": results}
+    response = render(request, "search/country_index.html", context)
+    return uncached_if_fallback(response, results)
 
 
 def country(request, code):
     """/countries/<code>/: everything about one country, narrowed by the other facets."""
     Country = apps.get_model("research", "Country")
-    # Only two ASCII letters can be a code (as the model validates); anything else, NUL included, is not found.
+    # Only two ASCII letters can be a code (as the model validates); anything else, NUL
+    # included, is not found.
     is_code = len(code) == 2 and code.isascii() and code.isalpha()
     country = Country.objects.filter(code__iexact=code).first() if is_code else None
     if country is None:
         raise Http404("No such country")
     params, results, errors = _run(request, fixed_filters={"country": (country.code,)})
     context = {"country": country, "params": params, "results": results, "errors": errors}
-    return render(request, "search/country_page.html", context, status=400 if errors else 200)
+    response = render(request, "search/country_page.html", context, status=400 if errors else 200)
+    return uncached_if_fallback(response, results)

@@ -27,7 +27,8 @@ from wagtail.documents import get_document_model
 from portal.newsletter.models import Subscriber
 from portal.newsletter.tokens import make_confirm_token, make_unsubscribe_token
 from search import indexing
-from search.facets import FACETS, TYPE_LABELS
+from search.documents import result_types
+from search.facets import FACETS
 from search.models import PendingIndexUpdate
 from search.query import SORTS
 
@@ -128,7 +129,7 @@ def search_parameters(site):
         "country": ["ML", "mw", "Ml", "ZZ", "", " ML "],
         "topic": [site.topic.slug, "nope", site.topic.slug.upper()],
         "study": [site.study.slug, "nope"],
-        "type": [*TYPE_LABELS, "page", "Study"],
+        "type": [*result_types(), "page", "Study"],
         "year": ["2014", "2011", "1900", "99999", "20 14"],
         "sort": [*SORTS, "", "Newest", "random", "-title"],
         "page": ["1", "2", "0", "-1", "500", "501", "10000"],

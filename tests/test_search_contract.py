@@ -83,7 +83,17 @@ def test_single_valued_facets_add_up_to_the_total(site):
     for query in ["", "country=MW", "q=costing", "topic=policy&country=ML"]:
         results = run(site, query)
         assert sum(counts(results, "type").values()) == results.total, query
-        assert sum(counts(results, "year").values()) == results.total, query
+        undated = [hit for hit in run(site, f"{query}&page_size=100").hits if hit.date is None]
+        assert sum(counts(results, "year").values()) == results.total - len(undated), query
+
+
+def test_only_known_dates_are_shown_and_counted(site):
+    """No date is invented: the research area has none, and the day it was published is not
+    one (the site's pages were all first published in 2017)."""
+    results = run(site, "page_size=100")
+    assert [hit.title for hit in results.hits if hit.date is None] == [site.area.title]
+    assert "2017" not in counts(results, "year")
+    assert results.hits[-1].title == site.area.title  # newest first: the undated come last
 
 
 def test_selected_values_stay_listed_at_zero(site):
@@ -171,7 +181,8 @@ def test_snippets_are_escaped_with_marks_only(site):
 
 def test_sorting(site):
     newest = [hit.date for hit in run(site, "page_size=100").hits]
-    assert newest == sorted(newest, reverse=True), "newest first without text"
+    dated = [date for date in newest if date]
+    assert newest == sorted(dated, reverse=True) + [None], "newest first, the undated last"
     by_title = [hit.title.casefold() for hit in run(site, "sort=title&page_size=100").hits]
     assert by_title == sorted(by_title)
     assert run(site, "q=costing").params.effective_sort == "relevance"

@@ -32,14 +32,14 @@ def test_elasticsearch_indexes_and_answers_faceted_queries(use_engine):
     assert cluster.facet_counts == database.facet_counts, "the same multi-select facet counts"
 
     costing = backend.execute(SearchParams(q="costing", page_size=100))
-    assert "Costing of iCCM" in {hit["title"] for hit in costing.hits}
+    assert "Costing of iCCM" in {hit.title for hit in costing.hits}
     assert any(
-        "\ue000" in (hit["highlight"].get("summary", "") + hit["highlight"].get("body", ""))
+        "\ue000" in (hit.highlight.get("summary", "") + hit.highlight.get("body", ""))
         for hit in costing.hits
     )
     assert not backend.execute(SearchParams(q="costs")).total, (
         "no English stemming on this build (standard analyzer)"
     )
     assert site.article.title in {
-        hit["title"] for hit in backend.execute(SearchParams(page_size=100)).hits
+        hit.title for hit in backend.execute(SearchParams(page_size=100)).hits
     }

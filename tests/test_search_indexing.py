@@ -124,7 +124,7 @@ def test_study_changes_reach_their_outputs(site, publish):
 
 
 def cluster_titles(backend, **params):
-    return {hit["title"] for hit in backend.execute(SearchParams(page_size=100, **params)).hits}
+    return {hit.title for hit in backend.execute(SearchParams(page_size=100, **params)).hits}
 
 
 def test_rebuild_swaps_the_alias_and_reports(site, use_engine):

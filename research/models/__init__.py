@@ -1,4 +1,4 @@
-from .mixins import OutputMixin, TaxonomyMixin
+from .mixins import OutputMixin, ResultType, TaxonomyMixin
 from .pages import (
     CollaborativeEffortsPage,
     FindingsPage,
@@ -21,6 +21,7 @@ __all__ = [
     "Organization",
     "OutputMixin",
     "Partner",
+    "ResultType",
     "PublicationIndexPage",
     "ResearchAreaIndexPage",
     "ResearchAreaLink",

@@ -4,6 +4,8 @@ Generic code (listings, search, feeds) relies on `countries`, `topics`,
 `studies` and `date` meaning the same thing on every page type.
 """
 
+from dataclasses import dataclass
+
 from django import forms
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
@@ -12,8 +14,23 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 
 
+@dataclass(frozen=True)
+class ResultType:
+    """How a page type appears in search: its type facet's value, and its names."""
+
+    value: str  # "brief"
+    name: str  # "Policy brief": one result
+    plural: str  # "Policy briefs": the facet's label
+
+
 class TaxonomyMixin(models.Model):
-    """Countries and topics a page is about."""
+    """Countries and topics a page is about, and what it contributes to search.
+
+    Search reads these hooks (and the page's `search_fields`); the page never
+    imports search. A type without `search_result_type` is not searched.
+    """
+
+    search_result_type = None
 
     countries = ParentalManyToManyField(
         "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
@@ -40,6 +57,19 @@ class TaxonomyMixin(models.Model):
 
     def topic_list(self):
         return list(self.topics.all())
+
+    def search_documents(self):
+        """What this page contributes to search: itself (a supplement adds its articles)."""
+        return [self]
+
+    def search_countries(self):
+        return self.country_list()
+
+    def search_topics(self):
+        return self.topic_list()
+
+    def search_studies(self):
+        return []
 
     # The public API (/api/v2/): the same names on every page type, as plain data.
     def api_countries(self):
@@ -83,6 +113,16 @@ class OutputMixin(TaxonomyMixin):
     def study_list(self):
         return [study for study in self.studies.all() if study.live]
 
+    def search_studies(self):
+        return self.study_list()
+
+    def search_countries(self):
+        """Explicit tagging wins; an output left untagged is about what its studies are about."""
+        return self.country_list() or _union(s.country_list() for s in self.study_list())
+
+    def search_topics(self):
+        return self.topic_list() or _union(s.topic_list() for s in self.study_list())
+
     def cache_dependents(self):
         """Study pages list their outputs: a change here purges them (portal.cache_purge)."""
         return self.studies.all()
@@ -100,3 +140,8 @@ class OutputMixin(TaxonomyMixin):
     ]
     api_listing_fields = ["countries", "topics", "studies", "date"]
     api_prefetch = ["countries", "topics", "studies"]
+
+
+def _union(lists):
+    """Items of several lists, each once, in first-seen order."""
+    return list({item.pk: item for items in lists for item in items}.values())

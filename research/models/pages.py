@@ -18,7 +18,7 @@ from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from portal.models import ListingPage, OrderedTextItem, listing_sort_key
 
 from ..forms import StudyPageForm
-from .mixins import OutputMixin, TaxonomyMixin
+from .mixins import OutputMixin, ResultType, TaxonomyMixin
 
 
 def live_outputs(**filters):
@@ -72,6 +72,8 @@ class ResearchAreaIndexPage(Page):
 
 class ResearchAreaPage(TaxonomyMixin, Page):
     """A research area (can nest): intro, its studies as cards, its outputs."""
+
+    search_result_type = ResultType("research-area", "Research area", "Research areas")
 
     intro = RichTextField(features=RICH_TEXT_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)
@@ -152,6 +154,8 @@ class ResearchAreaLink(PageLink):
 class StudyPage(TaxonomyMixin, Page):
     """A study under its research area: aim, objectives, who, where, when."""
 
+    search_result_type = ResultType("study", "Study", "Studies")
+
     aim = models.TextField("aim / purpose", help_text="What the study set out to do.")
     objectives_intro = models.CharField(
         max_length=255,
@@ -226,6 +230,14 @@ class StudyPage(TaxonomyMixin, Page):
 
     def country_list(self):
         return [location.country for location in self.locations.all()]
+
+    def search_studies(self):
+        return [self]
+
+    @property
+    def search_date(self):
+        """A study is dated by when it started."""
+        return self.start_month
 
     def implementer_list(self):
         return [item.organization for item in self.implementers.all()]
@@ -355,6 +367,8 @@ class StudyLocation(Orderable):
 
 class FindingsPage(OutputMixin, Page):
     """Lessons learned or study findings, under a research area, study or the publications index."""
+
+    search_result_type = ResultType("findings", "Findings", "Findings and lessons learned")
 
     CATEGORY_CHOICES = [
         ("study-summary", "Study summary"),

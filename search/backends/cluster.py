@@ -8,39 +8,22 @@ the page cache), and for RETRY_AFTER seconds the cluster is not asked again,
 so readers do not each wait for it.
 """
 
-import datetime
 import logging
 import time
 
 import elasticsearch_dsl as dsl
 from django.utils import timezone
 
-from portal import pagecache
-
-from ..documents import HIGHLIGHT_MARKERS
+from ..documents import FACET_FIELDS, FIELDS, HIGHLIGHT_MARKERS, HIT_FIELDS, TEXT_FIELDS
+from ..documents import hit_from_source
 from ..facets import FACETS
-from ..results import RawResults, present
-from .base import BaseSearchBackend
+from ..results import RawResults
+from .base import BackendUnavailable, BaseSearchBackend
 from .database import DatabaseBackend
 
 logger = logging.getLogger(__name__)
 
-FACET_FIELDS = {
-    "country": "countries",
-    "topic": "topics",
-    "study": "studies",
-    "type": "type",
-    "year": "year",
-}
-SOURCE_FIELDS = ["key", "type", "title", "url", "date", "summary", "countries", "topics", "studies"]
-FALLBACK_NOTICE = (
-    "The search service is not answering, so these results come from the site's database. "
-    "They may be ranked a little differently."
-)
-
-
-class ClusterUnavailable(Exception):
-    """The cluster failed, timed out or answered with an error."""
+SOURCE_FIELDS = [field.name for field in HIT_FIELDS]
 
 
 class ClusterBackend(BaseSearchBackend):
@@ -78,12 +61,12 @@ class ClusterBackend(BaseSearchBackend):
         return self._client
 
     def call(self, method, *args, **kwargs):
-        """Call the client, turning its failures into ClusterUnavailable (and opening the breaker)."""
+        """Call the client, turning its failures into BackendUnavailable (and opening the breaker)."""
         try:
             return method(*args, **kwargs)
         except self.client_errors as error:
             self._down_until = time.monotonic() + self.retry_after
-            raise ClusterUnavailable(f"{type(error).__name__}: {error}") from error
+            raise BackendUnavailable(f"{type(error).__name__}: {error}") from error
 
     @property
     def available(self):
@@ -91,40 +74,16 @@ class ClusterBackend(BaseSearchBackend):
 
     # --- searching ----------------------------------------------------------------
 
-    def search(self, params):
-        if params.q and not params.text:
-            return present(params, RawResults(total=0), backend=self.label)
-        if self.available:
-            try:
-                return present(params, self.execute(params), backend=self.label)
-            except ClusterUnavailable as error:
-                logger.warning("Search cluster unavailable, answering from the database: %s", error)
-        pagecache.do_not_store()  # or the fallback's answer would be served for the page cache's TIMEOUT
-        return present(
-            params,
-            self.fallback.execute(params),
-            backend=self.fallback.label,
-            fallback=FALLBACK_NOTICE,
-        )
-
     def execute(self, params):
         body = self.build(params).to_dict()
         response = self.call(self.client.search, index=self.alias, body=body)
-        hits = []
-        for hit in response["hits"]["hits"]:
-            source = hit["_source"]
-            hits.append(
-                {
-                    **{name: source.get(name) for name in SOURCE_FIELDS},
-                    "date": _parse_date(source.get("date")),
-                    "countries": source.get("countries") or [],
-                    "topics": source.get("topics") or [],
-                    "studies": source.get("studies") or [],
-                    "highlight": {
-                        name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()
-                    },
-                }
+        hits = [
+            hit_from_source(
+                hit["_source"],
+                {name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()},
             )
+            for hit in response["hits"]["hits"]
+        ]
         aggregations = response.get("aggregations", {})
         counts = {
             facet.name: {
@@ -143,7 +102,7 @@ class ClusterBackend(BaseSearchBackend):
             search = search.query(
                 "simple_query_string",
                 query=text.as_simple_query_string(),
-                fields=["title^3", "summary^2", "body"],
+                fields=[f"{field.name}^{field.boost}" for field in TEXT_FIELDS],
                 default_operator="and",
                 flags="PHRASE|NOT|WHITESPACE",
             )
@@ -151,7 +110,7 @@ class ClusterBackend(BaseSearchBackend):
             search = search.filter("term", parent_id=params.parent_id)
         selections = {
             facet.name: dsl.Q(
-                "terms", **{FACET_FIELDS[facet.name]: list(params.selected(facet.name))}
+                "terms", **{FACET_FIELDS[facet.name].name: list(params.selected(facet.name))}
             )
             for facet in FACETS
             if params.selected(facet.name)
@@ -160,7 +119,7 @@ class ClusterBackend(BaseSearchBackend):
             others = [query for name, query in selections.items() if name != facet.name]
             search.aggs.bucket(
                 f"_filter_{facet.name}", "filter", filter=dsl.Q("bool", filter=others)
-            ).bucket(facet.name, "terms", field=FACET_FIELDS[facet.name], size=1000)
+            ).bucket(facet.name, "terms", field=FACET_FIELDS[facet.name].name, size=1000)
         if selections:
             search = search.post_filter(dsl.Q("bool", filter=list(selections.values())))
         search = search.sort(*self.sort_order(params.effective_sort))
@@ -186,28 +145,12 @@ class ClusterBackend(BaseSearchBackend):
     # --- the index ------------------------------------------------------------------
 
     def index_body(self):
-        text = {"type": "text", "analyzer": self.analyzer}
-        keyword = {"type": "keyword"}
+        """Settings and the mapping, derived from the document's declaration."""
         return {
             "settings": {"number_of_shards": 1, "number_of_replicas": 0},
             "mappings": {
                 "dynamic": "strict",
-                "properties": {
-                    "key": keyword,
-                    "page_id": {"type": "integer"},
-                    "parent_id": {"type": "integer"},
-                    "type": keyword,
-                    "title": text,
-                    "title_sort": keyword,
-                    "summary": text,
-                    "body": text,
-                    "url": {"type": "keyword", "index": False},
-                    "date": {"type": "date", "format": "strict_date"},
-                    "year": keyword,
-                    "countries": keyword,
-                    "topics": keyword,
-                    "studies": keyword,
-                },
+                "properties": {field.name: field.mapping(self.analyzer) for field in FIELDS},
             },
         }
 
@@ -292,7 +235,7 @@ class ClusterBackend(BaseSearchBackend):
             health = self.call(self.client.cluster.health)
             indices = self.aliased_indices()
             count = self.call(self.client.count, index=self.alias)["count"] if indices else 0
-        except ClusterUnavailable as error:
+        except BackendUnavailable as error:
             return {"engine": self.label, "url": self.url, "healthy": False, "error": str(error)}
         return {
             "engine": self.label,
@@ -303,7 +246,3 @@ class ClusterBackend(BaseSearchBackend):
             "indices": indices,
             "documents": count,
         }
-
-
-def _parse_date(value):
-    return datetime.date.fromisoformat(value) if value else None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from ..documents import HIGHLIGHT_MARKERS
+from ..documents import HIGHLIGHT_MARKERS, HIT_FIELDS, TAGS, StoredHit
 from ..facets import FACETS
 from ..models import SearchDocument, SearchFacetValue
 from ..results import RawResults
@@ -251,32 +251,26 @@ class DatabaseBackend(BaseSearchBackend):
     def _hits(self, params, ids):
         if not ids:
             return []
-        rows = {row.pk: row for row in SearchDocument.objects.filter(pk__in=ids)}
-        facets = {pk: {"country": [], "topic": [], "study": []} for pk in ids}
+        columns = [field.name for field in HIT_FIELDS if field.kind != TAGS]
+        tags = {field.facet: field.name for field in HIT_FIELDS if field.kind == TAGS}
+        rows = {
+            row["id"]: row
+            for row in SearchDocument.objects.filter(pk__in=ids).values("id", *columns)
+        }
+        for row in rows.values():
+            row.update({name: [] for name in tags.values()})
         for document_id, facet, value in (
-            SearchFacetValue.objects.filter(
-                document_id__in=ids, facet__in=["country", "topic", "study"]
-            )
+            SearchFacetValue.objects.filter(document_id__in=ids, facet__in=list(tags))
             .order_by("id")
             .values_list("document_id", "facet", "value")
         ):
-            facets[document_id][facet].append(value)
+            rows[document_id][tags[facet]].append(value)
         highlights = self.text_search.highlights(params.text, ids)
         return [
-            {
-                "key": rows[pk].key,
-                "type": rows[pk].doc_type,
-                "title": rows[pk].title,
-                "url": rows[pk].url,
-                "date": rows[pk].date,
-                "summary": rows[pk].summary,
-                "countries": facets[pk]["country"],
-                "topics": facets[pk]["topic"],
-                "studies": facets[pk]["study"],
-                "highlight": highlights.get(pk, {}),
-            }
+            StoredHit(**{name: rows[pk][name] for name in (*columns, *tags.values())},
+                      highlight=highlights.get(pk, {}))
             for pk in ids
-        ]
+        ]  # fmt: skip
 
     def _facet_counts(self, params, scope):
         """Each facet counted with every other facet's selection applied, not its own.
