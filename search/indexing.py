@@ -19,7 +19,13 @@ from . import store
 from .backends import get_search_backend
 from .backends.base import BackendUnavailable
 from .documents import documents_for, live_indexed_pages
-from .models import PendingIndexUpdate, SearchDocument, SearchFacetValue
+from .models import (
+    ChangeDuringRebuild,
+    IndexRebuild,
+    PendingIndexUpdate,
+    SearchDocument,
+    SearchFacetValue,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +89,7 @@ def process_pending(limit=500, now=None):
                 deleted_pages.add(page_id)
 
     if backend.uses_queue and handled:
+        _record_for_rebuilds(handled)
         try:
             if not backend.available:
                 raise BackendUnavailable("the cluster failed recently; waiting before trying again")
@@ -107,32 +114,55 @@ def process_pending(limit=500, now=None):
     return len(handled), len(failed)
 
 
+def _record_for_rebuilds(rows):
+    """A rebuild filling a new index would miss these updates (they go to the old one): record
+    them for it. Asked after the store has them, so a rebuild that starts later reads them."""
+    changes = [
+        ChangeDuringRebuild(rebuild_id=rebuild, page_id=int(row.key.split(":", 1)[1]))
+        for rebuild in IndexRebuild.running().values_list("pk", flat=True)
+        for row in rows
+    ]
+    ChangeDuringRebuild.objects.bulk_create(changes)
+
+
 def retry_now():
     """Make every queued update due (after an outage, so sync does not wait for backoff)."""
     return PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())
 
 
 def rebuild_store(progress=None, batch_size=200):
-    """Rebuild every document in the store from the live, public pages; return the count."""
-    pages = live_indexed_pages()
-    total = pages.count()
-    count = done = 0
-    with transaction.atomic():
-        SearchDocument.objects.all().delete()
-        batch = []
-        for page in pages.iterator(chunk_size=batch_size):
-            batch.extend(documents_for(page, known_public=True))
-            done += 1
-            if len(batch) >= batch_size:
-                count += len(store.replace_documents(batch))
-                batch = []
-                if progress:
-                    progress(done, total)
-        count += len(store.replace_documents(batch))
+    """Rewrite every document in the store from the live, public pages; return the count.
+
+    A batch at a time, each in a short transaction that writes first and then reads its
+    pages (locked on PostgreSQL): a publish or unpublish meanwhile waits for the batch and
+    then updates the store itself, so neither overwrites the other with what it read before,
+    and on SQLite no publish waits for the whole rebuild. Readers keep the old documents
+    until their page's batch replaces them; what no batch rewrote is removed at the end.
+    """
+    started = timezone.now()
+    page_ids = list(live_indexed_pages().order_by("pk").values_list("pk", flat=True))
+    count = 0
+    for start in range(0, len(page_ids), batch_size):
+        count += _rebuild_batch(page_ids[start : start + batch_size])
+        if progress:
+            progress(min(start + batch_size, len(page_ids)), len(page_ids))
+    SearchDocument.objects.filter(indexed_at__lt=started).delete()
     store.analyse()
     if progress:
-        progress(total, total)
+        progress(len(page_ids), len(page_ids))
     return count
+
+
+@transaction.atomic
+def _rebuild_batch(page_ids):
+    SearchDocument.objects.filter(page_id__in=page_ids).delete()  # the write lock, first
+    list(Page.objects.filter(pk__in=page_ids).select_for_update().values_list("pk"))
+    docs = [
+        doc
+        for page in live_indexed_pages().filter(pk__in=page_ids)
+        for doc in documents_for(page, known_public=True)
+    ]
+    return len(store.replace_documents(docs))
 
 
 def stored_documents(chunk_size=2000):
@@ -143,14 +173,23 @@ def stored_documents(chunk_size=2000):
 
 
 def rebuild_backend(progress=None):
-    """Rebuild the configured engine's index from the store; return how many were indexed."""
+    """Rebuild the configured engine's index from the store; return how many were indexed.
+
+    Updates made while the new index fills go to the old one; they are recorded
+    (ChangeDuringRebuild) and, once the alias points at the new index, sent again from
+    the store, until none is left. Later updates reach the new index themselves.
+    """
     backend = get_search_backend()
-    started = timezone.now()
-    count = backend.rebuild(stored_documents(), SearchDocument.objects.count(), progress=progress)
-    # Changes stored while the new index filled were sent to the old one: send them again.
-    changed = list(
-        SearchDocument.objects.filter(indexed_at__gte=started).values_list("key", flat=True)
-    )
-    if changed and backend.uses_queue:
-        backend.index(list(store.load_documents(changed).values()))
+    if not backend.uses_queue:
+        return backend.rebuild(stored_documents(), SearchDocument.objects.count(), progress)
+    rebuild = IndexRebuild.objects.create()
+    try:
+        count = backend.rebuild(stored_documents(), SearchDocument.objects.count(), progress)
+        while changes := list(rebuild.changes.all()[:500]):
+            page_ids = {change.page_id for change in changes}
+            keys = SearchDocument.objects.filter(page_id__in=page_ids).values_list("key", flat=True)
+            backend.index(list(store.load_documents(list(keys)).values()), page_ids)
+            ChangeDuringRebuild.objects.filter(pk__in=[change.pk for change in changes]).delete()
+    finally:
+        IndexRebuild.objects.filter(pk=rebuild.pk).update(finished_at=timezone.now())
     return count

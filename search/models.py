@@ -8,6 +8,8 @@ directly; the cluster backend is (re)built from it and falls back to it when
 the cluster is down, so it is kept up to date whichever backend is chosen.
 """
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 
@@ -73,3 +75,31 @@ class PendingIndexUpdate(models.Model):
 
     def __str__(self):
         return f"{self.key} (attempts: {self.attempts})"
+
+
+class IndexRebuild(models.Model):
+    """An engine rebuild under way. While it fills a new index, updates still go to the old
+    one; each is recorded here and sent again once the new index is in place."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    STALE_AFTER = 6 * 3600  # seconds: a rebuild that never finished (its process died) is over
+
+    @classmethod
+    def running(cls):
+        since = timezone.now() - datetime.timedelta(seconds=cls.STALE_AFTER)
+        return cls.objects.filter(finished_at__isnull=True, started_at__gte=since)
+
+    def __str__(self):
+        return f"rebuild {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChangeDuringRebuild(models.Model):
+    """A page re-indexed while a rebuild ran (see IndexRebuild)."""
+
+    rebuild = models.ForeignKey(IndexRebuild, on_delete=models.CASCADE, related_name="changes")
+    page_id = models.IntegerField()
+
+    def __str__(self):
+        return f"page {self.page_id} during {self.rebuild}"
