@@ -8,12 +8,13 @@ leaves the row queued with the error and a later retry time; `search_index
 sync` (run it periodically) and every later successful update drain it.
 """
 
-import datetime
 import logging
 
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
+
+from portal.retry import RetryPolicy
 
 from . import store
 from .backends import get_search_backend
@@ -29,7 +30,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (5, 30, 120, 600, 1800, 3600)  # then hourly
+POLICY = RetryPolicy(backoff=(5, 30, 120, 600, 1800), then=3600, claim_seconds=120)
 IN_REQUEST_LIMIT = 100  # larger batches (a moved section) finish in `search_index sync`
 
 
@@ -41,7 +42,9 @@ def request_update(page_ids):
     now = timezone.now()
     for page_id in page_ids:
         PendingIndexUpdate.objects.update_or_create(
-            key=f"page:{page_id}", defaults={"requested_at": now, "next_attempt_at": now}
+            key=f"page:{page_id}",
+            # A worker busy with an older change keeps going; this one is free to run at once.
+            defaults={"requested_at": now, "next_attempt_at": now, "claimed_until": None},
         )
     # One callback per call: after the first has run, the others find nothing due.
     transaction.on_commit(_process_after_commit)
@@ -66,7 +69,8 @@ def pages_referencing(facet, values):
 def process_pending(limit=500, now=None):
     """Process due queue rows; return (done, failed) counts."""
     now = now or timezone.now()
-    rows = list(PendingIndexUpdate.objects.filter(next_attempt_at__lte=now)[:limit])
+    due = list(PendingIndexUpdate.objects.filter(next_attempt_at__lte=now)[:limit])
+    rows = [row for row in due if POLICY.claim(PendingIndexUpdate.objects, row.pk, now)]
     if not rows:
         return 0, 0
     backend = get_search_backend()
@@ -98,14 +102,11 @@ def process_pending(limit=500, now=None):
             failed.extend((row, str(error)) for row in handled)
             handled = []
 
-    for row in handled:  # a newer change queued meanwhile keeps its row
+    for row in handled:  # a newer change queued meanwhile keeps its row, for its own worker
         PendingIndexUpdate.objects.filter(pk=row.pk, requested_at=row.requested_at).delete()
     for row, error in failed:
-        delay = BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS) - 1)]
         PendingIndexUpdate.objects.filter(pk=row.pk).update(
-            attempts=row.attempts + 1,
-            last_error=error[:2000],
-            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+            **POLICY.failure(row.attempts + 1, error)
         )
     if failed:
         logger.warning(

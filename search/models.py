@@ -69,6 +69,7 @@ class PendingIndexUpdate(models.Model):
         default=timezone.now, help_text="When the latest change was queued."
     )
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["next_attempt_at", "id"]

@@ -155,7 +155,7 @@ def test_a_crashed_worker_leaves_the_message_to_the_next_one(mailchimp):
     assert outbox.deliver_due(now=now) == (0, 0, 0), (
         "another worker does not take a claimed message"
     )
-    later = now + datetime.timedelta(seconds=outbox.CLAIM_SECONDS + 1)
+    later = now + datetime.timedelta(seconds=outbox.POLICY.claim_seconds + 1)
     assert outbox.deliver_due(now=later) == (1, 0, 0)
 
 

@@ -3,29 +3,31 @@
 A message is queued in the caller's transaction. After the commit it is
 delivered at once (short timeout, skipped while the target is known to be
 failing), and `manage.py newsletter sync` delivers whatever is still due.
-Delivery claims a row with a conditional UPDATE, so two workers never send
-the same message at the same time; a crash after sending and before
-recording means one retry, which providers absorb (deliveries are upserts).
+Retries, claiming and the breaker are portal.retry's, shared with the search
+index queue: two workers never send the same message at the same time, and a
+crash after sending and before recording means one retry, which providers
+absorb (deliveries are upserts).
 """
 
-import datetime
 import logging
 import smtplib
 
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+
+from portal.retry import Breaker, RetryPolicy
 
 from .models import OutboxMessage
 from .providers import get_provider
 from .providers.base import DeliveryError, PermanentFailure, TemporaryFailure
 
 logger = logging.getLogger(__name__)
-BACKOFF = [10, 60, 300, 900, 1800]  # seconds; then hourly, for as long as it takes
-CLAIM_SECONDS = 120
+POLICY = RetryPolicy(backoff=(10, 60, 300, 900, 1800), then=3600, claim_seconds=120)
 BREAKER_SECONDS = 30  # after a failure, requests leave deliveries of that kind to the worker
+BREAKERS = {
+    kind: Breaker(f"newsletter:outbox:{kind}", BREAKER_SECONDS) for kind in OutboxMessage.Kind
+}
 
 
 def queue_provider_sync(subscriber, action="sync"):
@@ -66,10 +68,6 @@ def _deliver_after_commit(pk):
     transaction.on_commit(lambda: deliver_due(ids=[pk], in_request=True))
 
 
-def _breaker_key(kind):
-    return f"newsletter:outbox:failing:{kind}"
-
-
 def deliver_due(limit=200, ids=None, in_request=False, now=None):
     """Deliver due messages; returns (sent, retrying, failed) counts."""
     now = now or timezone.now()
@@ -78,7 +76,7 @@ def deliver_due(limit=200, ids=None, in_request=False, now=None):
         due = due.filter(pk__in=ids)
     sent = retrying = failed = 0
     for message in due.order_by("next_attempt_at", "pk")[:limit]:
-        if in_request and cache.get(_breaker_key(message.kind)):
+        if in_request and BREAKERS[message.kind].is_open:
             continue  # the target failed moments ago: do not make this reader wait for it too
         if not _claim(message, now):
             continue
@@ -90,11 +88,8 @@ def deliver_due(limit=200, ids=None, in_request=False, now=None):
 
 
 def _claim(message, now):
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    claimed = OutboxMessage.objects.filter(
-        free, pk=message.pk, state=OutboxMessage.State.PENDING
-    ).update(claimed_until=now + datetime.timedelta(seconds=CLAIM_SECONDS))
-    return claimed == 1
+    pending = OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING)
+    return POLICY.claim(pending, message.pk, now)
 
 
 def _attempt(message):
@@ -120,16 +115,18 @@ def _attempt(message):
 
 def _record_failure(message, error):
     attempts = message.attempts + 1
-    fields = {"attempts": attempts, "last_error": str(error)[:2000], "claimed_until": None}
+    fields = POLICY.failure(attempts, error)
     if error.retry:
-        delay = BACKOFF[attempts - 1] if attempts <= len(BACKOFF) else 3600
-        fields["next_attempt_at"] = timezone.now() + datetime.timedelta(seconds=delay)
-        cache.set(_breaker_key(message.kind), True, BREAKER_SECONDS)
+        BREAKERS[message.kind].trip()
         logger.warning(
-            "Newsletter outbox: message %s will be retried in %s s: %s", message.pk, delay, error
+            "Newsletter outbox: message %s will be retried in %s s: %s",
+            message.pk,
+            POLICY.delay(attempts),
+            error,
         )
         outcome = "retrying"
     else:
+        del fields["next_attempt_at"]
         fields["state"] = OutboxMessage.State.FAILED
         logger.error("Newsletter outbox: message %s failed: %s", message.pk, error)
         outcome = "failed"

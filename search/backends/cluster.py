@@ -9,13 +9,20 @@ so readers do not each wait for it.
 """
 
 import logging
-import time
 
 import elasticsearch_dsl as dsl
 from django.utils import timezone
 
-from ..documents import FACET_FIELDS, FIELDS, HIGHLIGHT_MARKERS, HIT_FIELDS, TEXT_FIELDS
-from ..documents import hit_from_source
+from portal.retry import Breaker
+
+from ..documents import (
+    FACET_FIELDS,
+    FIELDS,
+    HIGHLIGHT_MARKERS,
+    HIT_FIELDS,
+    TEXT_FIELDS,
+    hit_from_source,
+)
 from ..facets import FACETS
 from ..results import RawResults
 from .base import BackendUnavailable, BaseSearchBackend
@@ -42,7 +49,8 @@ class ClusterBackend(BaseSearchBackend):
         self.analyzer = ANALYZER
         self.retry_after = float(RETRY_AFTER)
         self._client = None
-        self._down_until = 0.0
+        # This process's: a search checks it every time, so it costs no cache read.
+        self.breaker = Breaker(f"search:{INDEX}", RETRY_AFTER, shared=False)
         self.fallback = DatabaseBackend()
 
     # --- the client, which subclasses provide ---------------------------------
@@ -65,12 +73,12 @@ class ClusterBackend(BaseSearchBackend):
         try:
             return method(*args, **kwargs)
         except self.client_errors as error:
-            self._down_until = time.monotonic() + self.retry_after
+            self.breaker.trip()
             raise BackendUnavailable(f"{type(error).__name__}: {error}") from error
 
     @property
     def available(self):
-        return time.monotonic() >= self._down_until
+        return not self.breaker.is_open
 
     # --- searching ----------------------------------------------------------------
 
