@@ -107,6 +107,7 @@ FIELDS = (
     Field("url", KEYWORD, indexed=False, max_length=1000),
     Field("date", DATE, db_index=True),  # only a known date: none is ever invented
     Field("year", KEYWORD, facet="year", hit=False, max_length=4, null=True),
+    Field("sort_date", DATE, hit=False, db_index=True),  # "newest": the date, else its year's start
     Field("countries", TAGS, facet="country"),
     Field("topics", TAGS, facet="topic"),
     Field("studies", TAGS, facet="study"),
@@ -230,6 +231,11 @@ class DocumentBuilder:
     def prepare_year(self):
         date = self.values["date"]
         return str(date.year) if date else None
+
+    def prepare_sort_date(self):
+        """Known only by its year, an item sorts with that year (at its start); undated, last."""
+        year = self.values["year"]
+        return self.values["date"] or (datetime.date(int(year), 1, 1) if year else None)
 
     @functools.cached_property
     def countries(self):

@@ -17,7 +17,7 @@ from .documents import STORE_COLUMNS
 
 
 class DocumentMeta:
-    ordering = ["-date", "title_sort", "key"]
+    ordering = ["-sort_date", "title_sort", "key"]
 
 
 SearchDocument = type(

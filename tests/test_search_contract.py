@@ -5,6 +5,7 @@ selection; text is stemmed, weighted title > summary > body, with phrases and
 exclusions; drafts and private pages never appear.
 """
 
+import datetime
 import re
 
 import pytest
@@ -224,3 +225,22 @@ def test_relevance_paging_is_stable(site):
         for hit in run(site, f"q=costing&page_size=2&page={page}").hits
     ]
     assert pages == whole
+
+
+def test_an_article_known_by_its_year_only(site):
+    """No day is invented for it: it shows no date, counts in its year and sorts with it."""
+    from briefs.models import SupplementArticle
+
+    supplement = site.supplement
+    SupplementArticle.objects.create(page=supplement, title="Community volunteers", year=2012)
+    indexing.request_update([supplement.pk])
+    indexing.process_pending()
+    results = run(site, "page_size=100")
+    article = next(hit for hit in results.hits if hit.title == "Community volunteers")
+    assert article.date is None and article.type_label == "Journal article"
+    assert counts(run(site, "year=2012"), "type").get("article") == 1
+    at = results.hits.index(article)
+    start_of_2012 = datetime.date(2012, 1, 1)
+    assert all(hit.date >= start_of_2012 for hit in results.hits[:at])
+    assert all(hit.date is None or hit.date <= start_of_2012 for hit in results.hits[at + 1 :])
+    assert any(hit.date and hit.date.year == 2011 for hit in results.hits[at + 1 :])

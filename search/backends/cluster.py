@@ -140,7 +140,7 @@ class ClusterBackend(BaseSearchBackend):
 
     @staticmethod
     def sort_order(sort):
-        newest = {"date": {"order": "desc", "missing": "_last"}}
+        newest = {"sort_date": {"order": "desc", "missing": "_last"}}
         if sort == "relevance":
             return ["_score", newest, "key"]
         if sort == "title":

@@ -99,7 +99,7 @@ class SQLiteText:
             "cutoff AS (SELECT score FROM matched ORDER BY score LIMIT 1 OFFSET %s) "
             f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
             "WHERE m.score <= COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
-            "ORDER BY m.score, d.date DESC, d.key LIMIT %s OFFSET %s"
+            "ORDER BY m.score, d.sort_date DESC, d.key LIMIT %s OFFSET %s"
         )
         return _column(sql, [*params, offset + limit - 1, limit, offset])
 
@@ -157,7 +157,7 @@ class PostgresText:
         tsquery, tsparams = self.tsquery(text, positive_only=True)
         sql = (
             f"SELECT d.id FROM {DOC} d WHERE {where} "
-            f"ORDER BY ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {tsquery}) DESC, d.date DESC NULLS LAST, "
+            f"ORDER BY ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {tsquery}) DESC, d.sort_date DESC NULLS LAST, "
             f"d.key LIMIT %s OFFSET %s"
         )
         return _column(sql, [*params, *tsparams, limit, offset])
@@ -236,9 +236,13 @@ class DatabaseBackend(BaseSearchBackend):
             return self.text_search.ranked_ids(
                 params.text, scope, where, where_params, params.page_size, params.offset
             )
-        order = "d.title_sort, d.date DESC, d.key" if sort == "title" else "d.date DESC, d.key"
+        order = (
+            "d.title_sort, d.sort_date DESC, d.key"
+            if sort == "title"
+            else "d.sort_date DESC, d.key"
+        )
         if connection.vendor == "postgresql":
-            order = order.replace("d.date DESC", "d.date DESC NULLS LAST")
+            order = order.replace("d.sort_date DESC", "d.sort_date DESC NULLS LAST")
         if scope.on_documents:
             sql = (
                 f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
