@@ -119,9 +119,18 @@ STORE_COLUMNS = [field for field in FIELDS if field.kind != TAGS]
 FACET_FIELDS = {field.facet: field for field in FIELDS if field.facet}  # facet name -> field
 
 
+def _dataclass_fields(fields):
+    """(name, type, default) for make_dataclass: tags default to [], the rest to None."""
+    return [(f.name, f.python_type, _default(f)) for f in fields]
+
+
+def _default(field):
+    if field.kind == TAGS:
+        return dataclasses.field(default_factory=list)
+    return dataclasses.field(default=None)
+
+
 def _make_document_class():
-    fields = [(f.name, f.python_type, dataclasses.field(default_factory=list)) for f in FIELDS]
-    fields = [(n, t) if t is not list else (n, t, d) for n, t, d in fields]
     namespace = {
         "__doc__": "One search result as both backends store it (derived from FIELDS).",
         "facet_values": lambda self: [
@@ -131,7 +140,7 @@ def _make_document_class():
         ],
         "as_source": lambda self: {f.name: f.to_source(getattr(self, f.name)) for f in FIELDS},
     }
-    return dataclasses.make_dataclass("Document", fields, namespace=namespace)
+    return dataclasses.make_dataclass("Document", _dataclass_fields(FIELDS), namespace=namespace)
 
 
 def facet_values(value):
@@ -145,8 +154,7 @@ Document = _make_document_class()
 #: A hit as a backend returns it: the hit fields plus highlighted fragments (field -> text).
 StoredHit = dataclasses.make_dataclass(
     "StoredHit",
-    [(f.name, f.python_type) for f in HIT_FIELDS]
-    + [("highlight", dict, dataclasses.field(default_factory=dict))],
+    _dataclass_fields(HIT_FIELDS) + [("highlight", dict, dataclasses.field(default_factory=dict))],
 )
 
 

@@ -5,7 +5,7 @@ database itself (SQLite triggers into an FTS5 table, a PostgreSQL generated
 tsvector column), both created by this app's migrations.
 """
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .documents import FIELDS, STORE_COLUMNS, TAGS, Document, documents_for
@@ -51,7 +51,8 @@ def delete_page(page_id):
 
 def load_documents(keys):
     """Documents by key, as the cluster receives them (missing keys mean "delete")."""
-    rows = SearchDocument.objects.filter(key__in=keys).prefetch_related("facet_values")
+    in_order = models.Prefetch("facet_values", SearchFacetValue.objects.order_by("id"))
+    rows = SearchDocument.objects.filter(key__in=keys).prefetch_related(in_order)
     tag_facets = {f.facet: f.name for f in FIELDS if f.kind == TAGS and f.facet}
     found = {}
     for row in rows:
