@@ -77,7 +77,8 @@ class SearchFeed(Feed):
         )
 
     def description(self, results):
-        return f"The newest {FEED_SIZE} results, newest first. {self.describe(results) or 'Everything published.'}"
+        described = self.describe(results) or "Everything published."
+        return f"The newest {FEED_SIZE} results, newest first. {described}"
 
     subtitle = description  # Atom's name for it
 

@@ -58,7 +58,8 @@ def _process_after_commit():
 
 
 def pages_referencing(facet, values):
-    """Pages whose documents carry any of these facet values (outputs of a study, pages on a country)."""
+    """Pages whose documents carry any of these facet values (a study's outputs, the pages on
+    a country)."""
     return set(
         SearchFacetValue.objects.filter(facet=facet, value__in=values).values_list(
             "document__page_id", flat=True

@@ -35,7 +35,8 @@ def replace_documents(docs, stale_keys=()):
 
 
 def sync_page(page):
-    """Bring one page's documents up to date; return every key that changed (added, updated or removed)."""
+    """Bring one page's documents up to date; return every key that changed (added, updated
+    or removed)."""
     docs = documents_for(page)
     existing = set(SearchDocument.objects.filter(page_id=page.pk).values_list("key", flat=True))
     stale = existing - {doc.key for doc in docs}
@@ -66,7 +67,8 @@ def load_documents(keys):
 
 
 def analyse():
-    """Refresh the planner's statistics after a bulk rebuild, so facet and text queries get good plans."""
+    """Refresh the planner's statistics after a bulk rebuild, so facet and text queries get
+    good plans."""
     with connection.cursor() as cursor:
         for model in (SearchDocument, SearchFacetValue):
             cursor.execute(f"ANALYZE {model._meta.db_table}")

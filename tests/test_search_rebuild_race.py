@@ -22,7 +22,7 @@ from search.models import ChangeDuringRebuild, IndexRebuild, SearchDocument
 
 from .trees import fresh_home
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PAGES = 700  # over 500 documents, so the engine rebuild reports progress mid-fill
 CHANGES = 5  # unpublished, and as many published, while the rebuild is paused

@@ -69,7 +69,7 @@ class ClusterBackend(BaseSearchBackend):
         return self._client
 
     def call(self, method, *args, **kwargs):
-        """Call the client, turning its failures into BackendUnavailable (and opening the breaker)."""
+        """Call the client; its failures become BackendUnavailable (and trip the breaker)."""
         try:
             return method(*args, **kwargs)
         except self.client_errors as error:

@@ -93,18 +93,22 @@ class SQLiteText:
         return Scope(f"{HITS} h", "h.id", [])
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
-        """Best bm25 first, ties newest first: only rows up to the page's last score are sorted by date."""
+        """Best bm25 first, ties newest first: only rows up to the page's last score are sorted
+        by date."""
         sql = (
-            f"WITH matched AS MATERIALIZED (SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
+            "WITH matched AS MATERIALIZED "
+            f"(SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
             "cutoff AS (SELECT score FROM matched ORDER BY score LIMIT 1 OFFSET %s) "
             f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
-            "WHERE m.score <= COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
+            "WHERE m.score <= "
+            "COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
             "ORDER BY m.score, d.sort_date DESC, d.key LIMIT %s OFFSET %s"
         )
         return _column(sql, [*params, offset + limit - 1, limit, offset])
 
     def highlights(self, text, ids):
-        """Snippets from a throwaway FTS5 table holding only this page's hits (cheap, whatever the total)."""
+        """Snippets from a throwaway FTS5 table holding only this page's hits (cheap, whatever
+        the total)."""
         if not text.positive or not ids:
             return {}
         placeholders = ", ".join(["%s"] * len(ids))
@@ -157,7 +161,8 @@ class PostgresText:
         tsquery, tsparams = self.tsquery(text, positive_only=True)
         sql = (
             f"SELECT d.id FROM {DOC} d WHERE {where} "
-            f"ORDER BY ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {tsquery}) DESC, d.sort_date DESC NULLS LAST, "
+            f"ORDER BY ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {tsquery}) DESC, "
+            "d.sort_date DESC NULLS LAST, "
             f"d.key LIMIT %s OFFSET %s"
         )
         return _column(sql, [*params, *tsparams, limit, offset])
@@ -166,7 +171,10 @@ class PostgresText:
         if not text.positive or not ids:
             return {}
         tsquery, tsparams = self.tsquery(text, positive_only=True)
-        options = f"StartSel={START}, StopSel={END}, HighlightAll=false, MaxFragments=1, FragmentDelimiter=…"
+        options = (
+            f"StartSel={START}, StopSel={END}, HighlightAll=false, MaxFragments=1, "
+            "FragmentDelimiter=…"
+        )
         sql = (
             f"SELECT d.id, ts_headline('{self.config}', d.summary, query.q, %s), "
             f"ts_headline('{self.config}', d.body, query.q, %s) "
@@ -194,7 +202,8 @@ class DatabaseBackend(BaseSearchBackend):
 
     @staticmethod
     def facet_conditions(params, column, skip_facet=None):
-        """(sql, params) pairs on a document id column: the selected values of every facet but one."""
+        """(sql, params) pairs on a document id column: the selected values of every facet but
+        one."""
         conditions = []
         for facet in FACETS:
             values = params.selected(facet.name)
@@ -202,7 +211,8 @@ class DatabaseBackend(BaseSearchBackend):
                 placeholders = ", ".join(["%s"] * len(values))
                 conditions.append(
                     (
-                        f"{column} IN (SELECT document_id FROM {FACET} WHERE facet = %s AND value IN ({placeholders}))",
+                        f"{column} IN (SELECT document_id FROM {FACET} "
+                        f"WHERE facet = %s AND value IN ({placeholders}))",
                         [facet.name, *values],
                     )
                 )
@@ -249,7 +259,10 @@ class DatabaseBackend(BaseSearchBackend):
             )
         else:
             ids = f"SELECT {scope.id} FROM {scope.table} WHERE {where}"
-            sql = f"SELECT d.id FROM {DOC} d WHERE d.id IN ({ids}) ORDER BY {order} LIMIT %s OFFSET %s"
+            sql = (
+                f"SELECT d.id FROM {DOC} d WHERE d.id IN ({ids}) "
+                f"ORDER BY {order} LIMIT %s OFFSET %s"
+            )
         return _column(sql, [*where_params, params.page_size, params.offset])
 
     def _hits(self, params, ids):
@@ -282,7 +295,8 @@ class DatabaseBackend(BaseSearchBackend):
         Facets with nothing selected all see the same documents, so one grouped
         query counts them together; each selected facet needs a query of its own.
         """
-        # Facet rows alone (of the documents the conditions select), or joined to the temporary table of matches.
+        # Facet rows alone (of the documents the conditions select), or joined to the temporary
+        # table of matches.
         joined = f"{scope.table} JOIN {FACET} v ON v.document_id = {scope.id}"
         source = f"{FACET} v" if scope.on_documents else joined
         selected = [facet.name for facet in FACETS if params.selected(facet.name)]

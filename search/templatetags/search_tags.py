@@ -48,7 +48,10 @@ def facet_label(name):
 
 SHOWN = 8  # values listed before "More"
 MORE = 40  # values inside "More", unless the reader asked to see them all (?show=<facet>)
-VALUE_HTML = '<li><label><input type="checkbox" name="{}" value="{}"{}> {} <span class="count">({})</span></label></li>'
+VALUE_HTML = (
+    '<li><label><input type="checkbox" name="{}" value="{}"{}> {} '
+    '<span class="count">({})</span></label></li>'
+)
 
 
 def _checkboxes(name, values):
@@ -61,7 +64,8 @@ def _checkboxes(name, values):
 
 @register.simple_tag(takes_context=True)
 def facet_checkboxes(context, name, values):
-    """One facet's checkboxes: the first few, then a "More" disclosure, capped so 500 studies stay light.
+    """One facet's checkboxes: the first few, then a "More" disclosure, capped so 500 studies
+    stay light.
 
     Built with format_html_join rather than an include per value: a broad search
     lists hundreds of values, and page weight matters to readers on mobile data.

@@ -10,7 +10,10 @@ from search.models import PendingIndexUpdate, SearchDocument
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index, show its status, or send queued updates (run `sync` periodically)."
+    help = (
+        "Rebuild the search index, show its status, or send queued updates "
+        "(run `sync` periodically)."
+    )
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True)
@@ -40,10 +43,8 @@ class Command(BaseCommand):
             filled = int(width * done / total) if total else width
             rate = done / max(time.monotonic() - started, 1e-6)
             end = "\n" if done >= total else ""
-            self.stdout.write(
-                f"\r{label} [{'#' * filled}{' ' * (width - filled)}] {done}/{total} ({rate:,.0f}/s)",
-                ending=end,
-            )
+            bar = "#" * filled + " " * (width - filled)
+            self.stdout.write(f"\r{label} [{bar}] {done}/{total} ({rate:,.0f}/s)", ending=end)
             self.stdout.flush()
 
         return show
@@ -54,9 +55,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             count = indexing.rebuild_store(progress=self.progress("Pages -> document store"))
             seconds = time.monotonic() - started
-            self.stdout.write(
-                f"Document store: {count} documents in {seconds:.1f} s ({count / max(seconds, 1e-6):,.0f}/s)."
-            )
+            self.stdout.write(f"Document store: {count} documents in {_timing(count, seconds)}.")
         if backend.uses_queue:
             started = time.monotonic()
             try:
@@ -69,7 +68,7 @@ class Command(BaseCommand):
                 ) from error
             seconds = time.monotonic() - started
             self.stdout.write(
-                f"{backend.label}: {count} documents indexed in {seconds:.1f} s ({count / max(seconds, 1e-6):,.0f}/s); "
+                f"{backend.label}: {count} documents indexed in {_timing(count, seconds)}; "
                 f"alias {backend.alias} now points to the new index."
             )
         self.stdout.write(
@@ -104,7 +103,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Pending updates: {pending}")
         if failing:
             self.stdout.write(
-                f"Oldest failure: {failing.key}, {failing.attempts} attempt(s): {failing.last_error[:200]}"
+                f"Oldest failure: {failing.key}, {failing.attempts} attempt(s): "
+                f"{failing.last_error[:200]}"
             )
 
     def sync(self, now=False, watch=None, **options):
@@ -124,3 +124,7 @@ class Command(BaseCommand):
                     raise CommandError(f"{failed} update(s) could not be sent; they stay queued.")
                 return
             time.sleep(watch)
+
+
+def _timing(count, seconds):
+    return f"{seconds:.1f} s ({count / max(seconds, 1e-6):,.0f}/s)"
