@@ -9,7 +9,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.django_db
+# The live server (which serves the static files) makes the test transactional: keep the page tree
+# that migrations create, as the other live-server tests do.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Wagtail's avatar template (<span class="avatar …"><img src="…">) and the sidebar's JSON props.
 AVATAR_IMG = re.compile(r'<span\s+class="avatar[^"]*"[^>]*>.*?<img[^>]* src="([^"]+)"', re.S)
