@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The one base URL: the demo Site's host and port (so the sitemap, canonical and OpenGraph links
+# and citations name the address runserver answers at) and the admin's and API's absolute URLs.
+BASE_URL := $(or $(WAGTAILADMIN_BASE_URL),http://$(HOST):$(PORT))
 
 NODE_STAMP := node_modules/.installed-stamp
 
@@ -29,15 +32,15 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py load_demo_content
+	WAGTAILADMIN_BASE_URL='$(BASE_URL)' $(PY) manage.py load_demo_content
 	$(PY) manage.py search_index rebuild
 
 admin: install
-	$(PY) manage.py ensure_admin
+	WAGTAILADMIN_BASE_URL='$(BASE_URL)' $(PY) manage.py ensure_admin
 
-## run: create .venv, install, migrate, load the demo content and serve http://127.0.0.1:8000
+## run: create .venv, install, migrate, load the demo content and serve http://$(HOST):$(PORT)
 run: demo admin
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	WAGTAILADMIN_BASE_URL='$(BASE_URL)' $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite, or the database DATABASE_URL names)
 test: install node

@@ -1,6 +1,7 @@
 """gunicorn settings for `gunicorn portal.wsgi` (production settings by default).
 
-PORT/BIND, WEB_CONCURRENCY (workers), GUNICORN_THREADS and GUNICORN_MAX_REQUESTS come from the environment.
+PORT/BIND, WEB_CONCURRENCY (workers), GUNICORN_THREADS and GUNICORN_MAX_REQUESTS come from the
+environment.
 Binds to 127.0.0.1: put a TLS-terminating proxy in front, which sets X-Forwarded-Proto.
 """
 

@@ -1,4 +1,5 @@
-"""Citations for briefs and supplement articles: Highwire Press meta tags, BibTeX, RIS and a formatted reference.
+"""Citations for briefs and supplement articles: Highwire Press meta tags, BibTeX, RIS and a
+formatted reference.
 
 One Citation holds the facts; each format is a function of it, so the page,
 the meta tags and the downloads can never disagree.

@@ -79,9 +79,8 @@ def import_export(path, stdout=None):
             )
             errors.append(f"record {number} ({record.get('id', '?')}): {fields}")
         except LegacyError as error:
-            errors.append(
-                f"record {number} ({record.get('id', '?') if isinstance(record, dict) else '?'}): {error}"
-            )
+            record_id = record.get("id", "?") if isinstance(record, dict) else "?"
+            errors.append(f"record {number} ({record_id}): {error}")
     return outcomes, errors
 
 

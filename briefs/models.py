@@ -24,7 +24,8 @@ from research.models import OutputMixin, ResultType
 from .citations import bibtex, for_article, for_brief, formatted, meta_tags, ris
 
 
-# A DOI is "10.<registrant>/<suffix>" (DOI Handbook 2.2); links and "doi:" are accepted and stripped.
+# A DOI is "10.<registrant>/<suffix>" (DOI Handbook 2.2); links and "doi:" are accepted and
+# stripped.
 def citation_download(citation, fmt, name):
     """A BibTeX or RIS file of a citation, as a download."""
     if fmt == "bibtex":

@@ -54,7 +54,8 @@ class PortalImage(AbstractImage):
 
     def get_upload_to(self, filename):
         """A random name: an uploader's file name may be personal, misleading or hostile; only its
-        (validated) extension is kept. Renditions are named after it, so they leak nothing either."""
+        (validated) extension is kept. Renditions are named after it, so they leak nothing
+        either."""
         extension = os.path.splitext(filename)[1].lower()
         if extension.lstrip(".") not in settings.WAGTAILIMAGES_EXTENSIONS:
             extension = ""
@@ -182,9 +183,10 @@ class HomePage(Page):
         verbose_name = "home page"
 
     def route(self, request, path_components):
-        """Page.route's walk (each component a child's slug), with the pages on the path read in one
-        query instead of two per level. A page with its own `route` (RoutablePageMixin: cite/bibtex/)
-        gets the rest of the path, as Page.route would hand it over; so does the last page."""
+        """Page.route's walk (each component a child's slug), with the pages on the path read in
+        one query instead of two per level. A page with its own `route` (RoutablePageMixin:
+        cite/bibtex/) gets the rest of the path, as Page.route would hand it over; so does the
+        last page."""
         if not path_components:
             return super().route(request, path_components)
         candidates = list(
@@ -216,7 +218,8 @@ class HomePage(Page):
         return page.specific.route(request, rest)
 
     def featured(self):
-        """(link, specific live page) pairs in the editor's order, fetched in one go per page type."""
+        """(link, specific live page) pairs in the editor's order, fetched in one go per page
+        type."""
         links = list(self.featured_pages.all())
         pages = (
             Page.objects.live()

@@ -91,7 +91,8 @@ class AdminNetworkMiddleware:
 
 
 class TrustedProxyMiddleware:
-    """Behind a proxy, take the client's address from X-Forwarded-For, but only from TRUSTED_PROXIES.
+    """Behind a proxy, take the client's address from X-Forwarded-For, but only from
+    TRUSTED_PROXIES.
 
     The admin throttle, the network limit and the signup rate limits key on
     REMOTE_ADDR; behind a proxy that is the proxy itself. The client is the

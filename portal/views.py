@@ -25,7 +25,8 @@ def robots_txt(request):
 
 
 def media_image(request, path):
-    """An image rendition from MEDIA_ROOT/images/: a year's lifetime, since a changed image gets new file names.
+    """An image rendition from MEDIA_ROOT/images/: a year's lifetime, since a changed image gets
+    new file names.
 
     Only renditions are public this way; documents go through Wagtail's view, which checks privacy.
     """

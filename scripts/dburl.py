@@ -23,7 +23,8 @@ elif url.startswith("sqlite:"):
     path = unquote(urlsplit(url).path[1:]) if url != "sqlite://:memory:" else ""
     if not path or path == ":memory:":
         sys.exit(
-            "DATABASE_URL names an in-memory SQLite database: there is nothing to back up or restore"
+            "DATABASE_URL names an in-memory SQLite database: "
+            "there is nothing to back up or restore"
         )
     path = os.path.abspath(path)
     out(kind="sqlite", path=path, name=os.path.basename(path), uri="", password="")

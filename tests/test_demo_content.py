@@ -2,12 +2,14 @@
 
 import io
 import re
+from xml.etree import ElementTree
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
-from wagtail.models import Page, Revision
+from wagtail.models import Page, Revision, Site
 
+from briefs.models import PolicyBriefPage
 from research.models import Country, Organization, StudyPage, Topic
 
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
@@ -185,3 +187,87 @@ def test_demo_images_are_local_renditions_with_alt_text(client, demo):
 def test_footer_has_the_seed_social_link(client, demo):
     html = client.get("/").content.decode()
     assert 'href="https://twitter.com/TRActionProject"' in html
+
+
+# --- the base URL: one setting names the site's host and port in every absolute URL ---------------
+
+SITEMAP_LOC = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+
+
+def test_the_loader_takes_the_site_address_from_the_base_url(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8200"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_content", stdout=io.StringIO())
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port, site.root_url) == ("127.0.0.1", 8200, "http://127.0.0.1:8200")
+    assert Site.objects.count() == 1
+
+    settings.WAGTAILADMIN_BASE_URL = "https://portal.example.org/"
+    call_command("load_demo_content", stdout=io.StringIO())
+    site.refresh_from_db()
+    assert (site.hostname, site.port, site.root_url) == (
+        "portal.example.org",
+        443,
+        "https://portal.example.org",
+    ), "a second run with another base URL moves the site"
+    call_command("load_demo_content", stdout=io.StringIO(), base_url="http://localhost:9000")
+    site.refresh_from_db()
+    assert site.root_url == "http://localhost:9000", "--base-url wins over the setting"
+
+
+def test_the_sitemap_and_a_brief_citation_use_the_base_url(
+    db, client, settings, django_capture_on_commit_callbacks
+):
+    base = "http://127.0.0.1:8200"
+    settings.WAGTAILADMIN_BASE_URL = base
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_content", stdout=io.StringIO())
+    host = {"host": "127.0.0.1:8200"}  # as runserver is asked
+    sitemap = client.get("/sitemap.xml", headers=host)
+    urls = [loc.text for loc in ElementTree.fromstring(sitemap.content).iter(SITEMAP_LOC)]
+    assert len(urls) >= 10 and all(url.startswith(base + "/") for url in urls), urls
+    brief = PolicyBriefPage.objects.get()
+    url = f"{base}/briefs-for-policymakers/{brief.slug}/"
+    html = client.get(brief.url, headers=host).content.decode()
+    cite = re.search(r'<p class="cite__text">(.*?)</p>', html, re.S).group(1)
+    assert url in cite, cite
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert f'<meta property="og:url" content="{url}">' in html
+    assert f'<meta name="citation_abstract_html_url" content="{url}">' in html
+    bibtex = client.get(brief.url + "cite/bibtex/", headers=host).content.decode()
+    assert f"url = {{{url}}}" in bibtex
+    local = set(re.findall(r"https?://(?:127\.0\.0\.1|localhost|testserver)[^/\"<\s]*", html))
+    assert local == {base}, f"every absolute URL of this site names the base URL: {local}"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "reason"),
+    [
+        ("127.0.0.1:8000", "http:// or https://"),
+        ("ftp://127.0.0.1", "http:// or https://"),
+        ("http://", "a host name"),
+        ("http://127.0.0.1:99999", "from 1 to 65535"),
+        ("http://127.0.0.1:port", "from 1 to 65535"),
+        ("http://127.0.0.1:0", "port 0"),
+        ("http://127.0.0.1:8000/portal/", "no path"),
+        ("http://127.0.0.1:8000/?a=1", "no path"),
+        ("https://portal.example.org:8443", "https on port 443 only"),
+        ("http://portal.example.org:443", "https on port 443 only"),
+        ("http://[::1]:8000", "IPv6"),
+    ],
+)
+def test_a_bad_base_url_is_refused_with_the_reason(db, base_url, reason):
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo_content", stdout=io.StringIO(), base_url=base_url)
+    assert reason in str(refused.value) and repr(base_url) in str(refused.value)
+    assert not Page.objects.filter(depth__gte=2, title="Research Areas").exists()
+
+
+def test_ensure_admin_names_the_base_url(db, settings, monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8200"
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert "Then log in at http://127.0.0.1:8200/admin/" in out.getvalue()

@@ -4,6 +4,11 @@ Models are looked up by label (`apps.get_model`), so the site-wide app needs
 no import from the content apps. Pages are matched by their path below home;
 a page is published again only when something in the data differs, so a
 second run writes nothing.
+
+The default Site's host name and port come from the one base URL,
+settings.WAGTAILADMIN_BASE_URL (`make run` sets it to the address it serves),
+so the sitemap, canonical and OpenGraph links and the citations all name the
+address the site answers at.
 """
 
 import colorsys
@@ -11,8 +16,10 @@ import datetime
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.apps import apps
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
@@ -29,9 +36,43 @@ PAGE_LISTS = {
 TEXT_LISTS = ("objectives", "key_messages", "recommendations")
 
 
+class BaseURLError(ValueError):
+    """A base URL that a Wagtail Site cannot hold."""
+
+
+def site_address(base_url):
+    """(hostname, port) of a Wagtail Site answering at `base_url` ("http://127.0.0.1:8000").
+
+    A Site's root URL is http://host:port, or https://host when the port is 443 (http://host
+    when 80), so only such URLs, without a path, can be expressed; anything else is refused
+    with the reason.
+    """
+    problem = f"the base URL must look like http://127.0.0.1:8000 (got {base_url!r})"
+    parts = urlsplit(str(base_url).strip())
+    try:
+        port = parts.port
+    except ValueError:
+        raise BaseURLError(f"{problem}: the port is not a number from 1 to 65535") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BaseURLError(f"{problem}: it needs http:// or https:// and a host name")
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise BaseURLError(f"{problem}: only a scheme, a host and a port, no path")
+    if ":" in parts.hostname:
+        raise BaseURLError(f"{problem}: a Wagtail Site cannot hold an IPv6 address")
+    if port == 0:
+        raise BaseURLError(f"{problem}: port 0 is not a port a site answers at")
+    port = port or (443 if parts.scheme == "https" else 80)
+    if (parts.scheme == "https") != (port == 443):
+        raise BaseURLError(
+            f"{problem}: a Wagtail Site serves https on port 443 only, and http on any other"
+        )
+    return parts.hostname.lower(), port
+
+
 class DemoLoader:
-    def __init__(self, data=None, stdout=None):
+    def __init__(self, data=None, stdout=None, base_url=None):
         self.data = data or json.loads(DATA_FILE.read_text())
+        self.hostname, self.port = site_address(base_url or settings.WAGTAILADMIN_BASE_URL)
         self.log = stdout.write if stdout else (lambda message: None)
         self.created = self.updated = 0
 
@@ -100,10 +141,21 @@ class DemoLoader:
             )
             self.created += 1
         if site is None:
-            site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-        if site.root_page_id != home.pk or site.site_name != self.data["site"]["name"]:
-            site.root_page = home
-            site.site_name = self.data["site"]["name"]
+            site = Site(is_default_site=True)
+        wanted = {
+            "root_page_id": home.pk,
+            "site_name": self.data["site"]["name"],
+            "hostname": self.hostname,
+            "port": self.port,
+        }
+        other = Site.objects.exclude(pk=site.pk).filter(hostname=self.hostname, port=self.port)
+        if other.exists():
+            raise BaseURLError(
+                f"another site ({other.first()}) already answers at {self.hostname}:{self.port}"
+            )
+        if site.pk is None or any(getattr(site, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(site, name, value)
             site.save()
         return home
 

@@ -282,7 +282,12 @@ NEWSLETTER = {
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "TRAction Project")
+# The site's address: admin notifications, the API's absolute URLs, and the demo Site's host
+# and port (load_demo_content), from which the sitemap, canonical links and citations are built.
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# No Gravatar: it is a third party (it would learn a hash of each staff address on every admin
+# page). Without it Wagtail shows its own default avatar, a static file, until a user uploads one.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -20,7 +20,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def page_meta(context, page=None, description="", url="", title=""):
-    """<link rel=canonical>, OpenGraph and Twitter tags for a Wagtail page (or a view below one: url, title)."""
+    """<link rel=canonical>, OpenGraph and Twitter tags for a Wagtail page (or a view below one:
+    url, title)."""
     request = context.get("request")
     page = page or context.get("page")
     if request is None or page is None or not hasattr(page, "get_full_url"):
@@ -55,7 +56,8 @@ def page_meta(context, page=None, description="", url="", title=""):
 
 
 def _site_name(page, request):
-    """The name of the page's site: the request's (no query) when the page is on it, as it is when served."""
+    """The name of the page's site: the request's (no query) when the page is on it, as it is
+    when served."""
     site, parts = Site.find_for_request(request), page.get_url_parts(request)
     if site is not None and parts and parts[0] == site.pk:
         return site.site_name

@@ -6,7 +6,10 @@ from ...legacy import LegacyError, import_export
 
 
 class Command(BaseCommand):
-    help = "Import pages from the old site's JSON export (see the README); running it again updates them."
+    help = (
+        "Import pages from the old site's JSON export (see the README); "
+        "running it again updates them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="export.json, or the folder holding it and its files")

@@ -2,18 +2,22 @@
 
 import os
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create a superuser from DJANGO_SUPERUSER_USERNAME/PASSWORD[/EMAIL] if none exists; else print how to log in."
+    help = (
+        "Create a superuser from DJANGO_SUPERUSER_USERNAME/PASSWORD[/EMAIL] if none exists; "
+        "else print how to log in."
+    )
 
     def handle(self, *args, **options):
         users = get_user_model().objects
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME")
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
-        login = "http://127.0.0.1:8000/admin/"
+        login = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"
         if username and password and not users.filter(username=username).exists():
             email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
             users.create_superuser(username=username, email=email, password=password)
@@ -24,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "No admin user yet. Create one with:\n"
                 "    .venv/bin/python manage.py createsuperuser\n"
-                "or run `make run` with DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD set.\n"
+                "or run `make run` with DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD "
+                "set.\n"
                 f"Then log in at {login}"
             )
