@@ -41,3 +41,11 @@ def test_the_admin_shows_a_local_avatar_that_loads(admin_client, live_server):
             assert answer.headers["Content-Type"].startswith("image/"), answer.headers
             with Image.open(io.BytesIO(answer.read())) as image:
                 assert image.width >= 50 and image.height >= 50, f"{url} is a real image"
+
+
+def test_the_admin_dashboard_asks_no_third_party_for_updates(admin_client, settings):
+    """Wagtail's update check (the `w-upgrade` panel, whose script fetches releases.wagtail.org)
+    is off."""
+    assert 'data-controller="w-upgrade' not in admin_client.get("/admin/").content.decode()
+    settings.WAGTAIL_ENABLE_UPDATE_CHECK = True
+    assert 'data-controller="w-upgrade' in admin_client.get("/admin/").content.decode()

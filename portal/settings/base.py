@@ -288,6 +288,8 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 # No Gravatar: it is a third party (it would learn a hash of each staff address on every admin
 # page). Without it Wagtail shows its own default avatar, a static file, until a user uploads one.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor Wagtail's update check, which asks releases.wagtail.org from every admin dashboard.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILIMAGES_IMAGE_MODEL = "portal.PortalImage"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
