@@ -101,8 +101,8 @@ class ListingPage(Page):
     Each subclass has its own template (Wagtail names it); they extend
     portal/listing_page.html.
 
-    "Newest" is an item's `date` when it has one, else when it was first
-    published; items without either go last.
+    "Newest" is an item's `date`; items without one go last (the day a page went
+    online is not its date, and is never shown as one).
     """
 
     intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
@@ -142,9 +142,7 @@ class ListingPage(Page):
 
 def listing_sort_key(page):
     """Sort key for "newest first": (has a date, the date, title)."""
-    date = getattr(page, "date", None)
-    if date is None and page.first_published_at:
-        date = page.first_published_at.date()
+    date = getattr(page, "date", None)  # a known date only: when it went online is not one
     return (date is not None, date or "", page.title)
 
 
