@@ -77,6 +77,8 @@ class _Auditor(HTMLParser):
 
 def _scheme(url):
     """The scheme a browser would see ("relative:" for none); anything odd before a colon counts as one."""
+    # Removes (not refuses) what a browser skips inside a scheme: C0 controls and the space.
+    # Refusing control characters is portal.validation.has_control_characters.
     cleaned = re.sub(r"[\x00-\x20]+", "", html.unescape(url)).lower()
     head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
     if ":" not in head:

@@ -4,16 +4,16 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from . import consent
+from portal.validation import has_control_characters
 
-CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
+from . import consent
 
 
 class SingleLine:
     """Rejects CR, LF and other control characters before Django strips the ends (header injection)."""
 
     def to_python(self, value):
-        if isinstance(value, str) and CONTROL & set(value):
+        if has_control_characters(value):
             raise ValidationError(
                 "Use a single line without line breaks or control characters.", code="control"
             )
@@ -89,7 +89,7 @@ class SignupForm(forms.Form):
             source.startswith("/")
             and not source.startswith("//")
             and len(source) <= 500
-            and not CONTROL & set(source)
+            and not has_control_characters(source)
         )
         return source if ok else ""
 
