@@ -18,19 +18,39 @@ from wagtail.signals import page_published, page_slug_changed, page_unpublished,
 
 from . import pagecache
 
-INDEX_TREES = ("/search/", "/feed/", "/countries/", "/api/")
-INDEX_EXACT = ("/sitemap.xml",)
-# Models shown on many pages: any change to them purges the whole cache.
+# The pages built from the whole index, purged with every publish: the sitemap here, and
+# whatever the apps that serve them declare with register_index_paths() (search's pages).
+INDEX_TREES = set()
+INDEX_EXACT = {"/sitemap.xml"}
+# Models shown on many pages: any change to them purges the whole cache. These are the site
+# core's; content apps add theirs with register_site_wide_models() (research: its taxonomy).
 SITE_WIDE_MODELS = (
-    "research.Country",
-    "research.Topic",
-    "research.Organization",
     "portal.PortalImage",
     "wagtaildocs.Document",
     "portal.SiteSettings",
     "wagtailcore.Site",
-    "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu at once
+    "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu
 )
+
+
+def register_index_paths(trees=(), exact=()):
+    """Paths whose pages are built from every page (search, feeds): purged on every publish.
+    `trees` are purged with everything under them, `exact` alone. Call from AppConfig.ready()."""
+    INDEX_TREES.update(trees)
+    INDEX_EXACT.update(exact)
+
+
+def register_site_wide_models(*models):
+    """Models shown on many pages (taxonomy): saving or deleting one purges every page.
+    Call from AppConfig.ready()."""
+    for model in models:
+        label = model._meta.label
+        post_save.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}"
+        )
+        post_delete.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}"
+        )
 
 
 def page_path(page):
@@ -88,7 +108,7 @@ def purge_page(page):
     for dependent in dependents:
         exact |= _paths(dependent.get_ancestors())
     own = page_path(page)
-    pagecache.purge(exact=exact | set(INDEX_EXACT), trees={own, *INDEX_TREES} - {None})
+    pagecache.purge(exact=exact | INDEX_EXACT, trees={own, *INDEX_TREES} - {None})
 
 
 def _on_publish_change(sender, instance, **kwargs):
@@ -113,17 +133,13 @@ def connect():
     page_slug_changed.connect(_on_site_wide_change, dispatch_uid="pagecache_slug")
     post_page_move.connect(_on_site_wide_change, dispatch_uid="pagecache_move")
     post_delete.connect(_on_page_delete, dispatch_uid="pagecache_page_delete")
+    models = []
     for label in SITE_WIDE_MODELS:
         try:
-            model = apps.get_model(label)
+            models.append(apps.get_model(label))
         except LookupError:
             continue
-        post_save.connect(
-            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}"
-        )
-        post_delete.connect(
-            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}"
-        )
+    register_site_wide_models(*models)
 
 
 def _on_page_delete(sender, instance, **kwargs):

@@ -1,12 +1,12 @@
 """The signup form: the same fields in the footer of every page and on /newsletter/."""
 
 from django import forms
-from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from portal.validation import has_control_characters
 
 from . import consent
+from .interests import get_interests
 
 
 class SingleLine:
@@ -26,16 +26,6 @@ class SingleLineCharField(SingleLine, forms.CharField):
 
 class SingleLineEmailField(SingleLine, forms.EmailField):
     pass
-
-
-def _countries():
-    return [
-        (c.code, c.name) for c in apps.get_model("research", "Country").objects.order_by("name")
-    ]
-
-
-def _topics():
-    return [(t.slug, t.name) for t in apps.get_model("research", "Topic").objects.order_by("name")]
 
 
 class SignupForm(forms.Form):
@@ -64,10 +54,11 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, prefix_id="", **kwargs):
         super().__init__(*args, **kwargs)
-        countries = _countries()
+        interests = get_interests()
+        countries = interests.countries()
         self.fields["country"].choices = [("", "—"), *countries]
         self.fields["countries"].choices = countries
-        self.fields["topics"].choices = _topics()
+        self.fields["topics"].choices = interests.topics()
         self.fields[
             "source"
         ].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
