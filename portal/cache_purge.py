@@ -64,7 +64,8 @@ def _paths(pages):
 
 
 def _in_menu(page):
-    """A top-level page, or a site root: its title or URL is (or was, until this change) in every page's menu."""
+    """A top-level page, or a site root: its title or URL is (or was, until this change) in
+    every page's menu."""
     return (
         page.is_root()
         or Site.objects.filter(root_page=page).exists()
@@ -74,7 +75,8 @@ def _in_menu(page):
 
 def site_version(request=None):
     """The stamp purge_all() changes, read once per request: key a fragment every page shares
-    (the main menu, the footer's form) with it, and it is purged on the same events as every page."""
+    (the main menu, the footer's form) with it, and it is purged on the same events as every
+    page."""
     version = getattr(request, "_site_version", None)
     if version is None:
         version = pagecache.site_stamp()
@@ -84,8 +86,9 @@ def site_version(request=None):
 
 
 def fragment_timeout():
-    """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page cache off):
-    600 with Redis, 60 with per-process memory, where a purge reaches only the process that made it."""
+    """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page
+    cache off): 600 with Redis, 60 with per-process memory, where a purge reaches only the
+    process that made it."""
     default = 600 if getattr(settings, "REDIS_URL", "") else 60
     return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", default))
 

@@ -125,7 +125,8 @@ def _entry_key(request):
 
 
 def _lookup(cache, request):
-    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in one round trip."""
+    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in
+    one round trip."""
     keys, key = _version_keys(request.path_info), _entry_key(request)
     found = cache.get_many([*keys, key])
     entry = found.pop(key, None)
@@ -166,7 +167,8 @@ LOOKUP_KEY = (
 
 def lookup(request):
     """(entry key, current stamps, the stored response or None), or None when this request is not
-    the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is down."""
+    the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is
+    down."""
     if options()["TIMEOUT"] <= 0 or _bypass(request):
         return None
     try:
@@ -175,7 +177,7 @@ def lookup(request):
         return None  # Django answers it with a 400
     try:
         return _lookup(_cache(), request)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any backend's error is a miss, never a 500
         logger.warning("Page cache unavailable (%s); serving uncached", error)
         return None
 
@@ -207,7 +209,7 @@ class PageCacheMiddleware:
             _prepare(response)
             try:
                 _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the response is served all the same
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"
         return response
@@ -266,7 +268,7 @@ def _restamp(keys):
     stamp = uuid.uuid4().hex[:12]
     try:
         _cache().set_many({key: stamp for key in keys}, timeout=None)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a publish must not fail on the cache
         logger.error(
             "Page cache purge failed (%s): stale pages may be served until they expire", error
         )

@@ -10,7 +10,8 @@ from .interests import get_interests
 
 
 class SingleLine:
-    """Rejects CR, LF and other control characters before Django strips the ends (header injection)."""
+    """Rejects CR, LF and other control characters before Django strips the ends (header
+    injection)."""
 
     def to_python(self, value):
         if has_control_characters(value):
@@ -74,7 +75,8 @@ class SignupForm(forms.Form):
         return f"{local}@{domain.lower()}"
 
     def clean_source(self):
-        """A path on this site, or nothing: never trusted as a URL, and never an error the reader cannot fix."""
+        """A path on this site, or nothing: never trusted as a URL, and never an error the
+        reader cannot fix."""
         source = self.cleaned_data.get("source", "")
         ok = (
             source.startswith("/")

@@ -244,7 +244,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 
 def newsletter_provider():
-    """Mailchimp when MAILCHIMP_API_KEY is set, a signed webhook when NEWSLETTER_WEBHOOK_URL is, else none."""
+    """Mailchimp when MAILCHIMP_API_KEY is set, a signed webhook when NEWSLETTER_WEBHOOK_URL is,
+    else none."""
     timeout = float(os.environ.get("NEWSLETTER_PROVIDER_TIMEOUT", "5"))
     if os.environ.get("MAILCHIMP_API_KEY") and os.environ.get("NEWSLETTER_WEBHOOK_URL"):
         raise ImproperlyConfigured("Set MAILCHIMP_API_KEY or NEWSLETTER_WEBHOOK_URL, not both.")
