@@ -109,7 +109,8 @@ def _version_keys(path):
 def _versions(cache, keys, found=None):
     """The stamps for these keys (`found`: those already read); a missing one gets a fresh stamp,
     so eviction never revives old entries."""
-    found = dict(found) if found is not None else cache.get_many(keys)
+    # A copy: while Redis is down, django-redis answers every get_many with one shared dict.
+    found = dict(found if found is not None else cache.get_many(keys))
     for key in keys:
         if key not in found:
             stamp = uuid.uuid4().hex[:12]
@@ -128,7 +129,7 @@ def _lookup(cache, request):
     """(entry key, current stamps, the entry if it was stored under them): stamps and entry in
     one round trip."""
     keys, key = _version_keys(request.path_info), _entry_key(request)
-    found = cache.get_many([*keys, key])
+    found = dict(cache.get_many([*keys, key]))  # a copy, as in _versions()
     entry = found.pop(key, None)
     versions = _versions(cache, keys, found)
     if entry is not None and entry.get("versions") != versions:

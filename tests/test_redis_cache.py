@@ -100,6 +100,18 @@ def test_pages_and_signups_go_on_while_redis_is_down(client, home, settings, cap
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.django_db
+def test_what_get_many_answers_while_redis_is_down_stays_empty(client, home, settings):
+    """django-redis answers each failed get_many with the same dict: filling it in would hand
+    page-cache stamps to Wagtail's rendition lookup (a 500 in the fault run)."""
+    from portal import pagecache
+
+    settings.CACHES = closed_port_cache()
+    pagecache.site_stamp()
+    assert client.get(home.url).status_code == 200
+    assert caches["default"].get_many(["wagtail-rendition-1"]) == {}
+
+
 def test_ignored_redis_errors_are_logged_once_per_interval_in_one_line():
     throttle = Throttle(seconds=60)
     logger = logging.getLogger("tests.throttle")
