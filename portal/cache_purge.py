@@ -3,10 +3,13 @@
 Publishing or unpublishing a page purges the page with its routes and the
 pages under it; its ancestors; the pages its `cache_dependents()` names (a
 study and its outputs name each other) with their ancestors; every listing
-page; and the pages built from the whole index (search, feeds, countries,
-the API, the sitemap). A change that alters every page (the main menu, a
-move, a slug, taxonomy, images, site settings) purges everything, and with it
-the fragments keyed with `site_version()` (the main menu, the footer's form).
+page; and the pages built from the whole index (the sitemap, and the paths
+the apps serving them declare with `register_index_paths()`: search's pages,
+feeds, countries and the API). A change that alters every page (the main
+menu, a move, a slug, images, site settings, and the models content apps
+declare with `register_site_wide_models()`: research's taxonomy) purges
+everything, and with it the fragments keyed with `site_version()` (the main
+menu, the footer's form). This module names no content app: they call it.
 """
 
 from django.apps import apps
