@@ -62,9 +62,11 @@ restore: install
 	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<time> [FORCE=1]" >&2; exit 1; }
 	bash scripts/restore.sh $(if $(FORCE),--force) $(FROM)
 
+## lint: ruff (format and checks) and lint-imports (the layers: pyproject.toml's contracts)
 lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -3,10 +3,13 @@
 Publishing or unpublishing a page purges the page with its routes and the
 pages under it; its ancestors; the pages its `cache_dependents()` names (a
 study and its outputs name each other) with their ancestors; every listing
-page; and the pages built from the whole index (search, feeds, countries,
-the API, the sitemap). A change that alters every page (the main menu, a
-move, a slug, taxonomy, images, site settings) purges everything, and with it
-the fragments keyed with `site_version()` (the main menu, the footer's form).
+page; and the pages built from the whole index (the sitemap, and the paths
+the apps serving them declare with `register_index_paths()`: search's pages,
+feeds, countries and the API). A change that alters every page (the main
+menu, a move, a slug, images, site settings, and the models content apps
+declare with `register_site_wide_models()`: research's taxonomy) purges
+everything, and with it the fragments keyed with `site_version()` (the main
+menu, the footer's form). This module names no content app: they call it.
 """
 
 from django.apps import apps
@@ -18,19 +21,39 @@ from wagtail.signals import page_published, page_slug_changed, page_unpublished,
 
 from . import pagecache
 
-INDEX_TREES = ("/search/", "/feed/", "/countries/", "/api/")
-INDEX_EXACT = ("/sitemap.xml",)
-# Models shown on many pages: any change to them purges the whole cache.
+# The pages built from the whole index, purged with every publish: the sitemap here, and
+# whatever the apps that serve them declare with register_index_paths() (search's pages).
+INDEX_TREES = set()
+INDEX_EXACT = {"/sitemap.xml"}
+# Models shown on many pages: any change to them purges the whole cache. These are the site
+# core's; content apps add theirs with register_site_wide_models() (research: its taxonomy).
 SITE_WIDE_MODELS = (
-    "research.Country",
-    "research.Topic",
-    "research.Organization",
     "portal.PortalImage",
     "wagtaildocs.Document",
     "portal.SiteSettings",
     "wagtailcore.Site",
-    "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu at once
+    "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu
 )
+
+
+def register_index_paths(trees=(), exact=()):
+    """Paths whose pages are built from every page (search, feeds): purged on every publish.
+    `trees` are purged with everything under them, `exact` alone. Call from AppConfig.ready()."""
+    INDEX_TREES.update(trees)
+    INDEX_EXACT.update(exact)
+
+
+def register_site_wide_models(*models):
+    """Models shown on many pages (taxonomy): saving or deleting one purges every page.
+    Call from AppConfig.ready()."""
+    for model in models:
+        label = model._meta.label
+        post_save.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}"
+        )
+        post_delete.connect(
+            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}"
+        )
 
 
 def page_path(page):
@@ -44,7 +67,8 @@ def _paths(pages):
 
 
 def _in_menu(page):
-    """A top-level page, or a site root: its title or URL is (or was, until this change) in every page's menu."""
+    """A top-level page, or a site root: its title or URL is (or was, until this change) in
+    every page's menu."""
     return (
         page.is_root()
         or Site.objects.filter(root_page=page).exists()
@@ -54,7 +78,8 @@ def _in_menu(page):
 
 def site_version(request=None):
     """The stamp purge_all() changes, read once per request: key a fragment every page shares
-    (the main menu, the footer's form) with it, and it is purged on the same events as every page."""
+    (the main menu, the footer's form) with it, and it is purged on the same events as every
+    page."""
     version = getattr(request, "_site_version", None)
     if version is None:
         version = pagecache.site_stamp()
@@ -64,8 +89,9 @@ def site_version(request=None):
 
 
 def fragment_timeout():
-    """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page cache off):
-    600 with Redis, 60 with per-process memory, where a purge reaches only the process that made it."""
+    """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page
+    cache off): 600 with Redis, 60 with per-process memory, where a purge reaches only the
+    process that made it."""
     default = 600 if getattr(settings, "REDIS_URL", "") else 60
     return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", default))
 
@@ -88,7 +114,7 @@ def purge_page(page):
     for dependent in dependents:
         exact |= _paths(dependent.get_ancestors())
     own = page_path(page)
-    pagecache.purge(exact=exact | set(INDEX_EXACT), trees={own, *INDEX_TREES} - {None})
+    pagecache.purge(exact=exact | INDEX_EXACT, trees={own, *INDEX_TREES} - {None})
 
 
 def _on_publish_change(sender, instance, **kwargs):
@@ -113,17 +139,13 @@ def connect():
     page_slug_changed.connect(_on_site_wide_change, dispatch_uid="pagecache_slug")
     post_page_move.connect(_on_site_wide_change, dispatch_uid="pagecache_move")
     post_delete.connect(_on_page_delete, dispatch_uid="pagecache_page_delete")
+    models = []
     for label in SITE_WIDE_MODELS:
         try:
-            model = apps.get_model(label)
+            models.append(apps.get_model(label))
         except LookupError:
             continue
-        post_save.connect(
-            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_save_{label}"
-        )
-        post_delete.connect(
-            _on_site_wide_change, sender=model, dispatch_uid=f"pagecache_delete_{label}"
-        )
+    register_site_wide_models(*models)
 
 
 def _on_page_delete(sender, instance, **kwargs):

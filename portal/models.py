@@ -9,7 +9,6 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.http import Http404
 from django.utils.cache import patch_cache_control
-from django.utils.module_loading import import_string
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -18,6 +17,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from . import loading
 from .blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 
 # --- Images -----------------------------------------------------------------
@@ -122,9 +122,9 @@ class ListingPage(Page):
     def get_context(self, request, *args, **kwargs):
         """The listing comes from settings.PORTAL_LISTING (the search app's faceted one), if set."""
         context = super().get_context(request, *args, **kwargs)
-        provider = getattr(settings, "PORTAL_LISTING", None)
+        provider = loading.load("PORTAL_LISTING")
         if provider:
-            context.update(import_string(provider)(self, request))
+            context.update(provider(self, request))
         else:
             context["listing"] = Paginator(self.listing_items(), self.per_page).get_page(
                 request.GET.get("page")

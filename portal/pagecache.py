@@ -97,7 +97,8 @@ def _version_keys(path):
 def _versions(cache, keys, found=None):
     """The stamps for these keys (`found`: those already read); a missing one gets a fresh stamp,
     so eviction never revives old entries."""
-    found = dict(found) if found is not None else cache.get_many(keys)
+    # A copy: while Redis is down, django-redis answers every get_many with one shared dict.
+    found = dict(found if found is not None else cache.get_many(keys))
     for key in keys:
         if key not in found:
             stamp = uuid.uuid4().hex[:12]
@@ -113,9 +114,10 @@ def _entry_key(request):
 
 
 def _lookup(cache, request):
-    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in one round trip."""
+    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in
+    one round trip."""
     keys, key = _version_keys(request.path_info), _entry_key(request)
-    found = cache.get_many([*keys, key])
+    found = dict(cache.get_many([*keys, key]))  # a copy, as in _versions()
     entry = found.pop(key, None)
     versions = _versions(cache, keys, found)
     if entry is not None and entry.get("versions") != versions:
@@ -154,7 +156,8 @@ LOOKUP_KEY = (
 
 def lookup(request):
     """(entry key, current stamps, the stored response or None), or None when this request is not
-    the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is down."""
+    the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is
+    down."""
     if options()["TIMEOUT"] <= 0 or _bypass(request):
         return None
     try:
@@ -163,7 +166,7 @@ def lookup(request):
         return None  # Django answers it with a 400
     try:
         return _lookup(_cache(), request)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any backend's error is a miss, never a 500
         logger.warning("Page cache unavailable (%s); serving uncached", error)
         return None
 
@@ -188,7 +191,7 @@ class PageCacheMiddleware:
             _prepare(response)
             try:
                 _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the response is served all the same
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"
         return response
@@ -247,7 +250,7 @@ def _restamp(keys):
     stamp = uuid.uuid4().hex[:12]
     try:
         _cache().set_many({key: stamp for key in keys}, timeout=None)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a publish must not fail on the cache
         logger.error(
             "Page cache purge failed (%s): stale pages may be served until they expire", error
         )

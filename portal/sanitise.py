@@ -20,8 +20,9 @@ ALLOWED_TAGS = frozenset({"p", "br", "h2", "h3", "b", "strong", "i", "em", "ol",
 ALLOWED_ATTRIBUTES = {"a": ["href"]}  # and href only when _allowed_url says so
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Elements whose content is code or foreign markup, removed with their content (not kept as text).
-DROPPED_WITH_CONTENT = ("script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
-                        "textarea", "title", "xmp", "noembed", "noframes")  # fmt: skip
+DROPPED_WITH_CONTENT = ("script", "style", "template", "noscript", "iframe", "object", "embed",
+                        "svg", "math", "textarea", "title", "xmp", "noembed",
+                        "noframes")  # fmt: skip
 _NAMES = "|".join(DROPPED_WITH_CONTENT)
 _CONTENT_RE = re.compile(rf"<({_NAMES})\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -76,7 +77,10 @@ class _Auditor(HTMLParser):
 
 
 def _scheme(url):
-    """The scheme a browser would see ("relative:" for none); anything odd before a colon counts as one."""
+    """The scheme a browser would see ("relative:" for none); anything odd before a colon counts
+    as one."""
+    # Removes (not refuses) what a browser skips inside a scheme: C0 controls and the space.
+    # Refusing control characters is portal.validation.has_control_characters.
     cleaned = re.sub(r"[\x00-\x20]+", "", html.unescape(url)).lower()
     head = re.split(r"[/?#]", cleaned, maxsplit=1)[0]
     if ":" not in head:

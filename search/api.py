@@ -14,9 +14,10 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
+from portal.validation import has_control_characters
+
 from .facets import FACETS_BY_NAME
 from .models import SearchFacetValue
-from .query import CONTROL_RE
 
 TAXONOMY_PARAMETERS = ("country", "topic", "study")
 MAX_OFFSET = (
@@ -36,7 +37,7 @@ class CheckedParameters:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, values in request.GET.lists():
-            if CONTROL_RE.search(name) or any(CONTROL_RE.search(value) for value in values):
+            if has_control_characters(name) or any(map(has_control_characters, values)):
                 raise BadRequestError(
                     f"query parameter {name!r} must not contain control characters (NUL, line breaks)"
                 )

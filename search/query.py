@@ -7,6 +7,8 @@ query syntax ever reaches an engine and every backend reads the same query.
 import re
 from dataclasses import dataclass, field, replace
 
+from portal.validation import has_control_characters
+
 from .facets import FACETS
 
 MAX_QUERY_LENGTH = 500
@@ -22,7 +24,6 @@ _STOP_WORDS = "a an and are as at be but by for if in into is it no not of on or
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def words(text):
@@ -122,7 +123,7 @@ class SearchParams:
         errors = {}
         for name in ("q", "sort", "page", "page_size", *(f.name for f in FACETS)):
             for value in data.getlist(name):
-                if CONTROL_RE.search(value):
+                if has_control_characters(value):
                     errors[name] = "must not contain control characters."
         q = data.get("q", "").strip()
         if len(q) > MAX_QUERY_LENGTH:

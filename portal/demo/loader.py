@@ -1,9 +1,10 @@
 """Build the demo site from traction_iccm.json, idempotently.
 
-Models are looked up by label (`apps.get_model`), so the site-wide app needs
-no import from the content apps. Pages are matched by their path below home;
-a page is published again only when something in the data differs, so a
-second run writes nothing.
+The data names every model it fills by label ("models" for the taxonomy, "type" for each
+page) and the loader looks them up with `apps.get_model`, so the site core imports no
+content app: what the demo holds is data, like a fixture. Pages are matched by their path
+below home; a page is published again only when something in the data differs, so a second
+run writes nothing.
 
 The default Site's host name and port come from the one base URL,
 settings.WAGTAILADMIN_BASE_URL (`make run` sets it to the address it serves),
@@ -78,10 +79,11 @@ class DemoLoader:
 
     @transaction.atomic
     def run(self):
-        self.countries = self._upsert("research.Country", "code", self.data["countries"])
-        self.topics = self._upsert("research.Topic", "slug", self.data["topics"])
+        models = self.data["models"]
+        self.countries = self._upsert(models["countries"], "code", self.data["countries"])
+        self.topics = self._upsert(models["topics"], "slug", self.data["topics"])
         self.organizations = self._upsert(
-            "research.Organization", "name", self.data["organizations"]
+            models["organizations"], "name", self.data["organizations"]
         )
         self.images = {spec["key"]: self._image(spec) for spec in self.data["images"]}
         home = self._home()

@@ -39,7 +39,8 @@ def confirmation(signup, base_url):
 
 
 def already_subscribed(signup, base_url):
-    """Sent instead of a confirmation when the address is on the list (the page says the same either way).
+    """Sent instead of a confirmation when the address is on the list (the page says the same
+    either way).
 
     Its link applies the details just submitted (new interests, a new name), so
     a subscriber can change them, and nobody else can.

@@ -1,19 +1,20 @@
 """The signup form: the same fields in the footer of every page and on /newsletter/."""
 
 from django import forms
-from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from . import consent
+from portal.validation import has_control_characters
 
-CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
+from . import consent
+from .interests import get_interests
 
 
 class SingleLine:
-    """Rejects CR, LF and other control characters before Django strips the ends (header injection)."""
+    """Rejects CR, LF and other control characters before Django strips the ends (header
+    injection)."""
 
     def to_python(self, value):
-        if isinstance(value, str) and CONTROL & set(value):
+        if has_control_characters(value):
             raise ValidationError(
                 "Use a single line without line breaks or control characters.", code="control"
             )
@@ -26,16 +27,6 @@ class SingleLineCharField(SingleLine, forms.CharField):
 
 class SingleLineEmailField(SingleLine, forms.EmailField):
     pass
-
-
-def _countries():
-    return [
-        (c.code, c.name) for c in apps.get_model("research", "Country").objects.order_by("name")
-    ]
-
-
-def _topics():
-    return [(t.slug, t.name) for t in apps.get_model("research", "Topic").objects.order_by("name")]
 
 
 class SignupForm(forms.Form):
@@ -64,10 +55,11 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, prefix_id="", **kwargs):
         super().__init__(*args, **kwargs)
-        countries = _countries()
+        interests = get_interests()
+        countries = interests.countries()
         self.fields["country"].choices = [("", "—"), *countries]
         self.fields["countries"].choices = countries
-        self.fields["topics"].choices = _topics()
+        self.fields["topics"].choices = interests.topics()
         self.fields[
             "source"
         ].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
@@ -83,13 +75,14 @@ class SignupForm(forms.Form):
         return f"{local}@{domain.lower()}"
 
     def clean_source(self):
-        """A path on this site, or nothing: never trusted as a URL, and never an error the reader cannot fix."""
+        """A path on this site, or nothing: never trusted as a URL, and never an error the
+        reader cannot fix."""
         source = self.cleaned_data.get("source", "")
         ok = (
             source.startswith("/")
             and not source.startswith("//")
             and len(source) <= 500
-            and not CONTROL & set(source)
+            and not has_control_characters(source)
         )
         return source if ok else ""
 

@@ -1,7 +1,8 @@
 """Fixed-window rate limits in Django's cache: per client IP and per email address.
 
 The cache is local memory by default (per process), Redis when configured;
-either way a limited client gets a clear 429, never a silent drop.
+either way a limited client gets a clear 429, never a silent drop. While Redis is
+down nothing is counted, as for a first attempt: signups go on, unlimited.
 """
 
 import hashlib
@@ -23,6 +24,8 @@ def _hit(kind, key, limit, window):
         count = cache.incr(name)
     except ValueError:  # expired between add and incr
         cache.set(name, 1, timeout=window)
+        count = 1
+    if count is None:  # the cache is down (its errors are ignored): nothing was counted
         count = 1
     return count > limit
 

@@ -83,7 +83,8 @@ def confirm(signup):
 
 
 def unsubscribe(email):
-    """Unsubscribe; returns (subscriber or None, changed). Unknown or already unsubscribed: no change."""
+    """Unsubscribe; returns (subscriber or None, changed). Unknown or already unsubscribed: no
+    change."""
     with transaction.atomic():
         subscriber = find(email)
         if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:

@@ -75,7 +75,10 @@ def signup(request):
 
 
 def _too_many(request):
-    message = "Too many signups have come from your connection or for this address. Please try again in an hour."
+    message = (
+        "Too many signups have come from your connection or for this address. "
+        "Please try again in an hour."
+    )
     return render(
         request,
         "newsletter/signup_page.html",
@@ -98,11 +101,13 @@ def confirm(request, token):
     )
 
 
-@csrf_exempt  # the signed token authorises it; mail clients' one-click POST (RFC 8058) has no cookie
+# The signed token authorises it; mail clients' one-click POST (RFC 8058) has no cookie.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """/newsletter/unsubscribe/<token>/: GET asks (link scanners must not unsubscribe people), POST does it."""
+    """/newsletter/unsubscribe/<token>/: GET asks (link scanners must not unsubscribe people),
+    POST does it."""
     try:
         email = read_unsubscribe_token(token)
     except InvalidToken as invalid:

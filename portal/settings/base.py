@@ -123,12 +123,27 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Caches: Redis when REDIS_URL is set (shared by every process, so a publish purges
-# pages everywhere), else this process's memory. Redis outages degrade to misses.
+# pages everywhere), else this process's memory. Redis outages degrade to misses:
+# django-redis ignores Redis errors (reads miss, writes are dropped, `incr` returns None),
+# and the short timeouts bound what each call can wait while Redis is unreachable.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "portal.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
+
+
+def redis_cache(url):
+    """A cache on Redis at `url` that degrades to misses while Redis is down."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.5,
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {
         "default": {
@@ -136,6 +151,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCMEM_CACHE_MAX_ENTRIES", "2000"))},
         }
     }
+# Ignored Redis errors are logged: one line every 5 s (LOGGING's "throttle" below).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # The full-page cache for anonymous readers (portal/pagecache.py; purged on publish by
 # portal/cache_purge.py). Without Redis each process caches for itself, so a change made
@@ -227,7 +244,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 
 def newsletter_provider():
-    """Mailchimp when MAILCHIMP_API_KEY is set, a signed webhook when NEWSLETTER_WEBHOOK_URL is, else none."""
+    """Mailchimp when MAILCHIMP_API_KEY is set, a signed webhook when NEWSLETTER_WEBHOOK_URL is,
+    else none."""
     timeout = float(os.environ.get("NEWSLETTER_PROVIDER_TIMEOUT", "5"))
     if os.environ.get("MAILCHIMP_API_KEY") and os.environ.get("NEWSLETTER_WEBHOOK_URL"):
         raise ImproperlyConfigured("Set MAILCHIMP_API_KEY or NEWSLETTER_WEBHOOK_URL, not both.")
@@ -339,6 +357,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"throttle": {"()": "portal.log_filters.Throttle", "seconds": 5}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
@@ -350,6 +369,8 @@ LOGGING = {
         # The cluster clients log a traceback per failed call; search/ logs one line and falls back.
         "opensearch": {"level": "ERROR"},
         "elastic_transport": {"level": "ERROR"},
+        # A Redis outage: django-redis logs each error it ignores (portal.log_filters).
+        "django_redis.cache": {"filters": ["throttle"]},
     },
 }
 

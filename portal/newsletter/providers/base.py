@@ -38,7 +38,8 @@ class BaseProvider:
 
 
 def http_json(method, url, body=None, headers=None, timeout=5.0):
-    """(status, parsed JSON or text) for an HTTP call; TemporaryFailure for network errors and 5xx/429."""
+    """(status, parsed JSON or text) for an HTTP call; TemporaryFailure for network errors and
+    5xx/429."""
     data = (
         body
         if isinstance(body, bytes)

@@ -8,4 +8,5 @@ class LocalProvider(BaseProvider):
     enabled = False
 
     def deliver(self, message):
-        """Nothing to send; kept so a message queued before a provider was removed can be drained."""
+        """Nothing to send; kept so a message queued before a provider was removed can be
+        drained."""

@@ -12,8 +12,7 @@ The portal confirms addresses itself, so members arrive as "subscribed"
 
 import base64
 
-from django.apps import apps
-
+from ..interests import get_interests
 from ..models import email_hash_of
 from .base import BaseProvider, PermanentFailure, http_json
 
@@ -82,11 +81,9 @@ class MailchimpProvider(BaseProvider):
 
 def interest_tags(subscriber):
     """Interests as readable tags: "Topic: Costing and financing", "Country: Mali"."""
-    Topic, Country = apps.get_model("research", "Topic"), apps.get_model("research", "Country")
-    topics = dict(Topic.objects.filter(slug__in=subscriber.topics).values_list("slug", "name"))
-    countries = dict(
-        Country.objects.filter(code__in=subscriber.countries).values_list("code", "name")
-    )
+    interests = get_interests()
+    topics = interests.topic_names(subscriber.topics)
+    countries = interests.country_names(subscriber.countries)
     return [f"Topic: {topics.get(s, s)}" for s in subscriber.topics] + [
         f"Country: {countries.get(c, c)}" for c in subscriber.countries
     ]

@@ -15,7 +15,8 @@ SOURCE_HOLE = "__footer-signup-source__"
 
 @register.simple_tag(takes_context=True)
 def newsletter_footer(context):
-    """The footer's signup form, on every page except the newsletter's own (which has the full form).
+    """The footer's signup form, on every page except the newsletter's own (which has the full
+    form).
 
     Rendered once per site version (countries and topics purge it, portal.cache_purge) with a
     placeholder for the one per-page value, the hidden `source` path, filled in here.

@@ -1,4 +1,5 @@
-"""`newsletter sync` delivers the outbox (cron every minute, or --watch); `newsletter status` counts."""
+"""`newsletter sync` delivers the outbox (cron every minute, or --watch); `newsletter status`
+counts."""
 
 import time
 
@@ -11,7 +12,10 @@ from ...providers import get_provider
 
 
 class Command(BaseCommand):
-    help = "Deliver queued newsletter changes and emails (sync), or show the list and the outbox (status)."
+    help = (
+        "Deliver queued newsletter changes and emails (sync), "
+        "or show the list and the outbox (status)."
+    )
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True)
@@ -38,7 +42,8 @@ class Command(BaseCommand):
             time.sleep(options["watch"])
 
     def deliver_all_due(self, batch=200):
-        """Batches until nothing due is left (a retried message is due again only later, so this ends)."""
+        """Batches until nothing due is left (a retried message is due again only later, so
+        this ends)."""
         totals = [0, 0, 0]
         while True:
             counts = deliver_due(limit=batch)
