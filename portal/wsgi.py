@@ -11,6 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 
 application = get_wsgi_application()
 
-from portal.pagecache_wsgi import PageCacheHits
+from portal.pagecache_wsgi import PageCacheHits  # noqa: E402 - needs the settings configured above
 
 application = PageCacheHits(application)

@@ -39,7 +39,8 @@ class CheckedParameters:
         for name, values in request.GET.lists():
             if has_control_characters(name) or any(map(has_control_characters, values)):
                 raise BadRequestError(
-                    f"query parameter {name!r} must not contain control characters (NUL, line breaks)"
+                    f"query parameter {name!r} must not contain control characters "
+                    "(NUL, line breaks)"
                 )
         try:
             too_far = int(request.GET.get("offset", "0")) > MAX_OFFSET
@@ -90,7 +91,8 @@ class PortalPagesAPIViewSet(CheckedParameters, PagesAPIViewSet):
 
     @classmethod
     def get_listing_default_fields(cls, model):
-        """A listing of one page type shows its key fields (a study's countries and timeline) unasked."""
+        """A listing of one page type shows its key fields (a study's countries and timeline)
+        unasked."""
         return [
             *super().get_listing_default_fields(model),
             *getattr(model, "api_listing_fields", []),

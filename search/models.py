@@ -87,13 +87,13 @@ class IndexRebuild(models.Model):
 
     STALE_AFTER = 6 * 3600  # seconds: a rebuild that never finished (its process died) is over
 
+    def __str__(self):
+        return f"rebuild {self.started_at:%Y-%m-%d %H:%M:%S}"
+
     @classmethod
     def running(cls):
         since = timezone.now() - datetime.timedelta(seconds=cls.STALE_AFTER)
         return cls.objects.filter(finished_at__isnull=True, started_at__gte=since)
-
-    def __str__(self):
-        return f"rebuild {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ChangeDuringRebuild(models.Model):

@@ -20,7 +20,10 @@ MAX_VALUE_LENGTH = 100
 SORTS = ("relevance", "newest", "title")
 
 # Lucene's English stop words: the cluster's `english` analyzer drops them, so the parser does too.
-_STOP_WORDS = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"
+_STOP_WORDS = (
+    "a an and are as at be but by for if in into is it no not of on or such that the their then"
+    " there these they this to was will with"
+)
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')

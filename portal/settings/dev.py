@@ -1,6 +1,6 @@
 """Local development: debug on, mail to the console, a fixed insecure key."""
 
-from .base import *
+from .base import *  # noqa: F403 - the settings are base.py plus these overrides
 from .base import env_bool, os
 
 DEBUG = env_bool("DEBUG", True)

@@ -5,7 +5,7 @@ the collected static files (`manage.py collectstatic`), pre-compressed, with
 hashed names and a year's cache lifetime.
 """
 
-from .base import *
+from .base import *  # noqa: F403 - the settings are base.py plus these overrides
 from .base import (
     EMAIL_USE_SSL,
     MIDDLEWARE,

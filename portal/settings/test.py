@@ -6,7 +6,7 @@ same suite runs on SQLite and on PostgreSQL.
 
 import tempfile
 
-from .base import *
+from .base import *  # noqa: F403 - the settings are base.py plus these overrides
 from .base import Path
 
 DEBUG = False
