@@ -86,4 +86,5 @@ def test_read_only_and_images_and_documents(client, site):
     assert client.post("/api/v2/pages/", {}).status_code == 405
     assert client.get("/api/v2/images/").status_code == 200
     assert client.get("/api/v2/documents/").status_code == 200
-    assert StudyPage.objects.exists()
+    assert client.delete(f"/api/v2/pages/{site.s1.pk}/").status_code == 405
+    assert StudyPage.objects.filter(pk=site.s1.pk).exists(), "a refused DELETE deletes nothing"
