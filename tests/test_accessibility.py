@@ -28,7 +28,7 @@ from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .newsletter_helpers import clear_rate_limits
+from .helpers import clear_rate_limits
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from research.models import StudyPage
 
 from .factories import StudyPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from briefs.models import JournalSupplementPage, PolicyBriefPage
 
 from .factories import SupplementArticleFactory
-from .trees import build_site
+from .helpers import build_site
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 WATCH = """
 window.__violations = [];

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from fault_run import REDIS_SERVER, fault_run

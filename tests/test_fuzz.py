@@ -32,8 +32,7 @@ from search.models import PendingIndexUpdate
 from search.query import SORTS
 
 from .fuzz_inputs import TEXT, encode, form_bodies, query_strings
-from .newsletter_helpers import clear_rate_limits
-from .trees import build_site
+from .helpers import build_site, clear_rate_limits
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from portal.newsletter import consent
 from portal.newsletter.models import OutboxMessage, Subscriber
 
 from .factories import CountryFactory, TopicFactory
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from portal.newsletter.models import Subscriber
 
-from .newsletter_helpers import clear_rate_limits
+from .helpers import clear_rate_limits
 
 
 @pytest.fixture(scope="module")

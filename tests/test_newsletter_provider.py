@@ -23,7 +23,7 @@ from portal.newsletter.providers.base import PermanentFailure, TemporaryFailure
 
 from .factories import CountryFactory, TopicFactory
 from .fake_mailchimp import FakeMailchimp
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from wagtail.models import PageViewRestriction
 from portal.newsletter.models import Subscriber
 
 from .factories import FindingsPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from portal import pagecache
 from portal.pagecache_wsgi import PageCacheHits
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from wagtail.test.utils import WagtailPageTestCase
 
-from .trees import build_site
+from .helpers import build_site
 
 PAGE_NAMES = [
     "home",

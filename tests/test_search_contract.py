@@ -13,7 +13,7 @@ from django.http import QueryDict
 from search import indexing
 from search.query import SearchParams
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from search.facets import FACETS
 from search.models import SearchFacetValue
 from search.query import SearchParams
 
-from .trees import fresh_home
+from .helpers import fresh_home
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from search.models import PendingIndexUpdate, SearchDocument
 from search.query import SearchParams
 
 from .factories import FindingsPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from search import indexing
 
 from .factories import FindingsPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from wagtail.test.utils.form_data import streamfield
 from briefs.models import NewsPage
 
 from .factories import NewsIndexPageFactory
-from .test_admin_create import page_form
+from .helpers import page_form
 
 pytestmark = pytest.mark.django_db
 
