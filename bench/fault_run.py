@@ -8,7 +8,8 @@ Mailchimp stand-in, an SMTP sink), sends reading requests and a trickle of signu
 never answer 5xx, searches answer from the database while the engine is down and
 not after, and no signup is lost. Everything binds 127.0.0.1 and stops by itself.
 
-    .venv/bin/python bench/fault_run.py --database-url postgres://... --opensearch-url http://127.0.0.1:9200
+    .venv/bin/python -m bench.fault_run --database-url postgres://... \\
+        --opensearch-url http://127.0.0.1:9200
 """
 
 import argparse
@@ -35,10 +36,10 @@ import psycopg
 import redis
 from aiosmtpd.controller import Controller
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, free_port, manage, production_server
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-sys.path.insert(0, str(REPO))
+from bench.servers import REPO, free_port, manage, production_server
 from tests.fake_mailchimp import FakeMailchimp
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter

@@ -16,8 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, production_server, write_report
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.servers import REPO, production_server, write_report
 
 LIGHTHOUSE = REPO / "node_modules/.bin/lighthouse"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")

@@ -21,8 +21,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.servers import (
     GUNICORN,
     PYTHON,
     REPO,

@@ -1,6 +1,6 @@
 """Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and OpenSearch.
 
-    .venv/bin/python bench/search_bench.py --pages 20000 [--engine opensearch] [--requests N]
+    .venv/bin/python -m bench.search_bench --pages 20000 [--engine opensearch] [--requests N]
 
 Uses a scratch SQLite database (never the project's db.sqlite3); see bench/README.md.
 """
@@ -19,7 +19,9 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
 REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
 ENDPOINTS = ("/search/", "/api/search/")
@@ -69,7 +71,6 @@ def setup_django(args):
     os.environ["DEBUG"] = "0"  # no query log
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

@@ -9,17 +9,14 @@ test needs nothing: a fallback answer must not outlive the outage in the page ca
 import json
 import os
 import socket
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .helpers import build_search_site
+from bench.fault_run import REDIS_SERVER, fault_run
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from fault_run import REDIS_SERVER, fault_run
+from .helpers import build_search_site
 
 
 def closed_port():

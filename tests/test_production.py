@@ -17,10 +17,9 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "bench"))
+from bench.servers import production_env, production_server
 
-from servers import production_env, production_server
+REPO = Path(__file__).resolve().parent.parent
 
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "*")
 
