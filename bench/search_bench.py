@@ -109,7 +109,7 @@ def ensure_corpus(pages, seed):
     from django.core.management.base import OutputWrapper
     from wagtail.models import Page
 
-    from search.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
+    from bench.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
 
     found = Page.objects.filter(title__startswith=PREFIX).count()
     if found == pages:
@@ -137,7 +137,7 @@ def rebuild_store():
 
 def query_set(count, seed):
     """A deterministic list of (class, GET parameters), the classes in turn."""
-    from search.corpus import VOCABULARY
+    from bench.corpus import VOCABULARY
     from search.models import SearchDocument, SearchFacetValue
 
     rng = random.Random(seed)

@@ -11,9 +11,9 @@ import random
 import pytest
 from django.http import QueryDict
 
+from bench.corpus import VOCABULARY, generate_corpus
 from search import indexing
 from search.backends.database import DatabaseBackend
-from search.corpus import VOCABULARY, generate_corpus
 from search.facets import FACETS
 from search.models import SearchFacetValue
 from search.query import SearchParams

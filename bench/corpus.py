@@ -5,18 +5,34 @@ corpus has a few roots, each titled "Synthetic: …" with a `synthetic-` slug.
 Every text carries MARKER and taxonomy rows are named "Synthetic topic/org …",
 which is how `clear_corpus` finds exactly what `generate_corpus` made.
 Countries are real ISO 3166-1 rows: reused by code, and kept on clear.
+
+Development tooling, not part of the site: `python -m bench.corpus generate --pages N
+[--seed S] [--clear] [--no-index]` and `python -m bench.corpus clear`, on the database
+that DJANGO_SETTINGS_MODULE and DATABASE_URL name (development settings by default).
 """
 
+import argparse
 import datetime
 import itertools
+import os
 import random
+import sys
 import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from pathlib import Path
+
+if __name__ == "__main__":  # `python -m bench.corpus` or `python bench/corpus.py`: Django first
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+    import django
+
+    django.setup()
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils.text import slugify
@@ -125,9 +141,7 @@ def plan(pages, has_area_index=True):
 def generate_corpus(pages, seed=1, stdout=None, index=True):
     """Build the corpus; returns counts per page type (by model label) plus totals and timing."""
     if corpus_exists():
-        raise CorpusError(
-            "A synthetic corpus exists already: clear it first (generate_corpus --clear)."
-        )
+        raise CorpusError("A synthetic corpus exists already: clear it first (generate --clear).")
     return CorpusBuilder(pages, seed, stdout).run(index=index)
 
 
@@ -528,3 +542,44 @@ class CorpusBuilder:
 def month(index):
     """Months counted from year 0, back to the first day of that month."""
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def main(argv=None):
+    """`python -m bench.corpus generate --pages N [--seed S] [--clear] [--no-index]`, or `clear`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.corpus",
+        description="The deterministic synthetic corpus (titles 'Synthetic: …') below the home "
+        "page, for search benchmarks and tests. Uses DJANGO_SETTINGS_MODULE and DATABASE_URL "
+        "(development settings by default).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    generate = commands.add_parser("generate", help="Build a corpus of N pages of every type.")
+    generate.add_argument(
+        "--pages", type=int, required=True, help=f"Pages to create (at least {MIN_PAGES})."
+    )
+    generate.add_argument(
+        "--seed", type=int, default=1, help="Random seed; the same seed gives the same corpus."
+    )
+    generate.add_argument(
+        "--clear", action="store_true", help="Delete a previously generated corpus first."
+    )
+    generate.add_argument(
+        "--no-index", action="store_true", help="Leave the pages out of Wagtail's search index."
+    )
+    commands.add_parser("clear", help="Delete the corpus; countries (real data) stay.")
+    args = parser.parse_args(argv)
+    if args.command == "generate" and args.pages < MIN_PAGES:  # before --clear deletes anything
+        parser.error(f"--pages must be at least {MIN_PAGES}, so that every page type is present.")
+    stdout = OutputWrapper(sys.stdout)
+    try:
+        if args.command == "clear" or args.clear:
+            clear_corpus(stdout=stdout)
+        if args.command == "generate":
+            generate_corpus(args.pages, seed=args.seed, stdout=stdout, index=not args.no_index)
+    except CorpusError as error:
+        parser.exit(1, f"{parser.prog}: {error}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
