@@ -49,39 +49,53 @@ FLUSH_EVERY = 500
 MIN_PAGES = 30  # enough for every page type
 FIRST_DAY, LAST_DAY = datetime.date(2005, 1, 1), datetime.date(2026, 6, 30)
 
-# Public-health words, one per stem under Porter and Snowball (English) alike; "community" is the one
-# word the two stem differently (commun / communiti), kept because it is the field's key word.
+# Public-health words, one per stem under Porter and Snowball (English) alike; "community" is the
+# one word the two stem differently (commun / communiti), kept because it is the field's key word.
 _WORDS = """
-    costing financing malaria pneumonia diarrhoea surveillance supervision community treatment diagnosis vaccination
-    immunisation nutrition stunting anaemia tuberculosis hiv maternal newborn neonatal child adolescent household
-    district facility hospital clinic pharmacy medicine antibiotic amoxicillin zinc oral rehydration referral adherence
-    coverage equity access quality workforce volunteer incentive training mentoring governance policy budget
-    expenditure insurance subsidy procurement stockout logistics supply evaluation monitoring indicator registry
-    enumeration questionnaire cohort trial randomised ethnography interview sampling mortality morbidity incidence
-    prevalence outbreak epidemic cholera measles dengue ebola typhoid sanitation hygiene water handwashing breastfeeding
-    contraception pregnancy antenatal delivery midwife nurse physician prescriber laboratory microscopy rapid testing
-    mobile digital dashboard smartphone rural urban remote village region ministry donor partner ngo stakeholder
-    advocacy accountability transparency decentralisation integration scale sustainability efficiency effectiveness
-    affordability pilot intervention protocol guideline algorithm fever cough danger wasting obesity diabetes
-    hypertension cancer injury disability mental depression refugee conflict climate drought flood migration gender
-    poverty education literacy caregiver counselling outreach campaign bednet insecticide mosquito parasite resistance
-    genomics
+    costing financing malaria pneumonia diarrhoea surveillance supervision community treatment
+    diagnosis vaccination immunisation nutrition stunting anaemia tuberculosis hiv maternal newborn
+    neonatal child adolescent household district facility hospital clinic pharmacy medicine
+    antibiotic amoxicillin zinc oral rehydration referral adherence coverage equity access quality
+    workforce volunteer incentive training mentoring governance policy budget expenditure insurance
+    subsidy procurement stockout logistics supply evaluation monitoring indicator registry
+    enumeration questionnaire cohort trial randomised ethnography interview sampling mortality
+    morbidity incidence prevalence outbreak epidemic cholera measles dengue ebola typhoid sanitation
+    hygiene water handwashing breastfeeding contraception pregnancy antenatal delivery midwife nurse
+    physician prescriber laboratory microscopy rapid testing mobile digital dashboard smartphone
+    rural urban remote village region ministry donor partner ngo stakeholder advocacy accountability
+    transparency decentralisation integration scale sustainability efficiency effectiveness
+    affordability pilot intervention protocol guideline algorithm fever cough danger wasting obesity
+    diabetes hypertension cancer injury disability mental depression refugee conflict climate
+    drought flood migration gender poverty education literacy caregiver counselling outreach
+    campaign bednet insecticide mosquito parasite resistance genomics
     """
 VOCABULARY = tuple(_WORDS.split())
 
 # ISO 3166-1 alpha-2 codes and short names, by the Country model's regions.
 COUNTRY_TABLE = {
-    "western-africa": "BJ Benin; BF Burkina Faso; CV Cabo Verde; CI Côte d'Ivoire; GM Gambia; GH Ghana; GN Guinea; "
-    "GW Guinea-Bissau; LR Liberia; ML Mali; MR Mauritania; NE Niger; NG Nigeria; SN Senegal; SL Sierra Leone; TG Togo",
-    "eastern-africa": "BI Burundi; KM Comoros; DJ Djibouti; ER Eritrea; ET Ethiopia; KE Kenya; MG Madagascar; "
-    "MW Malawi; MZ Mozambique; RW Rwanda; SO Somalia; SS South Sudan; TZ Tanzania; UG Uganda; ZM Zambia; ZW Zimbabwe",
-    "middle-africa": "AO Angola; CM Cameroon; CF Central African Republic; TD Chad; CG Congo; "
-    "CD Democratic Republic of the Congo; GA Gabon",
+    "western-africa": (
+        "BJ Benin; BF Burkina Faso; CV Cabo Verde; CI Côte d'Ivoire; GM Gambia; "
+        "GH Ghana; GN Guinea; GW Guinea-Bissau; LR Liberia; ML Mali; MR Mauritania; NE Niger; "
+        "NG Nigeria; SN Senegal; SL Sierra Leone; TG Togo"
+    ),
+    "eastern-africa": (
+        "BI Burundi; KM Comoros; DJ Djibouti; ER Eritrea; ET Ethiopia; "
+        "KE Kenya; MG Madagascar; MW Malawi; MZ Mozambique; RW Rwanda; SO Somalia; "
+        "SS South Sudan; TZ Tanzania; UG Uganda; ZM Zambia; ZW Zimbabwe"
+    ),
+    "middle-africa": (
+        "AO Angola; CM Cameroon; CF Central African Republic; TD Chad; CG Congo; "
+        "CD Democratic Republic of the Congo; GA Gabon"
+    ),
     "southern-africa": "BW Botswana; SZ Eswatini; LS Lesotho; NA Namibia; ZA South Africa",
     "northern-africa": "EG Egypt; MA Morocco; SD Sudan; TN Tunisia",
-    "asia": "AF Afghanistan; BD Bangladesh; KH Cambodia; IN India; ID Indonesia; LA Laos; MM Myanmar; NP Nepal; "
-    "PK Pakistan; PH Philippines; VN Viet Nam; YE Yemen",
-    "latin-america-caribbean": "BO Bolivia; GT Guatemala; HT Haiti; HN Honduras; NI Nicaragua; PE Peru",
+    "asia": (
+        "AF Afghanistan; BD Bangladesh; KH Cambodia; IN India; ID Indonesia; LA Laos; "
+        "MM Myanmar; NP Nepal; PK Pakistan; PH Philippines; VN Viet Nam; YE Yemen"
+    ),
+    "latin-america-caribbean": (
+        "BO Bolivia; GT Guatemala; HT Haiti; HN Honduras; NI Nicaragua; PE Peru"
+    ),
 }
 COUNTRIES = [
     (code, name, region)
@@ -115,7 +129,8 @@ def corpus_exists():
 
 
 def plan(pages, has_area_index=True):
-    """How many pages of each type make `pages` in all (studies cap at 500; outputs take the rest)."""
+    """How many pages of each type make `pages` in all (studies cap at 500; outputs take the
+    rest)."""
     if pages < MIN_PAGES:
         raise CorpusError(
             f"Ask for at least {MIN_PAGES} pages, so that every page type is present."
@@ -146,15 +161,16 @@ def generate_corpus(pages, seed=1, stdout=None, index=True):
 
 
 def clear_corpus(stdout=None):
-    """Delete the synthetic roots (with everything below them) and the synthetic topics and organizations."""
+    """Delete the synthetic roots (with everything below them) and the synthetic topics and
+    organizations."""
     log = stdout.write if stdout else (lambda message: None)
     page_ids = []
     with transaction.atomic(), disable_reference_index_auto_update():
         while (root := synthetic_roots().order_by("path").first()) is not None:
             pages = Page.objects.descendant_of(root, inclusive=True)
             page_ids.extend(pages.values_list("pk", flat=True))
-            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the queryset
-            # delete keeps treebeard's numchild right without logging every deletion.
+            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the
+            # queryset delete keeps treebeard's numchild right without logging every deletion.
             pages.update(live=False)
             Page.objects.filter(pk=root.pk).delete()
         page_type = ContentType.objects.get_for_model(Page)
@@ -175,14 +191,16 @@ def clear_corpus(stdout=None):
         )
         topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
     log(
-        f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations."
+        f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} "
+        "organizations."
     )
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
 
 
 @contextmanager
 def search_index_deferred(models):
-    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk afterwards."""
+    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk
+    afterwards."""
     disconnected = [
         model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)
     ]
@@ -248,8 +266,9 @@ class CorpusBuilder:
         return chosen
 
     def add(self, parent, page, when, slug=None):
-        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail validates
-        it minimally (a live page's full_clean costs a quarter of the time); `run` makes the pages live."""
+        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail
+        validates it minimally (a live page's full_clean costs a quarter of the time); `run`
+        makes the pages live."""
         self.number = number = self.number + 1
         page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
         page.live, page.has_unpublished_changes, page.locale_id = False, False, parent.locale_id
@@ -262,7 +281,8 @@ class CorpusBuilder:
             self.flush()
         if number % 1000 == 0:
             self.log(
-                f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} pages/s"
+                f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} "
+                "pages/s"
             )
         return page
 
@@ -384,8 +404,9 @@ class CorpusBuilder:
                 body=self.body(),
             )
             studies.append(self.add(self.rng.choice(areas), page, month(start)))
-            # Round-robin first picks put every country and topic to use. A study's `countries` follow
-            # its locations only through StudyPage.full_clean (the editor's path), so both are written here.
+            # Round-robin first picks put every country and topic to use. A study's `countries`
+            # follow its locations only through StudyPage.full_clean (the editor's path), so both
+            # are written here.
             countries = self.sample(
                 self.countries, 1, 4, first=self.countries[number % len(self.countries)]
             )
@@ -524,9 +545,12 @@ class CorpusBuilder:
         for label, count in counts.items():
             self.log(f"  {label}: {count}")
         self.log(
-            f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} countries, "
-            f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; {built:.1f} s building, "
-            f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py search_index rebuild`."
+            f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} "
+            "countries, "
+            f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; "
+            f"{built:.1f} s building, "
+            f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py "
+            "search_index rebuild`."
         )
         sizes = {
             "articles": self.article_count,

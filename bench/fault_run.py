@@ -64,25 +64,28 @@ READ_PATHS = ["/", "{study}", "{listing}", "/countries/ml/", "/search/?q=iccm",
 class Tally:
     def __init__(self):
         self.seconds, self.skipped = 0.0, ""
+        # "2xx" ... "error", "signup 2xx" ...
         self.reads, self.signups = (
             collections.Counter(),
             collections.Counter(),
-        )  # "2xx" ... "error", "signup 2xx" ...
+        )
         self.times, self.accepted, self.confirmed = [], [], []
         self.searches = self.fallback = 0
 
 
 class Run:
-    """What the load threads share: the target, the current phase and what was answered in each phase."""
+    """What the load threads share: the target, the current phase and what was answered in each
+    phase."""
 
     def __init__(self, url, inbox):
         self.url, self.inbox, self.id = url, inbox, uuid.uuid4().hex[:8]
         self.phase, self.stop, self.lock = PHASES[0], threading.Event(), threading.Lock()
         self.tallies = {name: Tally() for name in PHASES}
+        # The first few answers that were not 2xx; failed cron runs
         self.unexpected, self.cron_errors = (
             [],
             [],
-        )  # the first few answers that were not 2xx; failed cron runs
+        )
 
     def record(
         self,
@@ -129,7 +132,8 @@ def request(base, method, path, body=None, headers=None, timeout=30):
 
 
 def reader(run, paths, number):
-    """Reading requests back to back, round the list; searches note whether the database answered."""
+    """Reading requests back to back, round the list; searches note whether the database
+    answered."""
     count = 0
     while not run.stop.is_set():
         count += 1
@@ -150,7 +154,8 @@ def reader(run, paths, number):
 
 
 def signer(run, interval):
-    """A steady trickle of signups, each with its own address (and interests, so tags are synced too)."""
+    """A steady trickle of signups, each with its own address (and interests, so tags are synced
+    too)."""
     count = 0
     while not run.stop.wait(interval):
         count += 1
@@ -173,7 +178,8 @@ def signer(run, interval):
 
 
 def confirmer(run):
-    """Follows the emailed link of every other signup (even-numbered addresses), as its reader would."""
+    """Follows the emailed link of every other signup (even-numbered addresses), as its reader
+    would."""
     done = 0
     while not run.stop.wait(0.1):
         for address, text in run.inbox.messages[done:]:
@@ -189,7 +195,8 @@ def confirmer(run):
 
 
 def cron(run, env):
-    """`newsletter sync` every 5 s, as cron runs it; each run ends on its own (a killed one would hold its claims)."""
+    """`newsletter sync` every 5 s, as cron runs it; each run ends on its own (a killed one would
+    hold its claims)."""
     while not run.stop.wait(5):
         try:
             manage(env, "newsletter", "sync", timeout=120)
@@ -211,7 +218,8 @@ class Inbox:
 
 
 class RedisServer:
-    """redis-server on a free port, saving to disk on shutdown as a production Redis keeps its data."""
+    """redis-server on a free port, saving to disk on shutdown as a production Redis keeps its
+    data."""
 
     def __init__(self, folder):
         self.port, self.folder, self.process = free_port(), folder, None
@@ -257,7 +265,8 @@ class RedisServer:
 
 
 def engine(action, url, timeout=300):
-    """scripts/search-engine.sh start|stop opensearch on the port of `url` (start waits until it is healthy)."""
+    """scripts/search-engine.sh start|stop opensearch on the port of `url` (start waits until it is
+    healthy)."""
     env = {**os.environ, "OPENSEARCH_PORT": str(urllib.parse.urlsplit(url).port or 9200)}
     subprocess.run(
         ["bash", ENGINE_SCRIPT, action, "opensearch"],
@@ -269,7 +278,8 @@ def engine(action, url, timeout=300):
 
 
 class Node:
-    """The OpenSearch node as this run left it: whatever happens, a node it stopped is started again."""
+    """The OpenSearch node as this run left it: whatever happens, a node it stopped is started
+    again."""
 
     def __init__(self, url, env, log):
         self.url, self.env, self.log, self.stopped, self.restart, self.rebuilt_at = (
@@ -286,7 +296,8 @@ class Node:
         engine("stop", self.url)
 
     def restart_in_background(self):
-        """The node takes 10-60 s to start and comes back empty: start it, then rebuild, as an operator would."""
+        """The node takes 10-60 s to start and comes back empty: start it, then rebuild, as an
+        operator would."""
 
         def restart():
             begun = time.monotonic()
@@ -294,9 +305,8 @@ class Node:
             self.log(
                 f"fault run: OpenSearch answering again after {time.monotonic() - begun:.0f} s"
             )
-            manage(
-                self.env, "search_index", "rebuild", "--engine-only"
-            )  # nothing was published meanwhile: no sync
+            # Nothing was published meanwhile: no sync
+            manage(self.env, "search_index", "rebuild", "--engine-only")
             self.rebuilt_at = time.monotonic()
             self.log(
                 f"fault run: index rebuilt {self.rebuilt_at - begun:.0f} s after the restart began"
@@ -315,7 +325,8 @@ class Node:
 
 @contextlib.contextmanager
 def scratch_database(url):
-    """A fresh database on the server `url` names, dropped on exit: a run never touches real data."""
+    """A fresh database on the server `url` names, dropped on exit: a run never touches real
+    data."""
     name = f"fault_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -341,7 +352,8 @@ def discover(url):
 
 def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, signup_interval=0.25,
               engine_control=True, log=print, log_dir=None):  # fmt: skip
-    """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before returning."""
+    """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before
+    returning."""
     if not database_url.startswith(("postgres://", "postgresql://")):
         raise ValueError(
             "the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get 'locked'"
@@ -355,9 +367,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
         stack.callback(redis_server.stop)
         redis_server.start()
         provider, inbox = stack.enter_context(FakeMailchimp()), Inbox()
-        provider.httpd.handle_error = lambda *args: (
-            None
-        )  # its "timeout" fault answers after the client gave up
+        # Its "timeout" fault answers after the client gave up
+        provider.httpd.handle_error = lambda *args: None
         smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
         stack.callback(smtp.stop)
@@ -370,7 +381,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
                      EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5, DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
         started, server_log = time.monotonic(), folder / "gunicorn.log"
         log(
-            "fault run: migrating a scratch database, loading the demo, building the index, starting gunicorn"
+            "fault run: migrating a scratch database, loading the demo, building the index, "
+            "starting gunicorn"
         )
         url, env = stack.enter_context(
             production_server(database, demo=True, workers=2, log=server_log, **extra)
@@ -403,7 +415,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
             for worker in workers:
                 worker.join(timeout=150)  # a cron run may take up to its 120 s timeout
         log(
-            "fault run: load stopped; delivering what the outages left queued (newsletter sync --now)"
+            "fault run: load stopped; delivering what the outages left queued (newsletter sync "
+            "--now)"
         )
         sync = " ".join(manage(env, "newsletter", "sync", "--now").split())
         return Report(run, database, provider, sync, server_log.read_text(errors="replace"))
@@ -432,11 +445,11 @@ def phases(run, seconds, node, provider, redis_server, log):
         run.tallies["engine-down"].skipped = "no OpenSearch, or not allowed to stop it"
         log("fault run: engine-down skipped (no OpenSearch, or not allowed to stop it)")
     begun = enter("provider-down")
-    for third, fault in enumerate(
-        ("down", "500", "timeout"), start=1
-    ):  # refused, erroring, then too slow
+    # Refused, erroring, then too slow
+    for third, fault in enumerate(("down", "500", "timeout"), start=1):
         provider.fault = fault
-        # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it (Django's key).
+        # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it
+        # (Django's key).
         redis.Redis(port=redis_server.port).delete(":1:newsletter:outbox:failing:provider")
         time.sleep(max(0.0, begun + seconds * third / 3 - time.monotonic()))
     provider.fault = None
@@ -450,9 +463,8 @@ def phases(run, seconds, node, provider, redis_server, log):
         node.restart.join(timeout=400)
         if node.stopped or node.rebuilt_at is None:
             raise RuntimeError("OpenSearch did not start again, or its index was not rebuilt")
-        hold(
-            "recovering", begun, node.rebuilt_at + BREAKER_SECONDS
-        )  # every worker's breaker has closed
+        # Every worker's breaker has closed
+        hold("recovering", begun, node.rebuilt_at + BREAKER_SECONDS)
     else:
         hold("recovering", begun, begun + 6)  # the Redis cache's own breaker (5 s)
     begun = enter("recovered")
@@ -497,7 +509,8 @@ class Report:
             problem("engine-down: no search was answered from the database fallback")
         if run.tallies["recovered"].fallback:
             problem(
-                f"recovered: {run.tallies['recovered'].fallback} searches still answered by the fallback"
+                f"recovered: {run.tallies['recovered'].fallback} searches still answered by the "
+                "fallback"
             )
         if run.tallies["provider-down"].confirmed and not self.retried:
             problem("provider-down: no provider sync failed, so the outage was not exercised")
@@ -524,7 +537,8 @@ class Report:
         }
         if undelivered:
             problem(
-                f"outbox messages not delivered after `newsletter sync --now`: {undelivered} ({sync})"
+                f"outbox messages not delivered after `newsletter sync --now`: {undelivered} "
+                f"({sync})"
             )
         if run.cron_errors:
             problem(
@@ -572,7 +586,8 @@ class Report:
             f"{kind} {state} {n}" for (kind, state), n in sorted(self.outbox.items())
         )
         lines.append(
-            f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least once"
+            f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least "
+            "once"
         )
         lines.append(f"provider errors seen: {', '.join(self.provider_errors) or 'none'}")
         lines.append(f"provider members: {len(self.members)}; `newsletter sync --now`: {self.sync}")

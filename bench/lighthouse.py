@@ -66,7 +66,8 @@ def parse_args():
 
 
 def with_retries(run, *args, attempts=3):
-    """Lighthouse's own advice for a lost trace (NO_NAVSTART) is to run it again; other failures are final."""
+    """Lighthouse's own advice for a lost trace (NO_NAVSTART) is to run it again; other failures are
+    final."""
     for attempt in range(1, attempts + 1):
         try:
             return run(*args)
@@ -79,7 +80,8 @@ def with_retries(run, *args, attempts=3):
 
 
 def lighthouse(url, output, timeout):
-    """One Lighthouse run (default mobile form factor and simulated throttling); the parsed report."""
+    """One Lighthouse run (default mobile form factor and simulated throttling); the parsed
+    report."""
     command = [
         str(LIGHTHOUSE),
         url,
@@ -169,7 +171,8 @@ def table(rows):
     for row in rows:
         s, m = row["scores"], row["metrics"]
         lines.append(
-            f"| {row['page']} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} "
+            f"| {row['page']} | {s['performance']} | {s['accessibility']} | {s['best-practices']} "
+            f"| {s['seo']} "
             f"| {m['FCP']} | {m['LCP']} | {m['TBT']} | {m['CLS']} | {m['transfer']} |"
         )
     return "\n".join(lines)
@@ -179,7 +182,8 @@ def main():
     args = parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit(
-            f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins lighthouse)"
+            f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins "
+            "lighthouse)"
         )
     if not Path(CHROME).exists():
         sys.exit(
@@ -208,7 +212,8 @@ def main():
                 note = EXPECTED.get((row["page"], audit_id), "")
                 note = f" - expected: {note}" if note else ""
                 print(
-                    f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} {shown}{note}"
+                    f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} "
+                    f"{shown}{note}"
                 )
         if row["below_target"] or row["runtime_error"]:
             failed = True

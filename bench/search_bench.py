@@ -1,4 +1,5 @@
-"""Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and OpenSearch.
+"""Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and
+OpenSearch.
 
     .venv/bin/python -m bench.search_bench --pages 20000 [--engine opensearch] [--requests N]
 
@@ -118,9 +119,8 @@ def ensure_corpus(pages, seed):
     if corpus_exists():
         print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
         clear_corpus(stdout=OutputWrapper(sys.stdout))
-    generate_corpus(
-        pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False
-    )  # admin search index: not measured
+    # Admin search index: not measured
+    generate_corpus(pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False)
 
 
 def rebuild_store():
@@ -155,7 +155,8 @@ def query_set(count, seed):
         return f'"{words[start]} {words[start + 1]}"'
 
     def facets(low, high, multi=False):
-        """Values one document carries together (as a user clicks counted values), one facet maybe OR-ed."""
+        """Values one document carries together (as a user clicks counted values), one facet maybe
+        OR-ed."""
         own = defaultdict(list)
         rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by(
             "facet", "value"
@@ -240,7 +241,8 @@ def run_queries(queries, warmup, expect_backend):
     elapsed = time.perf_counter() - started
     requests = len(queries) * len(ENDPOINTS)
     print(
-        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one client, sequential)"
+        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one "
+        "client, sequential)"
     )
     answered = ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
     print(f"   /api/search/ answered by: {answered}; fallback responses: {fallbacks}")
@@ -295,7 +297,8 @@ def opensearch_reachable(url):
     except Exception as error:
         print(f"   OpenSearch is not reachable at {url} ({type(error).__name__}: {error}).")
         print(
-            "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start opensearch`."
+            "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start "
+            "opensearch`."
         )
         return None
 
@@ -345,7 +348,8 @@ def machine():
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}, "
+        f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {now}, "
         f"load average {load} (1/5/15 min; anything else running shares the CPUs)"
     )
 
@@ -357,7 +361,8 @@ def verdict(value, target, higher=False):
 
 def summary(rows, pages, documents, engine_version):
     print(
-        "\n| backend | pages | documents | /search/ p50 | /search/ p95 | /api/search/ p50 | /api/search/ p95 "
+        "\n| backend | pages | documents | /search/ p50 | /search/ p95 | /api/search/ p50 | "
+        "/api/search/ p95 "
         "| requests/s | rebuild docs/s | target |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -366,7 +371,8 @@ def summary(rows, pages, documents, engine_version):
         checks = [f"p95 ≤ {TARGETS[name]:.0f} ms: {verdict(p95, TARGETS[name])}"]
         if name == "opensearch":
             checks.append(
-                f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: {verdict(rebuild, REBUILD_TARGET, higher=True)}"
+                f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: "
+                f"{verdict(rebuild, REBUILD_TARGET, higher=True)}"
             )
         cells = " | ".join(f"{overall(result, e, p):.1f} ms" for e in ENDPOINTS for p in (50, 95))
         label = "database (SQLite FTS5)" if name == "database" else f"OpenSearch {engine_version}"
@@ -394,7 +400,8 @@ def main():
     queries = query_set(args.requests, args.seed)
     warmup = query_set(args.warmup, args.seed + 1000)
     print(
-        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} warm-up queries"
+        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} "
+        "warm-up queries"
     )
 
     database = stages.run("queries: database", run_queries, queries, warmup, "database")

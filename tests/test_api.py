@@ -1,4 +1,5 @@
-"""The public API (Wagtail API v2 at /api/v2/): typed fields, taxonomy filters, published pages only."""
+"""The public API (Wagtail API v2 at /api/v2/): typed fields, taxonomy filters, published pages
+only."""
 
 import io
 from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
-"""Chromium enforces the Content-Security-Policy: no public page breaks it, for readers or for staff."""
+"""Chromium enforces the Content-Security-Policy: no public page breaks it, for readers or for
+staff."""
 
 import pytest
 from pytest_django.live_server_helper import LiveServer

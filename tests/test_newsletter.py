@@ -1,4 +1,5 @@
-"""Newsletter signup: double opt-in, no enumeration, unsubscribe, abuse and bad input (in-memory mail)."""
+"""Newsletter signup: double opt-in, no enumeration, unsubscribe, abuse and bad input (in-memory
+mail)."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""Communications staff see the list in Wagtail's admin: filters, CSV export, rights from Wagtail groups."""
+"""Communications staff see the list in Wagtail's admin: filters, CSV export, rights from Wagtail
+groups."""
 
 import csv
 import io

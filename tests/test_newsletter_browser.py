@@ -11,7 +11,8 @@ from .helpers import clear_rate_limits
 
 @pytest.fixture(scope="module")
 def live_server():
-    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and stopped when this module ends."""
+    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and stopped when this module
+    ends."""
     server = LiveServer("127.0.0.1")
     yield server
     server.stop()

@@ -51,9 +51,8 @@ def test_query_strings_and_compression_are_cached_apart(client, site):
 
 
 def test_search_responses_hold_nothing_personal(client, site):
-    client.post(
-        "/newsletter/", {"email": "reader@example.org", "consent": "on"}
-    )  # a visitor who signed up
+    # A visitor who signed up
+    client.post("/newsletter/", {"email": "reader@example.org", "consent": "on"})
     response = get(client, "/search/?q=costing")
     assert b"csrfmiddlewaretoken" not in response.content and not response.cookies
     assert b"reader@example.org" not in get(client, "/search/?q=costing").content

@@ -36,9 +36,8 @@ def random_queries(rng, values):
         for facet in chosen:
             picks = rng.sample(values[facet], min(len(values[facet]), rng.randint(1, 3)))
             if rng.random() < 0.1:
-                picks.append(
-                    "no-such-value"
-                )  # unknown values match nothing, and must not break counts
+                # Unknown values match nothing, and must not break counts
+                picks.append("no-such-value")
             pairs += [f"{facet}={value}" for value in picks]
         return pairs
 

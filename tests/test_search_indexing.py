@@ -162,7 +162,8 @@ def test_cluster_follows_publishing(site, use_engine, publish):
 
 
 class BlackHole:
-    """A TCP server that accepts connections and never answers: a cluster slower than any timeout."""
+    """A TCP server that accepts connections and never answers: a cluster slower than any
+    timeout."""
 
     def __init__(self):
         self.server = socket.create_server(("127.0.0.1", 0))

@@ -152,7 +152,8 @@ def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
 
 
 def test_results_come_before_the_filters_in_the_page(client, site):
-    """Reading and Tab order match the screen at every width (filters are a sidebar after the results)."""
+    """Reading and Tab order match the screen at every width (filters are a sidebar after the
+    results)."""
     html = client.get("/search/", {"q": "costing"}).content.decode()
     assert (
         html.index('class="search__count"')

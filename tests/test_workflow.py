@@ -1,4 +1,5 @@
-"""Editorial workflow: an editor submits, a moderator approves, the page goes live; editors cannot publish."""
+"""Editorial workflow: an editor submits, a moderator approves, the page goes live; editors cannot
+publish."""
 
 import pytest
 from django.contrib.auth.models import Group
