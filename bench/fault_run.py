@@ -1,4 +1,5 @@
-"""Fault run (issue 6): stop the search engine, the newsletter provider and Redis in turn, under load.
+"""Fault run (issue 6): stop the search engine, the newsletter provider and Redis in turn, under
+load.
 
 Why: the portal claims each of these outages degrades gracefully (database search,
 queued provider syncs, cache misses). This serves the portal as production runs it
@@ -50,14 +51,15 @@ CONFIRM_RE = re.compile(r"https?://[^/\s]+(/newsletter/confirm/[^/\s]+/)")
 FALLBACK_MARKS = (b'"fallback": true', b"search service is not answering")
 SERVER_ERROR_RE = re.compile(r"^Internal Server Error: /.*$", re.MULTILINE)
 BREAKER_SECONDS = 16  # the cluster backend's RETRY_AFTER (15 s) and a margin
-# Unique URLs ({n}) always miss the page cache, so they reach the search backend; {late} ones are first
-# asked during the engine outage and again after it (a fallback answer kept in the cache would show then).
+# Unique URLs ({n}) always miss the page cache, so they reach the search backend; {late} ones are
+# first asked during the engine outage and again after it (a fallback answer kept in the cache would
+# show then).
 # fmt: off
 READ_PATHS = ["/", "{study}", "{listing}", "/countries/ml/", "/search/?q=iccm",
               "/search/?q=costing&country=ML&type=study", "/api/search/?type=study",
               "/api/search/?q=community&topic=iccm&country=ML", "/search/?q=iccm+-zq{n}",
-              "/api/search/?q=community+-zq{n}&country=ML", "/api/search/?q=policy&type=brief{late}",
-              "/search/?q=policy{late}"]
+              "/api/search/?q=community+-zq{n}&country=ML",
+              "/api/search/?q=policy&type=brief{late}", "/search/?q=policy{late}"]
 # fmt: on
 
 
@@ -374,11 +376,13 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
         stack.callback(smtp.stop)
         index = f"fault-{uuid.uuid4().hex[:8]}"
         extra = dict(REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", LOG_LEVEL="WARNING",
-                     OPENSEARCH_URL=opensearch_url or "", ELASTICSEARCH_URL="", SEARCH_INDEX=index, SEARCH_TIMEOUT=10,
-                     MAILCHIMP_API_KEY=provider.api_key, MAILCHIMP_LIST_ID=provider.list_id,
-                     MAILCHIMP_API_URL=provider.url, NEWSLETTER_WEBHOOK_URL="", NEWSLETTER_PROVIDER_TIMEOUT=2,
-                     NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp.port,
-                     EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5, DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
+                     OPENSEARCH_URL=opensearch_url or "", ELASTICSEARCH_URL="", SEARCH_INDEX=index,
+                     SEARCH_TIMEOUT=10, MAILCHIMP_API_KEY=provider.api_key,
+                     MAILCHIMP_LIST_ID=provider.list_id, MAILCHIMP_API_URL=provider.url,
+                     NEWSLETTER_WEBHOOK_URL="", NEWSLETTER_PROVIDER_TIMEOUT=2,
+                     NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1",
+                     EMAIL_PORT=smtp.port, EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5,
+                     DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
         started, server_log = time.monotonic(), folder / "gunicorn.log"
         log(
             "fault run: migrating a scratch database, loading the demo, building the index, "
@@ -521,13 +525,18 @@ class Report:
         checks = {
             "accepted signups without a Subscriber row": accepted - self.subscribers.keys(),
             "accepted signups without a queued confirmation email": accepted - kinds["email"],
-            "accepted signups whose confirmation email never arrived": accepted - {a for a, _ in run.inbox.messages},
-            "unconfirmed signups not pending": {a for a in accepted - confirmed if status_of(a) != "pending"},
-            "confirmed addresses not subscribed": {a for a in confirmed if status_of(a) != "subscribed"},
+            "accepted signups whose confirmation email never arrived":
+                accepted - {a for a, _ in run.inbox.messages},
+            "unconfirmed signups not pending":
+                {a for a in accepted - confirmed if status_of(a) != "pending"},
+            "confirmed addresses not subscribed":
+                {a for a in confirmed if status_of(a) != "subscribed"},
             "confirmed addresses without a queued provider sync": confirmed - kinds["provider"],
-            "confirmed addresses not subscribed at the provider": {a for a in confirmed if members.get(a) != "subscribed"},
+            "confirmed addresses not subscribed at the provider":
+                {a for a in confirmed if members.get(a) != "subscribed"},
             "provider members never confirmed": members.keys() - confirmed,
-            "provider members created more than once": {h for h, n in provider.created.items() if n != 1},
+            "provider members created more than once":
+                {h for h, n in provider.created.items() if n != 1},
         }  # fmt: skip
         for what, found in checks.items():
             if found:
@@ -553,8 +562,8 @@ class Report:
         self.accepted, self.confirmed = accepted, confirmed
 
     def table(self):
-        head = ("phase", "s", "reads", "2xx", "4xx", "5xx", "err", "p95 ms", "max ms", "search", "fallbk", "signup",
-                "200", "stored", "confirm", "member")  # fmt: skip
+        head = ("phase", "s", "reads", "2xx", "4xx", "5xx", "err", "p95 ms", "max ms", "search",
+                "fallbk", "signup", "200", "stored", "confirm", "member")  # fmt: skip
         rows = [head]
         for name, t in self.run.tallies.items():
             if t.skipped:
@@ -576,8 +585,8 @@ class Report:
                 len(t.accepted),
                 stored,
             )
-            rows.append((name, f"{t.seconds:.0f}", *reads, *latency, t.searches, t.fallback, *signups,
-                         len(t.confirmed), members))  # fmt: skip
+            rows.append((name, f"{t.seconds:.0f}", *reads, *latency, t.searches, t.fallback,
+                         *signups, len(t.confirmed), members))  # fmt: skip
         lines = [
             "  ".join(f"{cell!s:>{14 if i == 0 else 6}}" for i, cell in enumerate(row))
             for row in rows
@@ -617,7 +626,8 @@ def main():
     )
     args = parser.parse_args()
     report = fault_run(args.database_url, args.opensearch_url, args.phase_seconds, args.threads,
-                       args.signup_interval, not args.no_engine_stop, log_dir=args.log_dir)  # fmt: skip
+                       args.signup_interval, not args.no_engine_stop,
+                       log_dir=args.log_dir)  # fmt: skip
     print(report.table())
     for problem in report.problems:
         print("PROBLEM:", problem)

@@ -29,7 +29,8 @@ CHROME_FLAGS = (
 )
 PAGES = {
     "home": "/",
-    "study": "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/",
+    "study": "/research-areas/community-care-strategies/integrated-community-case-management/"
+    "costing-of-iccm/",
     "policy brief": "/briefs-for-policymakers/child-mortality-a-brief-for-policymakers/",
     "search": "/search/?q=costing&country=ML",
 }
@@ -166,7 +167,10 @@ def summarise(name, path, report):
 
 
 def table(rows):
-    head = "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms | CLS | transfer KB |"
+    head = (
+        "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms "
+        "| CLS | transfer KB |"
+    )
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         s, m = row["scores"], row["metrics"]

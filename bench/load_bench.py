@@ -36,7 +36,8 @@ from bench.servers import (
 )
 
 WAGTAIL = str(Path(PYTHON).with_name("wagtail"))
-STUDY = "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/"
+ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
+STUDY = ICCM + "costing-of-iccm/"
 PORTAL_URLS = {"home": "/", "study": STUDY, "search": "/search/?q=costing&country=ML"}
 UNCACHED_STUDY_TARGET = 0.7  # uncached study page req/s, as a share of the bare home page's
 CACHED_TARGET = 10.0  # every cached page, as a multiple of the bare home page's

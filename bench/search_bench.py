@@ -173,7 +173,9 @@ def query_set(count, seed):
         return params
 
     def make(kind):
-        word = lambda: rng.choice(VOCABULARY)
+        def word():
+            return rng.choice(VOCABULARY)
+
         if kind == "word":
             return {"q": word()}
         if kind == "two-words":
@@ -227,7 +229,8 @@ def run_queries(queries, warmup, expect_backend):
             try:
                 response = client.get(endpoint, params)
                 status = response.status_code
-            except Exception as error:  # a crash is a failure to report, not the end of the run
+            # A crash of any kind is a failure to report, not the end of the run.
+            except Exception as error:  # noqa: BLE001
                 response, status = None, f"{type(error).__name__}: {error}"
             times[endpoint, kind].append((time.perf_counter() - t0) * 1000)
             if status != 200:
@@ -294,7 +297,7 @@ def opensearch_reachable(url):
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return json.loads(response.read()).get("version", {}).get("number", "?")
-    except Exception as error:
+    except (OSError, ValueError) as error:  # unreachable, refused, timed out, or not JSON
         print(f"   OpenSearch is not reachable at {url} ({type(error).__name__}: {error}).")
         print(
             "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start "
@@ -331,7 +334,7 @@ def drop_index(index):
     try:
         backend.client.indices.delete(index=f"{index}-*", ignore_unavailable=True)
         print(f"   dropped the {index}-* indices")
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - clean-up at the end: report whatever the client raises
         print(f"   could not drop the {index}-* indices: {error}")
 
 

@@ -171,7 +171,8 @@ def assert_stayed_local(page, live_server):
 # --- axe-core -------------------------------------------------------------------------------------
 
 AXE_RUN = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  const result = await axe.run(document,
+    {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
   return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary}))}));
 }"""
@@ -219,10 +220,12 @@ LOAD_IMAGES = """async () => {
 }"""
 
 WIDER_THAN_VIEWPORT = """() => {
-  const right = (e) => e.getBoundingClientRect().right, edge = document.documentElement.clientWidth + 0.5;
+  const right = (e) => e.getBoundingClientRect().right;
+  const edge = document.documentElement.clientWidth + 0.5;
   return [...document.querySelectorAll("body *")].filter((e) => right(e) > edge)
     .filter((e) => ![...e.children].some((child) => right(child) > edge)).slice(0, 5)
-    .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""} right=${Math.round(right(e))}`);
+    .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""}`
+      + ` right=${Math.round(right(e))}`);
 }"""
 
 
@@ -328,23 +331,28 @@ SLOW_3G = {
     "uploadThroughput": 50_000,
 }
 
-SHOWN = """(selector) => [...document.querySelectorAll(selector)].filter((e) => e.innerText.trim()).slice(0, 1)
+SHOWN = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((e) => e.innerText.trim()).slice(0, 1)
   .map((e) => { const box = e.getBoundingClientRect(), style = getComputedStyle(e);
-                return box.width > 0 && box.height > 0 && box.top < innerHeight && style.visibility !== "hidden"
-                       && style.display !== "none" && style.opacity !== "0"; })[0] || false"""
+                return box.width > 0 && box.height > 0 && box.top < innerHeight
+                       && style.visibility !== "hidden" && style.display !== "none"
+                       && style.opacity !== "0"; })[0] || false"""
 
 RENDER_BLOCKING = """() => [
-  ...performance.getEntriesByType("resource").filter((e) => e.renderBlockingStatus === "blocking").map((e) => e.name),
-  ...[...document.querySelectorAll('link[rel~="stylesheet"], head script[src]:not([async]):not([defer])')]
+  ...performance.getEntriesByType("resource")
+    .filter((e) => e.renderBlockingStatus === "blocking").map((e) => e.name),
+  ...[...document.querySelectorAll(
+    'link[rel~="stylesheet"], head script[src]:not([async]):not([defer])')]
     .map((e) => e.href || e.src),
-  ...[...document.styleSheets].flatMap((s) => [...s.cssRules]).filter((r) => r instanceof CSSImportRule)
-    .map((r) => r.href),
+  ...[...document.styleSheets].flatMap((s) => [...s.cssRules])
+    .filter((r) => r instanceof CSSImportRule).map((r) => r.href),
 ]"""
 
 TIMINGS = """async () => {
   const fcp = await new Promise((found) => {
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => e.name === "first-contentful-paint"
-      && found(e.startTime))).observe({type: "paint", buffered: true});
+    new PerformanceObserver((list) => list.getEntries().forEach(
+      (e) => e.name === "first-contentful-paint" && found(e.startTime)))
+      .observe({type: "paint", buffered: true});
     setTimeout(() => found(null), 2000);
   });
   const nav = performance.getEntriesByType("navigation")[0];

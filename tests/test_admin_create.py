@@ -72,7 +72,9 @@ class AdminCreateTests(WagtailPageTestCase):
             hero_caption="",
             hero_credit="",
             aim="The aim of this study was to improve monitoring of iCCM programming.",
-            objectives_intro="TRAction and its research partners addressed the following objectives:",
+            objectives_intro=(
+                "TRAction and its research partners addressed the following objectives:"
+            ),
             objectives=inline_formset(
                 [{"text": "Assess iCCM M&E systems"}, {"text": "Identify priority gaps"}]
             ),

@@ -19,7 +19,8 @@ STUDIES = {
         "implemented_by": "Management Sciences for Health",
         "location": "Malawi, Rwanda, Senegal",
         "timeline": "March 2011 to September 2014",
-        "caption": "A trained community health worker (CHW) counts the breaths of a baby using a respiratory timer",
+        "caption": "A trained community health worker (CHW) counts the breaths of a baby using a "
+        "respiratory timer",
         "credit": "",
     },
     "improving-data-for-iccm": {
