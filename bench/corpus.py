@@ -546,11 +546,9 @@ class CorpusBuilder:
             self.log(f"  {label}: {count}")
         self.log(
             f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} "
-            "countries, "
-            f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; "
-            f"{built:.1f} s building, "
-            f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py "
-            "search_index rebuild`."
+            f"countries, {len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} "
+            f"pages/s; {built:.1f} s building, {seconds - built:.1f} s in Wagtail's search index). "
+            "Site search: run `manage.py search_index rebuild`."
         )
         sizes = {
             "articles": self.article_count,
