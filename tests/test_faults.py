@@ -61,8 +61,8 @@ def test_outages_under_load_lose_no_signup_and_serve_no_5xx():
     engine_url = os.environ.get("TEST_OPENSEARCH_URL")
     if not engine_url:
         pytest.skip(
-            "TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh (CI "
-            "does)"
+            "TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh "
+            "(CI does)"
         )
     restart = bool(os.environ.get("TEST_ENGINE_RESTART"))
     if not restart:

@@ -629,8 +629,8 @@ def test_signup_form_with_hostile_input(client, site, settings):
 
 
 def test_signup_form_with_wrong_types(client, site):
-    """Multipart bodies: files where text belongs, lists, empty uploads; the form still answers <
-    500."""
+    """Multipart bodies: files where text belongs, lists, empty uploads; the form still
+    answers < 500."""
     fields = signup_fields(site)
     upload = st.builds(
         lambda name, data: ContentFile(data, name=name),
