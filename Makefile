@@ -81,7 +81,7 @@ bench: install
 		elif url=$$(bash scripts/search-engine.sh start opensearch); then started=1; \
 		else echo "bench: OpenSearch did not start; the benchmark will skip it" >&2; url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; fi; \
 	fi; \
-	OPENSEARCH_URL=$$url $(PY) bench/search_bench.py --pages $(or $(BENCH_PAGES),20000) --engine opensearch; rc=$$?; \
+	OPENSEARCH_URL=$$url $(PY) -m bench.search_bench --pages $(or $(BENCH_PAGES),20000) --engine opensearch; rc=$$?; \
 	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
 	exit $$rc
 
@@ -89,11 +89,11 @@ bench: install
 ## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30),
 ## LOAD_WORKERS=2 for other gunicorn workers than gunicorn.conf.py's (both sites get the same).
 load-bench: install
-	$(PY) bench/load_bench.py --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30) $(if $(LOAD_WORKERS),--workers $(LOAD_WORKERS))
+	$(PY) -m bench.load_bench --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30) $(if $(LOAD_WORKERS),--workers $(LOAD_WORKERS))
 
 ## lighthouse: Lighthouse 12.8.2 (mobile, simulated throttling) on the home, a study, a policy brief and a search page.
 lighthouse: install node
-	$(PY) bench/lighthouse.py
+	$(PY) -m bench.lighthouse
 
 ## fault-bench: stop OpenSearch, the newsletter provider and Redis in turn under load (bench/fault_run.py, PostgreSQL). FAULT_ARGS="--phase-seconds 5"
 fault-bench: install
@@ -104,7 +104,7 @@ fault-bench: install
 		else echo "fault-bench: OpenSearch did not start; its phase is skipped" >&2; url=; fi; \
 	fi; \
 	db=$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}; \
-	$(PY) bench/fault_run.py --database-url "$$db" --opensearch-url "$$url" $(FAULT_ARGS); rc=$$?; \
+	$(PY) -m bench.fault_run --database-url "$$db" --opensearch-url "$$url" $(FAULT_ARGS); rc=$$?; \
 	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
 	exit $$rc
 

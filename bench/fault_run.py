@@ -1,4 +1,5 @@
-"""Fault run (issue 6): stop the search engine, the newsletter provider and Redis in turn, under load.
+"""Fault run (issue 6): stop the search engine, the newsletter provider and Redis in turn, under
+load.
 
 Why: the portal claims each of these outages degrades gracefully (database search,
 queued provider syncs, cache misses). This serves the portal as production runs it
@@ -8,7 +9,8 @@ Mailchimp stand-in, an SMTP sink), sends reading requests and a trickle of signu
 never answer 5xx, searches answer from the database while the engine is down and
 not after, and no signup is lost. Everything binds 127.0.0.1 and stops by itself.
 
-    .venv/bin/python bench/fault_run.py --database-url postgres://... --opensearch-url http://127.0.0.1:9200
+    .venv/bin/python -m bench.fault_run --database-url postgres://... \\
+        --opensearch-url http://127.0.0.1:9200
 """
 
 import argparse
@@ -35,10 +37,10 @@ import psycopg
 import redis
 from aiosmtpd.controller import Controller
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, free_port, manage, production_server
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-sys.path.insert(0, str(REPO))
+from bench.servers import REPO, free_port, manage, production_server
 from tests.fake_mailchimp import FakeMailchimp
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
@@ -49,39 +51,43 @@ CONFIRM_RE = re.compile(r"https?://[^/\s]+(/newsletter/confirm/[^/\s]+/)")
 FALLBACK_MARKS = (b'"fallback": true', b"search service is not answering")
 SERVER_ERROR_RE = re.compile(r"^Internal Server Error: /.*$", re.MULTILINE)
 BREAKER_SECONDS = 16  # the cluster backend's RETRY_AFTER (15 s) and a margin
-# Unique URLs ({n}) always miss the page cache, so they reach the search backend; {late} ones are first
-# asked during the engine outage and again after it (a fallback answer kept in the cache would show then).
+# Unique URLs ({n}) always miss the page cache, so they reach the search backend; {late} ones are
+# first asked during the engine outage and again after it (a fallback answer kept in the cache would
+# show then).
 # fmt: off
 READ_PATHS = ["/", "{study}", "{listing}", "/countries/ml/", "/search/?q=iccm",
               "/search/?q=costing&country=ML&type=study", "/api/search/?type=study",
               "/api/search/?q=community&topic=iccm&country=ML", "/search/?q=iccm+-zq{n}",
-              "/api/search/?q=community+-zq{n}&country=ML", "/api/search/?q=policy&type=brief{late}",
-              "/search/?q=policy{late}"]
+              "/api/search/?q=community+-zq{n}&country=ML",
+              "/api/search/?q=policy&type=brief{late}", "/search/?q=policy{late}"]
 # fmt: on
 
 
 class Tally:
     def __init__(self):
         self.seconds, self.skipped = 0.0, ""
+        # "2xx" ... "error", "signup 2xx" ...
         self.reads, self.signups = (
             collections.Counter(),
             collections.Counter(),
-        )  # "2xx" ... "error", "signup 2xx" ...
+        )
         self.times, self.accepted, self.confirmed = [], [], []
         self.searches = self.fallback = 0
 
 
 class Run:
-    """What the load threads share: the target, the current phase and what was answered in each phase."""
+    """What the load threads share: the target, the current phase and what was answered in each
+    phase."""
 
     def __init__(self, url, inbox):
         self.url, self.inbox, self.id = url, inbox, uuid.uuid4().hex[:8]
         self.phase, self.stop, self.lock = PHASES[0], threading.Event(), threading.Lock()
         self.tallies = {name: Tally() for name in PHASES}
+        # The first few answers that were not 2xx; failed cron runs
         self.unexpected, self.cron_errors = (
             [],
             [],
-        )  # the first few answers that were not 2xx; failed cron runs
+        )
 
     def record(
         self,
@@ -128,7 +134,8 @@ def request(base, method, path, body=None, headers=None, timeout=30):
 
 
 def reader(run, paths, number):
-    """Reading requests back to back, round the list; searches note whether the database answered."""
+    """Reading requests back to back, round the list; searches note whether the database
+    answered."""
     count = 0
     while not run.stop.is_set():
         count += 1
@@ -149,7 +156,8 @@ def reader(run, paths, number):
 
 
 def signer(run, interval):
-    """A steady trickle of signups, each with its own address (and interests, so tags are synced too)."""
+    """A steady trickle of signups, each with its own address (and interests, so tags are synced
+    too)."""
     count = 0
     while not run.stop.wait(interval):
         count += 1
@@ -172,7 +180,8 @@ def signer(run, interval):
 
 
 def confirmer(run):
-    """Follows the emailed link of every other signup (even-numbered addresses), as its reader would."""
+    """Follows the emailed link of every other signup (even-numbered addresses), as its reader
+    would."""
     done = 0
     while not run.stop.wait(0.1):
         for address, text in run.inbox.messages[done:]:
@@ -188,7 +197,8 @@ def confirmer(run):
 
 
 def cron(run, env):
-    """`newsletter sync` every 5 s, as cron runs it; each run ends on its own (a killed one would hold its claims)."""
+    """`newsletter sync` every 5 s, as cron runs it; each run ends on its own (a killed one would
+    hold its claims)."""
     while not run.stop.wait(5):
         try:
             manage(env, "newsletter", "sync", timeout=120)
@@ -210,7 +220,8 @@ class Inbox:
 
 
 class RedisServer:
-    """redis-server on a free port, saving to disk on shutdown as a production Redis keeps its data."""
+    """redis-server on a free port, saving to disk on shutdown as a production Redis keeps its
+    data."""
 
     def __init__(self, folder):
         self.port, self.folder, self.process = free_port(), folder, None
@@ -256,7 +267,8 @@ class RedisServer:
 
 
 def engine(action, url, timeout=300):
-    """scripts/search-engine.sh start|stop opensearch on the port of `url` (start waits until it is healthy)."""
+    """scripts/search-engine.sh start|stop opensearch on the port of `url` (start waits until it is
+    healthy)."""
     env = {**os.environ, "OPENSEARCH_PORT": str(urllib.parse.urlsplit(url).port or 9200)}
     subprocess.run(
         ["bash", ENGINE_SCRIPT, action, "opensearch"],
@@ -268,7 +280,8 @@ def engine(action, url, timeout=300):
 
 
 class Node:
-    """The OpenSearch node as this run left it: whatever happens, a node it stopped is started again."""
+    """The OpenSearch node as this run left it: whatever happens, a node it stopped is started
+    again."""
 
     def __init__(self, url, env, log):
         self.url, self.env, self.log, self.stopped, self.restart, self.rebuilt_at = (
@@ -285,7 +298,8 @@ class Node:
         engine("stop", self.url)
 
     def restart_in_background(self):
-        """The node takes 10-60 s to start and comes back empty: start it, then rebuild, as an operator would."""
+        """The node takes 10-60 s to start and comes back empty: start it, then rebuild, as an
+        operator would."""
 
         def restart():
             begun = time.monotonic()
@@ -293,9 +307,8 @@ class Node:
             self.log(
                 f"fault run: OpenSearch answering again after {time.monotonic() - begun:.0f} s"
             )
-            manage(
-                self.env, "search_index", "rebuild", "--engine-only"
-            )  # nothing was published meanwhile: no sync
+            # Nothing was published meanwhile: no sync
+            manage(self.env, "search_index", "rebuild", "--engine-only")
             self.rebuilt_at = time.monotonic()
             self.log(
                 f"fault run: index rebuilt {self.rebuilt_at - begun:.0f} s after the restart began"
@@ -314,7 +327,8 @@ class Node:
 
 @contextlib.contextmanager
 def scratch_database(url):
-    """A fresh database on the server `url` names, dropped on exit: a run never touches real data."""
+    """A fresh database on the server `url` names, dropped on exit: a run never touches real
+    data."""
     name = f"fault_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -340,7 +354,8 @@ def discover(url):
 
 def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, signup_interval=0.25,
               engine_control=True, log=print, log_dir=None):  # fmt: skip
-    """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before returning."""
+    """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before
+    returning."""
     if not database_url.startswith(("postgres://", "postgresql://")):
         raise ValueError(
             "the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get 'locked'"
@@ -354,22 +369,24 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
         stack.callback(redis_server.stop)
         redis_server.start()
         provider, inbox = stack.enter_context(FakeMailchimp()), Inbox()
-        provider.httpd.handle_error = lambda *args: (
-            None
-        )  # its "timeout" fault answers after the client gave up
+        # Its "timeout" fault answers after the client gave up
+        provider.httpd.handle_error = lambda *args: None
         smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
         stack.callback(smtp.stop)
         index = f"fault-{uuid.uuid4().hex[:8]}"
         extra = dict(REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0", LOG_LEVEL="WARNING",
-                     OPENSEARCH_URL=opensearch_url or "", ELASTICSEARCH_URL="", SEARCH_INDEX=index, SEARCH_TIMEOUT=10,
-                     MAILCHIMP_API_KEY=provider.api_key, MAILCHIMP_LIST_ID=provider.list_id,
-                     MAILCHIMP_API_URL=provider.url, NEWSLETTER_WEBHOOK_URL="", NEWSLETTER_PROVIDER_TIMEOUT=2,
-                     NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp.port,
-                     EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5, DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
+                     OPENSEARCH_URL=opensearch_url or "", ELASTICSEARCH_URL="", SEARCH_INDEX=index,
+                     SEARCH_TIMEOUT=10, MAILCHIMP_API_KEY=provider.api_key,
+                     MAILCHIMP_LIST_ID=provider.list_id, MAILCHIMP_API_URL=provider.url,
+                     NEWSLETTER_WEBHOOK_URL="", NEWSLETTER_PROVIDER_TIMEOUT=2,
+                     NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1",
+                     EMAIL_PORT=smtp.port, EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5,
+                     DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
         started, server_log = time.monotonic(), folder / "gunicorn.log"
         log(
-            "fault run: migrating a scratch database, loading the demo, building the index, starting gunicorn"
+            "fault run: migrating a scratch database, loading the demo, building the index, "
+            "starting gunicorn"
         )
         url, env = stack.enter_context(
             production_server(database, demo=True, workers=2, log=server_log, **extra)
@@ -402,7 +419,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
             for worker in workers:
                 worker.join(timeout=150)  # a cron run may take up to its 120 s timeout
         log(
-            "fault run: load stopped; delivering what the outages left queued (newsletter sync --now)"
+            "fault run: load stopped; delivering what the outages left queued (newsletter sync "
+            "--now)"
         )
         sync = " ".join(manage(env, "newsletter", "sync", "--now").split())
         return Report(run, database, provider, sync, server_log.read_text(errors="replace"))
@@ -431,11 +449,11 @@ def phases(run, seconds, node, provider, redis_server, log):
         run.tallies["engine-down"].skipped = "no OpenSearch, or not allowed to stop it"
         log("fault run: engine-down skipped (no OpenSearch, or not allowed to stop it)")
     begun = enter("provider-down")
-    for third, fault in enumerate(
-        ("down", "500", "timeout"), start=1
-    ):  # refused, erroring, then too slow
+    # Refused, erroring, then too slow
+    for third, fault in enumerate(("down", "500", "timeout"), start=1):
         provider.fault = fault
-        # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it (Django's key).
+        # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it
+        # (Django's key).
         redis.Redis(port=redis_server.port).delete(":1:newsletter:outbox:failing:provider")
         time.sleep(max(0.0, begun + seconds * third / 3 - time.monotonic()))
     provider.fault = None
@@ -449,9 +467,8 @@ def phases(run, seconds, node, provider, redis_server, log):
         node.restart.join(timeout=400)
         if node.stopped or node.rebuilt_at is None:
             raise RuntimeError("OpenSearch did not start again, or its index was not rebuilt")
-        hold(
-            "recovering", begun, node.rebuilt_at + BREAKER_SECONDS
-        )  # every worker's breaker has closed
+        # Every worker's breaker has closed
+        hold("recovering", begun, node.rebuilt_at + BREAKER_SECONDS)
     else:
         hold("recovering", begun, begun + 6)  # the Redis cache's own breaker (5 s)
     begun = enter("recovered")
@@ -496,7 +513,8 @@ class Report:
             problem("engine-down: no search was answered from the database fallback")
         if run.tallies["recovered"].fallback:
             problem(
-                f"recovered: {run.tallies['recovered'].fallback} searches still answered by the fallback"
+                f"recovered: {run.tallies['recovered'].fallback} searches still answered by the "
+                "fallback"
             )
         if run.tallies["provider-down"].confirmed and not self.retried:
             problem("provider-down: no provider sync failed, so the outage was not exercised")
@@ -507,13 +525,18 @@ class Report:
         checks = {
             "accepted signups without a Subscriber row": accepted - self.subscribers.keys(),
             "accepted signups without a queued confirmation email": accepted - kinds["email"],
-            "accepted signups whose confirmation email never arrived": accepted - {a for a, _ in run.inbox.messages},
-            "unconfirmed signups not pending": {a for a in accepted - confirmed if status_of(a) != "pending"},
-            "confirmed addresses not subscribed": {a for a in confirmed if status_of(a) != "subscribed"},
+            "accepted signups whose confirmation email never arrived":
+                accepted - {a for a, _ in run.inbox.messages},
+            "unconfirmed signups not pending":
+                {a for a in accepted - confirmed if status_of(a) != "pending"},
+            "confirmed addresses not subscribed":
+                {a for a in confirmed if status_of(a) != "subscribed"},
             "confirmed addresses without a queued provider sync": confirmed - kinds["provider"],
-            "confirmed addresses not subscribed at the provider": {a for a in confirmed if members.get(a) != "subscribed"},
+            "confirmed addresses not subscribed at the provider":
+                {a for a in confirmed if members.get(a) != "subscribed"},
             "provider members never confirmed": members.keys() - confirmed,
-            "provider members created more than once": {h for h, n in provider.created.items() if n != 1},
+            "provider members created more than once":
+                {h for h, n in provider.created.items() if n != 1},
         }  # fmt: skip
         for what, found in checks.items():
             if found:
@@ -523,7 +546,8 @@ class Report:
         }
         if undelivered:
             problem(
-                f"outbox messages not delivered after `newsletter sync --now`: {undelivered} ({sync})"
+                f"outbox messages not delivered after `newsletter sync --now`: {undelivered} "
+                f"({sync})"
             )
         if run.cron_errors:
             problem(
@@ -538,8 +562,8 @@ class Report:
         self.accepted, self.confirmed = accepted, confirmed
 
     def table(self):
-        head = ("phase", "s", "reads", "2xx", "4xx", "5xx", "err", "p95 ms", "max ms", "search", "fallbk", "signup",
-                "200", "stored", "confirm", "member")  # fmt: skip
+        head = ("phase", "s", "reads", "2xx", "4xx", "5xx", "err", "p95 ms", "max ms", "search",
+                "fallbk", "signup", "200", "stored", "confirm", "member")  # fmt: skip
         rows = [head]
         for name, t in self.run.tallies.items():
             if t.skipped:
@@ -561,8 +585,8 @@ class Report:
                 len(t.accepted),
                 stored,
             )
-            rows.append((name, f"{t.seconds:.0f}", *reads, *latency, t.searches, t.fallback, *signups,
-                         len(t.confirmed), members))  # fmt: skip
+            rows.append((name, f"{t.seconds:.0f}", *reads, *latency, t.searches, t.fallback,
+                         *signups, len(t.confirmed), members))  # fmt: skip
         lines = [
             "  ".join(f"{cell!s:>{14 if i == 0 else 6}}" for i, cell in enumerate(row))
             for row in rows
@@ -571,7 +595,8 @@ class Report:
             f"{kind} {state} {n}" for (kind, state), n in sorted(self.outbox.items())
         )
         lines.append(
-            f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least once"
+            f"outbox after the sync: {outbox}; {self.retried} provider syncs had failed at least "
+            "once"
         )
         lines.append(f"provider errors seen: {', '.join(self.provider_errors) or 'none'}")
         lines.append(f"provider members: {len(self.members)}; `newsletter sync --now`: {self.sync}")
@@ -601,7 +626,8 @@ def main():
     )
     args = parser.parse_args()
     report = fault_run(args.database_url, args.opensearch_url, args.phase_seconds, args.threads,
-                       args.signup_interval, not args.no_engine_stop, log_dir=args.log_dir)  # fmt: skip
+                       args.signup_interval, not args.no_engine_stop,
+                       log_dir=args.log_dir)  # fmt: skip
     print(report.table())
     for problem in report.problems:
         print("PROBLEM:", problem)

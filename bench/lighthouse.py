@@ -16,8 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, production_server, write_report
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.servers import REPO, production_server, write_report
 
 LIGHTHOUSE = REPO / "node_modules/.bin/lighthouse"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -27,7 +29,8 @@ CHROME_FLAGS = (
 )
 PAGES = {
     "home": "/",
-    "study": "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/",
+    "study": "/research-areas/community-care-strategies/integrated-community-case-management/"
+    "costing-of-iccm/",
     "policy brief": "/briefs-for-policymakers/child-mortality-a-brief-for-policymakers/",
     "search": "/search/?q=costing&country=ML",
 }
@@ -64,7 +67,8 @@ def parse_args():
 
 
 def with_retries(run, *args, attempts=3):
-    """Lighthouse's own advice for a lost trace (NO_NAVSTART) is to run it again; other failures are final."""
+    """Lighthouse's own advice for a lost trace (NO_NAVSTART) is to run it again; other failures are
+    final."""
     for attempt in range(1, attempts + 1):
         try:
             return run(*args)
@@ -77,7 +81,8 @@ def with_retries(run, *args, attempts=3):
 
 
 def lighthouse(url, output, timeout):
-    """One Lighthouse run (default mobile form factor and simulated throttling); the parsed report."""
+    """One Lighthouse run (default mobile form factor and simulated throttling); the parsed
+    report."""
     command = [
         str(LIGHTHOUSE),
         url,
@@ -162,12 +167,16 @@ def summarise(name, path, report):
 
 
 def table(rows):
-    head = "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms | CLS | transfer KB |"
+    head = (
+        "| page | performance | accessibility | best practices | SEO | FCP ms | LCP ms | TBT ms "
+        "| CLS | transfer KB |"
+    )
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         s, m = row["scores"], row["metrics"]
         lines.append(
-            f"| {row['page']} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} "
+            f"| {row['page']} | {s['performance']} | {s['accessibility']} | {s['best-practices']} "
+            f"| {s['seo']} "
             f"| {m['FCP']} | {m['LCP']} | {m['TBT']} | {m['CLS']} | {m['transfer']} |"
         )
     return "\n".join(lines)
@@ -177,7 +186,8 @@ def main():
     args = parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit(
-            f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins lighthouse)"
+            f"lighthouse: {LIGHTHOUSE} is missing; run `npm install` in {REPO} (package.json pins "
+            "lighthouse)"
         )
     if not Path(CHROME).exists():
         sys.exit(
@@ -206,7 +216,8 @@ def main():
                 note = EXPECTED.get((row["page"], audit_id), "")
                 note = f" - expected: {note}" if note else ""
                 print(
-                    f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} {shown}{note}"
+                    f"{row['page']}: {category} lost points on {audit_id} ({title}) score {score} "
+                    f"{shown}{note}"
                 )
         if row["below_target"] or row["runtime_error"]:
             failed = True

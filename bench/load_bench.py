@@ -21,8 +21,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.servers import (
     GUNICORN,
     PYTHON,
     REPO,
@@ -34,7 +36,8 @@ from servers import (
 )
 
 WAGTAIL = str(Path(PYTHON).with_name("wagtail"))
-STUDY = "/research-areas/community-care-strategies/integrated-community-case-management/costing-of-iccm/"
+ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
+STUDY = ICCM + "costing-of-iccm/"
 PORTAL_URLS = {"home": "/", "study": STUDY, "search": "/search/?q=costing&country=ML"}
 UNCACHED_STUDY_TARGET = 0.7  # uncached study page req/s, as a share of the bare home page's
 CACHED_TARGET = 10.0  # every cached page, as a multiple of the bare home page's
@@ -136,7 +139,8 @@ def redis_server():
 
 
 def portal_gunicorn_settings():
-    """The values the portal's gunicorn.conf.py sets (as gunicorn evaluates it for production_server)."""
+    """The values the portal's gunicorn.conf.py sets (as gunicorn evaluates it for
+    production_server)."""
     saved = os.environ.get("GUNICORN_ACCESS_LOG")
     os.environ["GUNICORN_ACCESS_LOG"] = ""  # what bench/servers.production_env sets
     try:
@@ -173,7 +177,8 @@ def run(command, cwd, env, timeout=600):
 
 @contextlib.contextmanager
 def bare_site(database_url, gunicorn_settings):
-    """`wagtail start bare` in a scratch folder, on its own database, served by gunicorn like the portal."""
+    """`wagtail start bare` in a scratch folder, on its own database, served by gunicorn like the
+    portal."""
     folder = Path(tempfile.mkdtemp(prefix="portal-bare-"))
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
@@ -193,7 +198,8 @@ def bare_site(database_url, gunicorn_settings):
 
 
 def fetch(url):
-    """GET with Accept-Encoding: gzip, without following redirects; (status, headers, body bytes)."""
+    """GET with Accept-Encoding: gzip, without following redirects; (status, headers, body
+    bytes)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -216,7 +222,8 @@ def _ms(text):
 
 
 def parse_wrk(output):
-    """Requests/s, latency percentiles (ms), non-2xx/3xx responses and socket errors from wrk's report."""
+    """Requests/s, latency percentiles (ms), non-2xx/3xx responses and socket errors from wrk's
+    report."""
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
     result["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
     for percent in ("50", "90", "99"):
@@ -318,8 +325,10 @@ def table(results):
         target = f"≥ {r['target']:g}×" if r["target"] else ""
         verdict = "" if r["met"] is None else ("PASS" if r["met"] else "MISS")
         lines.append(
-            f"| {r['site']} | {r['mode']} | {r['page']} | {r['rps']:,.1f} | {r['p50_ms']} | {r['p99_ms']} "
-            f"| {r['non_2xx']} | {r['socket_errors']} | {r['load_before']} | {r['bare_reference_rps']:,.1f} "
+            f"| {r['site']} | {r['mode']} | {r['page']} | {r['rps']:,.1f} | {r['p50_ms']} | "
+            f"{r['p99_ms']} "
+            f"| {r['non_2xx']} | {r['socket_errors']} | {r['load_before']} | "
+            f"{r['bare_reference_rps']:,.1f} "
             f"| {r['ratio']} | {target} | {verdict} |"
         )
     return "\n".join(lines)
@@ -329,7 +338,8 @@ def main():
     args = parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         sys.exit(
-            "load_bench: give a PostgreSQL URL (--database-url or DATABASE_URL; scripts/postgres-start.sh)"
+            "load_bench: give a PostgreSQL URL (--database-url or DATABASE_URL; "
+            "scripts/postgres-start.sh)"
         )
     for tool in ("wrk", "redis-server"):
         if not shutil.which(tool):
@@ -378,13 +388,16 @@ def main():
     print()
     runs = ", ".join(f"{rps:.1f}" for rps in bare_runs)
     print(
-        f"bare home: {runs} req/s (mean {bare_rps:.1f}); each portal run is compared with the bare runs around it"
+        f"bare home: {runs} req/s (mean {bare_rps:.1f}); each portal run is compared with the bare "
+        "runs around it"
     )
     print(
-        "load: the 1-minute load average before each run (other work on the machine skews the figures)"
+        "load: the 1-minute load average before each run (other work on the machine skews the "
+        "figures)"
     )
     print(
-        f"targets: uncached study ≥ {UNCACHED_STUDY_TARGET}× bare, cached pages ≥ {CACHED_TARGET:g}× bare: ",
+        f"targets: uncached study ≥ {UNCACHED_STUDY_TARGET}× bare, cached pages ≥ "
+        f"{CACHED_TARGET:g}× bare: ",
         end="",
     )
     print("PASS" if met else "MISS")
@@ -394,11 +407,13 @@ def main():
         [round(v, 2) for v in os.getloadavg()],
     )
     print(
-        f"machine: {info['cpus']} CPUs, {info['cpu_model']}; load average {load_start} at the start, ",
+        f"machine: {info['cpus']} CPUs, {info['cpu_model']}; load average {load_start} at the "
+        "start, ",
         end="",
     )
     print(
-        f"{info['load_average_end']} at the end (1, 5, 15 min; wrk, PostgreSQL and Redis run here too)"
+        f"{info['load_average_end']} at the end (1, 5, 15 min; wrk, PostgreSQL and Redis run here "
+        "too)"
     )
     report = {
         "machine": info,

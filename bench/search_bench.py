@@ -1,6 +1,7 @@
-"""Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and OpenSearch.
+"""Search benchmark: /search/ and /api/search/ on a synthetic corpus, database backend and
+OpenSearch.
 
-    .venv/bin/python bench/search_bench.py --pages 20000 [--engine opensearch] [--requests N]
+    .venv/bin/python -m bench.search_bench --pages 20000 [--engine opensearch] [--requests N]
 
 Uses a scratch SQLite database (never the project's db.sqlite3); see bench/README.md.
 """
@@ -19,7 +20,9 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+if not __package__:  # run as `python bench/<script>.py`: import from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
 REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
 ENDPOINTS = ("/search/", "/api/search/")
@@ -69,7 +72,6 @@ def setup_django(args):
     os.environ["DEBUG"] = "0"  # no query log
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -108,7 +110,7 @@ def ensure_corpus(pages, seed):
     from django.core.management.base import OutputWrapper
     from wagtail.models import Page
 
-    from search.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
+    from bench.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
 
     found = Page.objects.filter(title__startswith=PREFIX).count()
     if found == pages:
@@ -117,9 +119,8 @@ def ensure_corpus(pages, seed):
     if corpus_exists():
         print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
         clear_corpus(stdout=OutputWrapper(sys.stdout))
-    generate_corpus(
-        pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False
-    )  # admin search index: not measured
+    # Admin search index: not measured
+    generate_corpus(pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False)
 
 
 def rebuild_store():
@@ -136,7 +137,7 @@ def rebuild_store():
 
 def query_set(count, seed):
     """A deterministic list of (class, GET parameters), the classes in turn."""
-    from search.corpus import VOCABULARY
+    from bench.corpus import VOCABULARY
     from search.models import SearchDocument, SearchFacetValue
 
     rng = random.Random(seed)
@@ -154,7 +155,8 @@ def query_set(count, seed):
         return f'"{words[start]} {words[start + 1]}"'
 
     def facets(low, high, multi=False):
-        """Values one document carries together (as a user clicks counted values), one facet maybe OR-ed."""
+        """Values one document carries together (as a user clicks counted values), one facet maybe
+        OR-ed."""
         own = defaultdict(list)
         rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by(
             "facet", "value"
@@ -171,7 +173,9 @@ def query_set(count, seed):
         return params
 
     def make(kind):
-        word = lambda: rng.choice(VOCABULARY)
+        def word():
+            return rng.choice(VOCABULARY)
+
         if kind == "word":
             return {"q": word()}
         if kind == "two-words":
@@ -225,7 +229,8 @@ def run_queries(queries, warmup, expect_backend):
             try:
                 response = client.get(endpoint, params)
                 status = response.status_code
-            except Exception as error:  # a crash is a failure to report, not the end of the run
+            # A crash of any kind is a failure to report, not the end of the run.
+            except Exception as error:  # noqa: BLE001
                 response, status = None, f"{type(error).__name__}: {error}"
             times[endpoint, kind].append((time.perf_counter() - t0) * 1000)
             if status != 200:
@@ -239,7 +244,8 @@ def run_queries(queries, warmup, expect_backend):
     elapsed = time.perf_counter() - started
     requests = len(queries) * len(ENDPOINTS)
     print(
-        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one client, sequential)"
+        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one "
+        "client, sequential)"
     )
     answered = ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
     print(f"   /api/search/ answered by: {answered}; fallback responses: {fallbacks}")
@@ -291,10 +297,11 @@ def opensearch_reachable(url):
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return json.loads(response.read()).get("version", {}).get("number", "?")
-    except Exception as error:
+    except (OSError, ValueError) as error:  # unreachable, refused, timed out, or not JSON
         print(f"   OpenSearch is not reachable at {url} ({type(error).__name__}: {error}).")
         print(
-            "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start opensearch`."
+            "   Skipping the OpenSearch part: start it with `bash scripts/search-engine.sh start "
+            "opensearch`."
         )
         return None
 
@@ -327,7 +334,7 @@ def drop_index(index):
     try:
         backend.client.indices.delete(index=f"{index}-*", ignore_unavailable=True)
         print(f"   dropped the {index}-* indices")
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - clean-up at the end: report whatever the client raises
         print(f"   could not drop the {index}-* indices: {error}")
 
 
@@ -344,7 +351,8 @@ def machine():
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {now}, "
+        f"{cpus} CPUs ({model}), Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {now}, "
         f"load average {load} (1/5/15 min; anything else running shares the CPUs)"
     )
 
@@ -356,7 +364,8 @@ def verdict(value, target, higher=False):
 
 def summary(rows, pages, documents, engine_version):
     print(
-        "\n| backend | pages | documents | /search/ p50 | /search/ p95 | /api/search/ p50 | /api/search/ p95 "
+        "\n| backend | pages | documents | /search/ p50 | /search/ p95 | /api/search/ p50 | "
+        "/api/search/ p95 "
         "| requests/s | rebuild docs/s | target |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -365,7 +374,8 @@ def summary(rows, pages, documents, engine_version):
         checks = [f"p95 ≤ {TARGETS[name]:.0f} ms: {verdict(p95, TARGETS[name])}"]
         if name == "opensearch":
             checks.append(
-                f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: {verdict(rebuild, REBUILD_TARGET, higher=True)}"
+                f"rebuild ≥ {REBUILD_TARGET:,.0f}/s: "
+                f"{verdict(rebuild, REBUILD_TARGET, higher=True)}"
             )
         cells = " | ".join(f"{overall(result, e, p):.1f} ms" for e in ENDPOINTS for p in (50, 95))
         label = "database (SQLite FTS5)" if name == "database" else f"OpenSearch {engine_version}"
@@ -393,7 +403,8 @@ def main():
     queries = query_set(args.requests, args.seed)
     warmup = query_set(args.warmup, args.seed + 1000)
     print(
-        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} warm-up queries"
+        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} "
+        "warm-up queries"
     )
 
     database = stages.run("queries: database", run_queries, queries, warmup, "database")

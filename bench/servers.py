@@ -108,16 +108,16 @@ def gunicorn(env, app="portal.wsgi", cwd=REPO, workers=2, port=None, log=None):
     ]
     if Path(cwd, "gunicorn.conf.py").exists():
         command += ["--config", str(Path(cwd, "gunicorn.conf.py"))]
-    output = open(log, "w") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/robots.txt" if app == "portal.wsgi" else url + "/")
-        yield url
-    finally:
-        stop(process)
-        if log:
-            output.close()
+    with open(log, "w") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_up(url + "/robots.txt" if app == "portal.wsgi" else url + "/")
+            yield url
+        finally:
+            stop(process)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,8 @@ from .factories import HomePageFactory
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    """Each test starts with empty caches: the page cache and rate limits would outlive its database."""
+    """Each test starts with empty caches: the page cache and rate limits would outlive its
+    database."""
     from django.core.cache import caches
 
     for cache in caches.all():
@@ -103,7 +104,8 @@ def search_backend(request, settings, use_engine):
 
 @pytest.fixture
 def committing_client(client, django_capture_on_commit_callbacks):
-    """A test client whose requests run their on-commit callbacks (outbox deliveries) as a real commit would."""
+    """A test client whose requests run their on-commit callbacks (outbox deliveries) as a real
+    commit would."""
     original = client.request
 
     def request(**kwargs):
@@ -115,19 +117,21 @@ def committing_client(client, django_capture_on_commit_callbacks):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture
 def chromium(monkeypatch):
-    """Debian's Chromium driven by Playwright (never `playwright install`); skipped, with the reason, without it."""
+    """Debian's Chromium driven by Playwright (never `playwright install`); skipped, with the
+    reason, without it."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI does)")
     playwright = pytest.importorskip(
         "playwright.sync_api", reason="the playwright package is not installed"
     )
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still synchronous.
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still
+    # synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from django.db import connections
 
@@ -135,6 +139,6 @@ def chromium(monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
-        # ORM calls made under that loop get their own connection (connections are context-local): close it,
-        # or PostgreSQL refuses to drop the test database at the end.
+        # ORM calls made under that loop get their own connection (connections are context-local):
+        # close it, or PostgreSQL refuses to drop the test database at the end.
         connections.close_all()

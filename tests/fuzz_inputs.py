@@ -167,9 +167,8 @@ def values_for(meaningful):
     """Values for one parameter: meaningful ones (valid and near-valid) and hostile ones."""
     choices = [HOSTILE, HOSTILE, TEXT, NUMBERS, LONG_TEXT, RAW_BYTES]
     if meaningful:
-        choices[:0] = [
-            st.sampled_from(list(meaningful))
-        ] * 3  # meaningful values a third of the time
+        # Meaningful values a third of the time
+        choices[:0] = [st.sampled_from(list(meaningful))] * 3
     return st.one_of(*choices)
 
 
@@ -181,7 +180,8 @@ def query_strings(draw, parameters):
     limit), hostile values and raw fragments, in any order.
     """
     known = sorted(parameters)
-    # Unknown names only now and then: an API refuses them first, which would hide what the known ones do.
+    # Unknown names only now and then: an API refuses them first, which would hide what the known
+    # ones do.
     if not known:
         key = TEXT
     elif draw(st.integers(min_value=0, max_value=3)) == 0:

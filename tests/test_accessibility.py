@@ -1,7 +1,9 @@
-"""Accessibility, layout, images, privacy and weight of every public page type, on the demo content, in Chromium.
+"""Accessibility, layout, images, privacy and weight of every public page type, on the demo content,
+in Chromium.
 
-axe-core comes from node_modules (`npm ci` installs the pinned version from package-lock.json). Timings on an
-emulated slow 3G link are printed (run with -s), never asserted: timing targets belong in benchmarks.
+axe-core comes from node_modules (`npm ci` installs the pinned version from package-lock.json).
+Timings on an emulated slow 3G link are printed (run with -s), never asserted: timing targets
+belong in benchmarks.
 """
 
 import gzip
@@ -28,7 +30,7 @@ from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .newsletter_helpers import clear_rate_limits
+from .helpers import clear_rate_limits
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -39,12 +41,13 @@ MAX_COMPRESSED = 60 * 1024  # HTML + CSS + JS of a page, each gzip-compressed at
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
 
 
-# --- fixtures ------------------------------------------------------------------------------------------------
+# --- fixtures -------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def live_server():
-    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and shared by this module's tests."""
+    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and shared by this module's
+    tests."""
     server = LiveServer("127.0.0.1")
     yield server
     server.stop()
@@ -52,8 +55,8 @@ def live_server():
 
 @pytest.fixture
 def browser(chromium):
-    """The conftest's Chromium, one per test: a module-wide Playwright loop would outlive each test's
-    database context, and transactional tests after it would find their data gone."""
+    """The conftest's Chromium, one per test: a module-wide Playwright loop would outlive each
+    test's database context, and transactional tests after it would find their data gone."""
     return chromium
 
 
@@ -69,7 +72,8 @@ def axe_source():
 
 @pytest.fixture
 def demo():
-    """The demo content, plus what it lacks: a standard page with a figure, a news update with a photo, an article."""
+    """The demo content, plus what it lacks: a standard page with a figure, a news update with a
+    photo, an article."""
     call_command("load_demo_content", stdout=io.StringIO())
     clear_rate_limits()
     home = HomePage.objects.get()
@@ -140,7 +144,8 @@ def visit(page, url, status=200):
 
 
 def pages(page, live_server, demo):
-    """Visit every page of `demo`, then the newsletter form submitted empty; yield each name once it is shown."""
+    """Visit every page of `demo`, then the newsletter form submitted empty; yield each name once it
+    is shown."""
     for name, path in demo.items():
         visit(page, live_server.url + path, status=404 if name == "404 page" else 200)
         yield name
@@ -154,7 +159,8 @@ def pages(page, live_server, demo):
 
 
 def assert_stayed_local(page, live_server):
-    """No request left 127.0.0.1: every URL the page asked for is the live server's (or inline data)."""
+    """No request left 127.0.0.1: every URL the page asked for is the live server's (or inline
+    data)."""
     outside = sorted(
         {url for url in page.requested if not url.startswith((live_server.url + "/", "data:"))}
     )
@@ -162,10 +168,11 @@ def assert_stayed_local(page, live_server):
     assert page.requested
 
 
-# --- axe-core ------------------------------------------------------------------------------------------------
+# --- axe-core -------------------------------------------------------------------------------------
 
 AXE_RUN = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  const result = await axe.run(document,
+    {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
   return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary}))}));
 }"""
@@ -183,9 +190,8 @@ def describe(violations):
 def test_axe_finds_no_violations(browser, live_server, axe_source, demo):
     violations, checked = {}, 0
     for width in WIDTHS:
-        page = new_page(
-            browser, width, bypass_csp=True
-        )  # the site's CSP rightly refuses the injected axe script
+        # The site's CSP rightly refuses the injected axe script
+        page = new_page(browser, width, bypass_csp=True)
         for name in pages(page, live_server, demo):
             page.add_script_tag(content=axe_source)
             checked += 1
@@ -199,7 +205,7 @@ def test_axe_finds_no_violations(browser, live_server, axe_source, demo):
     assert not violations, f"axe-core violations:\n{describe(violations)}"
 
 
-# --- layout and privacy --------------------------------------------------------------------------------------
+# --- layout and privacy ---------------------------------------------------------------------------
 
 LOAD_IMAGES = """async () => {
   const images = [...document.querySelectorAll("img")];
@@ -214,16 +220,19 @@ LOAD_IMAGES = """async () => {
 }"""
 
 WIDER_THAN_VIEWPORT = """() => {
-  const right = (e) => e.getBoundingClientRect().right, edge = document.documentElement.clientWidth + 0.5;
+  const right = (e) => e.getBoundingClientRect().right;
+  const edge = document.documentElement.clientWidth + 0.5;
   return [...document.querySelectorAll("body *")].filter((e) => right(e) > edge)
     .filter((e) => ![...e.children].some((child) => right(child) > edge)).slice(0, 5)
-    .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""} right=${Math.round(right(e))}`);
+    .map((e) => `${e.tagName.toLowerCase()}${e.className ? "." + e.className : ""}`
+      + ` right=${Math.round(right(e))}`);
 }"""
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_overflow_and_no_request_leaves_127_0_0_1(browser, live_server, demo, width):
-    """Every page, with its lazy images loaded: no horizontal scrolling at 320 px, and nothing asked of another host."""
+    """Every page, with its lazy images loaded: no horizontal scrolling at 320 px, and nothing asked
+    of another host."""
     page = new_page(browser, width)
     overflowing = {}
     for name in pages(page, live_server, demo):
@@ -237,9 +246,10 @@ def test_no_overflow_and_no_request_leaves_127_0_0_1(browser, live_server, demo,
     assert_stayed_local(page, live_server)
 
 
-# --- images --------------------------------------------------------------------------------------------------
+# --- images ---------------------------------------------------------------------------------------
 
-# naturalWidth of an <img> with a srcset is divided by the chosen candidate's density: load the file alone.
+# naturalWidth of an <img> with a srcset is divided by the chosen candidate's density: load the file
+# alone.
 IMAGES = """async () => Promise.all([...document.querySelectorAll("main img")].map(async (img) => {
   const file = new Image();
   file.src = img.currentSrc;
@@ -275,7 +285,7 @@ def test_images_are_webp_renditions_at_the_displayed_size(browser, live_server, 
     assert seen == 12, "a hero, three study cards, a news photo and a figure at each width"
 
 
-# --- page weight ---------------------------------------------------------------------------------------------
+# --- page weight ----------------------------------------------------------------------------------
 
 
 def gzipped(content):
@@ -302,7 +312,8 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
         ]
         total = gzipped(html) + sum(map(gzipped, files))
         figures.append(
-            f"{name:22} HTML {len(html) / 1024:5.1f} KB + {len(files)} asset(s) {sum(map(len, files)) / 1024:4.1f} KB"
+            f"{name:22} HTML {len(html) / 1024:5.1f} KB + {len(files)} asset(s) "
+            f"{sum(map(len, files)) / 1024:4.1f} KB"
             f" = {total / 1024:4.1f} KB compressed"
         )
         if total >= MAX_COMPRESSED:
@@ -311,7 +322,7 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
     assert not heavy, f"over {MAX_COMPRESSED // 1024} KB compressed: {heavy}"
 
 
-# --- slow 3G -------------------------------------------------------------------------------------------------
+# --- slow 3G --------------------------------------------------------------------------------------
 
 SLOW_3G = {
     "offline": False,
@@ -320,23 +331,28 @@ SLOW_3G = {
     "uploadThroughput": 50_000,
 }
 
-SHOWN = """(selector) => [...document.querySelectorAll(selector)].filter((e) => e.innerText.trim()).slice(0, 1)
+SHOWN = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((e) => e.innerText.trim()).slice(0, 1)
   .map((e) => { const box = e.getBoundingClientRect(), style = getComputedStyle(e);
-                return box.width > 0 && box.height > 0 && box.top < innerHeight && style.visibility !== "hidden"
-                       && style.display !== "none" && style.opacity !== "0"; })[0] || false"""
+                return box.width > 0 && box.height > 0 && box.top < innerHeight
+                       && style.visibility !== "hidden" && style.display !== "none"
+                       && style.opacity !== "0"; })[0] || false"""
 
 RENDER_BLOCKING = """() => [
-  ...performance.getEntriesByType("resource").filter((e) => e.renderBlockingStatus === "blocking").map((e) => e.name),
-  ...[...document.querySelectorAll('link[rel~="stylesheet"], head script[src]:not([async]):not([defer])')]
+  ...performance.getEntriesByType("resource")
+    .filter((e) => e.renderBlockingStatus === "blocking").map((e) => e.name),
+  ...[...document.querySelectorAll(
+    'link[rel~="stylesheet"], head script[src]:not([async]):not([defer])')]
     .map((e) => e.href || e.src),
-  ...[...document.styleSheets].flatMap((s) => [...s.cssRules]).filter((r) => r instanceof CSSImportRule)
-    .map((r) => r.href),
+  ...[...document.styleSheets].flatMap((s) => [...s.cssRules])
+    .filter((r) => r instanceof CSSImportRule).map((r) => r.href),
 ]"""
 
 TIMINGS = """async () => {
   const fcp = await new Promise((found) => {
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => e.name === "first-contentful-paint"
-      && found(e.startTime))).observe({type: "paint", buffered: true});
+    new PerformanceObserver((list) => list.getEntries().forEach(
+      (e) => e.name === "first-contentful-paint" && found(e.startTime)))
+      .observe({type: "paint", buffered: true});
     setTimeout(() => found(null), 2000);
   });
   const nav = performance.getEntriesByType("navigation")[0];
@@ -345,7 +361,8 @@ TIMINGS = """async () => {
 
 
 def test_slow_3g_shows_heading_and_text_at_domcontentloaded(browser, live_server, demo):
-    """Timings are printed (-s), not asserted: the heading and text must not wait for anything but the HTML and CSS."""
+    """Timings are printed (-s), not asserted: the heading and text must not wait for anything but
+    the HTML and CSS."""
     for name in ("home", "study", "policy brief"):
         page = new_page(browser, 360, 740)
         cdp = page.context.new_cdp_session(page)
@@ -368,7 +385,8 @@ def test_slow_3g_shows_heading_and_text_at_domcontentloaded(browser, live_server
         t = page.evaluate(TIMINGS)
         fcp = f"{t['fcp']:.0f} ms" if t["fcp"] is not None else "not reported"
         print(
-            f"\nslow 3G, {name}: DOMContentLoaded {t['dcl']:.0f} ms, load {t['load']:.0f} ms, first paint {fcp}"
+            f"\nslow 3G, {name}: DOMContentLoaded {t['dcl']:.0f} ms, load {t['load']:.0f} ms, "
+            f"first paint {fcp}"
         )
         assert_stayed_local(page, live_server)
         page.context.close()

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from wagtail.test.utils import WagtailPageTestCase
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset, rich_text, streamfield
 
 from briefs.models import (
     JournalSupplementPage,
@@ -21,31 +21,7 @@ from research.models import (
     StudyPage,
 )
 
-from .trees import build_site
-
-
-def page_form(**fields):
-    """POST data for a page form: Wagtail's comments formset plus the given fields.
-
-    Multi-select values are tuples, which nested_form_data passes through whole.
-    """
-    return nested_form_data({"comments": inline_formset([]), **fields})
-
-
-def supplement_form(title="Supplement", **article):
-    """POST data for a supplement with one article; `article` overrides its fields."""
-    fields = {"title": "An article", "authors": "Banda A, Diallo M", "year": "2014", "volume": "29"}
-    fields.update({"issue": "suppl 2", "journal": "", "url": "", "abstract": "", **article})
-    return page_form(
-        title=title,
-        journal="Health Policy and Planning",
-        volume="29",
-        issue="suppl 2",
-        journal_url="",
-        date="",
-        intro=rich_text("<p>Articles.</p>"),
-        articles=inline_formset([fields]),
-    )
+from .helpers import build_site, page_form, supplement_form
 
 
 class AdminCreateTests(WagtailPageTestCase):
@@ -96,7 +72,9 @@ class AdminCreateTests(WagtailPageTestCase):
             hero_caption="",
             hero_credit="",
             aim="The aim of this study was to improve monitoring of iCCM programming.",
-            objectives_intro="TRAction and its research partners addressed the following objectives:",
+            objectives_intro=(
+                "TRAction and its research partners addressed the following objectives:"
+            ),
             objectives=inline_formset(
                 [{"text": "Assess iCCM M&E systems"}, {"text": "Identify priority gaps"}]
             ),

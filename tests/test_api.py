@@ -1,4 +1,5 @@
-"""The public API (Wagtail API v2 at /api/v2/): typed fields, taxonomy filters, published pages only."""
+"""The public API (Wagtail API v2 at /api/v2/): typed fields, taxonomy filters, published pages
+only."""
 
 import io
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from research.models import StudyPage
 
 from .factories import StudyPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 
@@ -86,4 +87,5 @@ def test_read_only_and_images_and_documents(client, site):
     assert client.post("/api/v2/pages/", {}).status_code == 405
     assert client.get("/api/v2/images/").status_code == 200
     assert client.get("/api/v2/documents/").status_code == 200
-    assert StudyPage.objects.exists()
+    assert client.delete(f"/api/v2/pages/{site.s1.pk}/").status_code == 405
+    assert StudyPage.objects.filter(pk=site.s1.pk).exists(), "a refused DELETE deletes nothing"

@@ -1,10 +1,11 @@
 """A backup restored into an EMPTY database and media folder serves the same pages, byte for byte.
 
 Runs scripts/backup.sh and scripts/restore.sh for real (pg_dump/pg_restore when DATABASE_URL is a
-PostgreSQL URL, SQLite's backup API otherwise) on scratch databases of its own, never pytest-django's
-test database: the demo site is migrated and loaded into a source database by `manage.py` in a
-subprocess, served by `runserver` on 127.0.0.1, backed up, restored into a brand-new database and
-served again. Every subprocess has a timeout and every server is stopped in a `finally`.
+PostgreSQL URL, SQLite's backup API otherwise) on scratch databases of its own, never
+pytest-django's test database: the demo site is migrated and loaded into a source database by
+`manage.py` in a subprocess, served by `runserver` on 127.0.0.1, backed up, restored into a
+brand-new database and served again. Every subprocess has a timeout and every server is stopped
+in a `finally`.
 """
 
 import contextlib
@@ -44,7 +45,8 @@ CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
 class ScratchDatabases:
-    """Uniquely named databases for this test only: SQLite files under tmp, or PostgreSQL databases dropped after."""
+    """Uniquely named databases for this test only: SQLite files under tmp, or PostgreSQL databases
+    dropped after."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -89,7 +91,8 @@ def run(command, env, timeout=300, check=True):
 
 
 def site_env(database_url, media):
-    """A dev-settings environment on this database and media folder, with nothing shared between servers."""
+    """A dev-settings environment on this database and media folder, with nothing shared between
+    servers."""
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     for key in (
         "OPENSEARCH_URL",
@@ -117,7 +120,8 @@ def free_port():
 
 
 def get(port, path):
-    """One GET without following redirects; the Host header is fixed, so absolute URLs match across servers."""
+    """One GET without following redirects; the Host header is fixed, so absolute URLs match across
+    servers."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request("GET", path, headers={"Host": "localhost"})
@@ -197,7 +201,8 @@ def source(databases, tmp_path_factory):
     with serve(env, tmp / "runserver.log") as port:
         pages = fetch_all(port, PAGES)
         html = b"".join(body for _, body in pages.values())
-        # The study's srcset renditions (made by this first render, so they are in the backup), any document.
+        # The study's srcset renditions (made by this first render, so they are in the backup), any
+        # document.
         srcsets = b",".join(re.findall(rb'srcset="([^"]*)"', pages[STUDY][1]))
         renditions = {item.split()[0].decode() for item in srcsets.split(b",") if item.strip()}
         assert any(url.startswith("/media/images/") for url in renditions), (

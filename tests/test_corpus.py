@@ -1,15 +1,20 @@
 """The synthetic corpus: every page type, marked, deterministic, and removable."""
 
-import io
-
 import pytest
-from django.core.management import CommandError, call_command
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
+from bench.corpus import (
+    MARKER,
+    PREFIX,
+    VOCABULARY,
+    clear_corpus,
+    corpus_exists,
+    generate_corpus,
+    main,
+)
 from briefs.models import JournalSupplementPage, NewsPage, PolicyBriefPage, SupplementArticle
 from research.models import Country, FindingsPage, Organization, ResearchAreaPage, StudyPage, Topic
-from search.corpus import MARKER, PREFIX, VOCABULARY, clear_corpus, corpus_exists, generate_corpus
 
 from .factories import CountryFactory, ResearchAreaIndexPageFactory
 
@@ -112,11 +117,21 @@ def test_pages_are_in_wagtails_search_index(corpus):
     assert found.count() == corpus["research.StudyPage"]
 
 
-def test_same_seed_same_corpus_and_clear_removes_it(corpus):
+def run_main(capsys, *argv):
+    """The command line in-process: (exit status, stdout, stderr)."""
+    try:
+        status = main(list(argv))
+    except SystemExit as exit:
+        status = exit.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_same_seed_same_corpus_and_clear_removes_it(corpus, capsys):
     first = list(synthetic_pages().order_by("path").values_list("title", "url_path"))
     assert corpus_exists()
-    with pytest.raises(CommandError, match="exists already"):
-        call_command("generate_corpus", pages=PAGES, stdout=io.StringIO())
+    status, _, err = run_main(capsys, "generate", "--pages", str(PAGES))
+    assert status == 1 and "exists already" in err
 
     removed = clear_corpus()
     assert removed["pages"] == PAGES and not corpus_exists()
@@ -126,16 +141,16 @@ def test_same_seed_same_corpus_and_clear_removes_it(corpus):
 
     generate_corpus(PAGES, seed=7)
     assert list(synthetic_pages().order_by("path").values_list("title", "url_path")) == first
-    generate_corpus_again = io.StringIO()
-    call_command("generate_corpus", pages=PAGES, seed=8, clear=True, stdout=generate_corpus_again)
+    status, out, _ = run_main(capsys, "generate", "--pages", str(PAGES), "--seed", "8", "--clear")
+    assert status == 0 and "pages/s" in out
     assert list(synthetic_pages().order_by("path").values_list("title", "url_path")) != first
-    assert "pages/s" in generate_corpus_again.getvalue()
+    assert run_main(capsys, "clear")[0] == 0 and not corpus_exists()
 
 
-def test_corpus_without_a_research_area_index_makes_its_own(home):
+def test_corpus_without_a_research_area_index_makes_its_own(home, capsys):
     counts = generate_corpus(40)
     assert counts["research.ResearchAreaIndexPage"] == 1
     clear_corpus()
     assert not Page.objects.filter(title__startswith=PREFIX).exists()
-    with pytest.raises(CommandError, match="at least"):
-        call_command("generate_corpus", pages=10, stdout=io.StringIO())
+    status, _, err = run_main(capsys, "generate", "--pages", "10")
+    assert status == 2 and "at least" in err

@@ -21,13 +21,15 @@ STUDIES = {
         "implemented_by": "Management Sciences for Health",
         "location": "Malawi, Rwanda, Senegal",
         "timeline": "March 2011 to September 2014",
-        "caption": "A trained community health worker (CHW) counts the breaths of a baby using a respiratory timer",
+        "caption": "A trained community health worker (CHW) counts the breaths of a baby using a "
+        "respiratory timer",
         "credit": "",
     },
     "improving-data-for-iccm": {
         "title": "Improving Data for iCCM",
         "implemented_by": (
-            "Institute for International Programs, Johns Hopkins Bloomberg School of Public Health; Save the Children"
+            "Institute for International Programs, Johns Hopkins Bloomberg School of Public "
+            "Health; Save the Children"
         ),
         "location": "Ethiopia, Malawi, Mali, Mozambique",
         "timeline": "April 2011 to July 2014",
@@ -120,7 +122,8 @@ def test_study_objectives_keep_the_seed_order(client, demo):
     )
     assert items == [
         "Assess iCCM monitoring and evaluation (M&amp;E) systems",
-        "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to data collection",
+        "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to "
+        "data collection",
         "Examine feasibility, cost and quality of innovative approaches",
         "Document benefits and use of improved iCCM M&amp;E in programmatic decisions",
     ]

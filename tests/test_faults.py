@@ -9,17 +9,14 @@ test needs nothing: a fallback answer must not outlive the outage in the page ca
 import json
 import os
 import socket
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .search_site import build_search_site
+from bench.fault_run import REDIS_SERVER, fault_run
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from fault_run import REDIS_SERVER, fault_run
+from .helpers import build_search_site
 
 
 def closed_port():
@@ -40,10 +37,11 @@ def test_a_fallback_answer_is_not_kept_in_the_page_cache(client, settings):
         assert first.status_code == second.status_code == 200, url
         assert "no-cache" in first["Cache-Control"] and second.get("X-Cache") != "hit", url
     assert client.get("/api/search/?country=ML").json()["fallback"] is True
+    # Service back
     settings.PORTAL_SEARCH = {
         "BACKEND": "search.backends.database.DatabaseBackend",
         "OPTIONS": {},
-    }  # service back
+    }
     answer = client.get("/api/search/?country=ML")
     assert answer.json()["fallback"] is False, "not the outage's answer from the cache"
     assert client.get("/api/search/?country=ML")["X-Cache"] == "hit", (
@@ -55,19 +53,22 @@ def test_outages_under_load_lose_no_signup_and_serve_no_5xx():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         pytest.skip(
-            "needs PostgreSQL (DATABASE_URL=postgres://..., as CI's second run sets): gunicorn on SQLite locks"
+            "needs PostgreSQL (DATABASE_URL=postgres://..., as CI's second run sets): gunicorn on "
+            "SQLite locks"
         )
     if not os.path.exists(REDIS_SERVER):
         pytest.skip(f"{REDIS_SERVER} is missing: apt-get install redis-server")
     engine_url = os.environ.get("TEST_OPENSEARCH_URL")
     if not engine_url:
         pytest.skip(
-            "TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh (CI does)"
+            "TEST_OPENSEARCH_URL is not set: start OpenSearch with scripts/search-engine.sh "
+            "(CI does)"
         )
     restart = bool(os.environ.get("TEST_ENGINE_RESTART"))
     if not restart:
         print(
-            "engine-down phase skipped: set TEST_ENGINE_RESTART=1 (CI does) to stop and restart the node for real"
+            "engine-down phase skipped: set TEST_ENGINE_RESTART=1 (CI does) to stop and restart "
+            "the node for real"
         )
     started = time.monotonic()
     report = fault_run(

@@ -3,7 +3,7 @@
 import feedparser
 import pytest
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

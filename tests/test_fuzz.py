@@ -33,8 +33,7 @@ from search.models import PendingIndexUpdate
 from search.query import SORTS
 
 from .fuzz_inputs import TEXT, encode, form_bodies, query_strings
-from .newsletter_helpers import clear_rate_limits
-from .trees import build_site
+from .helpers import build_site, clear_rate_limits
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,8 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
 
 
 def fuzz(examples):
-    """Hypothesis settings for one fuzz test: reproducible, no deadline, no example database in the tree."""
+    """Hypothesis settings for one fuzz test: reproducible, no deadline, no example database in the
+    tree."""
     return settings(
         max_examples=MAX_EXAMPLES or examples,
         deadline=None,
@@ -114,7 +114,8 @@ def page_urls(site):
 
 
 def search_parameters(site):
-    """What /search/, the feeds, country pages and listing pages read (search/query.py, search_tags.py)."""
+    """What /search/, the feeds, country pages and listing pages read (search/query.py,
+    search_tags.py)."""
     return {
         "q": [
             "costing",
@@ -139,7 +140,8 @@ def search_parameters(site):
 
 
 def api_page_parameters(site):
-    """What /api/v2/pages/ reads: Wagtail's parameters, field filters and the taxonomy filters (search/api.py)."""
+    """What /api/v2/pages/ reads: Wagtail's parameters, field filters and the taxonomy filters
+    (search/api.py)."""
     ids = [str(site.home.pk), str(site.study.pk), str(site.areas.pk), "0", "-1", "root", str(2**64)]
     return {
         "type": [
@@ -364,7 +366,8 @@ def sweep_urls(site):
 
 
 def test_every_parameter_of_every_view_alone(client, site):
-    """A systematic sweep beside the random search: each known parameter (and an unknown one) with each value."""
+    """A systematic sweep beside the random search: each known parameter (and an unknown one) with
+    each value."""
     failures = []
     for url, parameters in dict(sweep_urls(site)).items():
         for name in [*parameters, "unknown"]:
@@ -372,7 +375,8 @@ def test_every_parameter_of_every_view_alone(client, site):
                 query = f"{encode(name)}={encode(value)}"
                 try:
                     fuzz_get(client, url, query)
-                except Exception as error:
+                # Any exception is one failure of the sweep; all are reported together below.
+                except Exception as error:  # noqa: BLE001
                     failures.append(
                         f"GET {url}?{query[:80]}: {type(error).__name__}: {str(error)[:200]}"
                     )
@@ -380,7 +384,8 @@ def test_every_parameter_of_every_view_alone(client, site):
 
 
 def test_every_public_url_with_hostile_query_strings(client, site):
-    """Random query strings on every public URL: its own parameters, unknown ones, repeated ones, hostile values."""
+    """Random query strings on every public URL: its own parameters, unknown ones, repeated ones,
+    hostile values."""
     urls = dict(public_urls(site))
 
     @fuzz(300)
@@ -407,7 +412,8 @@ def test_search_and_listings_with_hostile_search_parameters(client, site):
 
 
 def test_api_with_hostile_parameters(client, site):
-    """The API's listings and find/, fuzzed harder: Wagtail's parameters, field filters, taxonomy filters."""
+    """The API's listings and find/, fuzzed harder: Wagtail's parameters, field filters, taxonomy
+    filters."""
     urls = ["/api/v2/pages/", "/api/v2/pages/find/", "/api/v2/images/", "/api/v2/documents/"]
     parameters = {
         **api_page_parameters(site),
@@ -435,7 +441,8 @@ SEGMENT = st.one_of(
 
 
 def test_path_parameters(client, site):
-    """Country codes, article and API ids, newsletter tokens and page slugs as the URL's own segments."""
+    """Country codes, article and API ids, newsletter tokens and page slugs as the URL's own
+    segments."""
     templates = [
         "/countries/{}/",
         f"{site.supplement.url}articles/{{}}/",
@@ -574,8 +581,9 @@ def signup_fields(site):
     }
 
 
-# Where a POST says it comes from (portal/newsletter/views.py refuses cross-site posts with a 403): mostly
-# nothing (a same-site form or a client without Fetch Metadata), else a known or a random value of each header.
+# Where a POST says it comes from (portal/newsletter/views.py refuses cross-site posts with a 403):
+# mostly nothing (a same-site form or a client without Fetch Metadata), else a known or a random
+# value of each header.
 ORIGINS = st.one_of(
     st.sampled_from(["null", "http://testserver", "https://evil.example", ""]), TEXT
 )
@@ -593,10 +601,10 @@ SOURCE_HEADERS = st.one_of(
 
 
 def test_signup_form_with_hostile_input(client, site, settings):
-    """Every signup field missing, repeated or hostile; a 400 lists the errors and keeps the address typed."""
-    settings.TRUSTED_PROXIES = [
-        "127.0.0.1"
-    ]  # the test client's address: X-Forwarded-For then names the client
+    """Every signup field missing, repeated or hostile; a 400 lists the errors and keeps the address
+    typed."""
+    # The test client's address: X-Forwarded-For then names the client
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     fields = signup_fields(site)
 
     @fuzz(250)
@@ -622,7 +630,8 @@ def test_signup_form_with_hostile_input(client, site, settings):
 
 
 def test_signup_form_with_wrong_types(client, site):
-    """Multipart bodies: files where text belongs, lists, empty uploads; the form still answers < 500."""
+    """Multipart bodies: files where text belongs, lists, empty uploads; the form still
+    answers < 500."""
     fields = signup_fields(site)
     upload = st.builds(
         lambda name, data: ContentFile(data, name=name),
@@ -670,7 +679,8 @@ def test_unsubscribe_form_with_hostile_input(client, site):
 
 
 def test_the_harness_reaches_the_views(client, site):
-    """The hand-made query strings reach the view as Django decodes a browser's: a sanity check of the harness."""
+    """The hand-made query strings reach the view as Django decodes a browser's: a sanity check of
+    the harness."""
     response = client.get("/search/", QUERY_STRING="q=" + quote("costing", safe=""))
     assert response.status_code == 200 and b"Costing of iCCM" in response.content
 
@@ -679,15 +689,16 @@ def test_the_harness_reaches_the_views(client, site):
 
 
 def test_api_refuses_control_characters_naming_the_parameter(client, site):
-    """NUL reached PostgreSQL (DataError) and SQLite's full-text search ("unterminated string"): a 500."""
+    """NUL reached PostgreSQL (DataError) and SQLite's full-text search ("unterminated string"): a
+    500."""
     for endpoint in ["pages", "images", "documents"]:
         for parameter in ["search", "country", "site", "locale", "html_path", "title"]:
             response = client.get(f"/api/v2/{endpoint}/", QUERY_STRING=f"{parameter}=ML%00")
             assert response.status_code == 400, (endpoint, parameter)
             message = response.json()["message"]
-            assert (
-                message
-                == f"query parameter '{parameter}' must not contain control characters (NUL, line breaks)"
+            assert message == (
+                f"query parameter '{parameter}' must not contain control characters "
+                "(NUL, line breaks)"
             )
     assert client.get(f"/api/v2/pages/{site.study.pk}/", QUERY_STRING="site=%00").status_code == 400
     assert client.get("/api/v2/pages/find/", QUERY_STRING="html_path=/%00/").status_code == 400
@@ -696,7 +707,8 @@ def test_api_refuses_control_characters_naming_the_parameter(client, site):
 
 @pytest.mark.parametrize("endpoint", ["pages", "images", "documents"])
 def test_api_refuses_an_offset_past_what_the_database_holds(client, site, endpoint):
-    """offset=2**64 passed Wagtail's check and overflowed the query ("datatype mismatch" on SQLite)."""
+    """offset=2**64 passed Wagtail's check and overflowed the query ("datatype mismatch" on
+    SQLite)."""
     response = client.get(f"/api/v2/{endpoint}/", {"offset": str(2**64)})
     assert response.status_code == 400 and response.json() == {
         "message": "offset must be at most 1000000000"

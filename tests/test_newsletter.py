@@ -1,4 +1,5 @@
-"""Newsletter signup: double opt-in, no enumeration, unsubscribe, abuse and bad input (in-memory mail)."""
+"""Newsletter signup: double opt-in, no enumeration, unsubscribe, abuse and bad input (in-memory
+mail)."""
 
 import re
 
@@ -10,7 +11,7 @@ from portal.newsletter import consent
 from portal.newsletter.models import OutboxMessage, Subscriber
 
 from .factories import CountryFactory, TopicFactory
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +233,10 @@ def test_bad_input_gets_a_form_error_and_keeps_what_was_typed(client, data, fiel
     html = response.content.decode()
     assert response.status_code == 400
     assert message in html, html[:200]
-    assert 'aria-invalid="true"' in html or 'class="field-error"' in html
+    assert html.count('class="field-error"') == 1, "the one error is shown at its field"
+    invalid = re.findall(r'<(?:input|select)\b[^>]*\bname="(\w+)"[^>]*aria-invalid="true"', html)
+    # A group of checkboxes (topics) is marked by the error in its fieldset, not box by box.
+    assert invalid == ([] if field == "topics" else [field])
     if field != "name":
         assert 'value="Ann Typed"' in html, "nothing the person typed is lost"
     assert not Subscriber.objects.exists() and not mail.outbox

@@ -1,4 +1,5 @@
-"""Communications staff see the list in Wagtail's admin: filters, CSV export, rights from Wagtail groups."""
+"""Communications staff see the list in Wagtail's admin: filters, CSV export, rights from Wagtail
+groups."""
 
 import csv
 import io
@@ -40,12 +41,17 @@ def test_csv_export(admin_client, subscribers):
         else response.content.decode()
     )
     rows = list(csv.reader(io.StringIO(content)))
-    assert "Email" in rows[0][0] or rows[0][0].lower() == "email"
+    assert rows[0][0] == "Email"
     assert {row[0] for row in rows[1:]} == {
         "sub@example.org",
         "pending@example.org",
         "gone@example.org",
     }
+
+
+def denied(response):
+    """Wagtail's answer to PermissionDenied: back to the dashboard (with a message)."""
+    return (response.status_code, response.get("Location")) == (302, "/admin/")
 
 
 def test_rights_follow_wagtail_permissions(client, django_user_model, subscribers):
@@ -54,11 +60,11 @@ def test_rights_follow_wagtail_permissions(client, django_user_model, subscriber
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     editor.groups.add(group)
     client.force_login(editor)
-    assert client.get("/admin/newsletter_subscribers/").status_code in (302, 403)
+    assert denied(client.get("/admin/newsletter_subscribers/"))
     group.permissions.add(Permission.objects.get(codename="view_subscriber"))
     assert client.get("/admin/newsletter_subscribers/").status_code == 200
     edit = client.get(f"/admin/newsletter_subscribers/edit/{Subscriber.objects.first().pk}/")
-    assert edit.status_code in (302, 403), "viewing is not editing"
+    assert denied(edit), "viewing is not editing"
 
 
 def test_staff_status_changes_are_queued_for_the_provider(admin_client, subscribers, settings):
@@ -83,11 +89,8 @@ def test_staff_status_changes_are_queued_for_the_provider(admin_client, subscrib
 
 
 def test_outbox_rows_cannot_be_created_by_hand(admin_client, home):
-    assert admin_client.get("/admin/newsletter_outbox/new/").status_code in (302, 403)
-    assert admin_client.post("/admin/newsletter_outbox/new/", {"state": "sent"}).status_code in (
-        302,
-        403,
-    )
+    assert denied(admin_client.get("/admin/newsletter_outbox/new/"))
+    assert denied(admin_client.post("/admin/newsletter_outbox/new/", {"state": "sent"}))
     assert not OutboxMessage.objects.exists()
 
 

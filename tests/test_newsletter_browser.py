@@ -6,12 +6,13 @@ from pytest_django.live_server_helper import LiveServer
 
 from portal.newsletter.models import Subscriber
 
-from .newsletter_helpers import clear_rate_limits
+from .helpers import clear_rate_limits
 
 
 @pytest.fixture(scope="module")
 def live_server():
-    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and stopped when this module ends."""
+    """pytest-django's, but bound to 127.0.0.1 (not "localhost") and stopped when this module
+    ends."""
     server = LiveServer("127.0.0.1")
     yield server
     server.stop()

@@ -1,4 +1,5 @@
-"""Provider sync through the outbox: Mailchimp (a local server speaking its API) and the signed webhook.
+"""Provider sync through the outbox: Mailchimp (a local server speaking its API) and the signed
+webhook.
 
 Mailchimp itself cannot be reached from here; tests/fake_mailchimp.py implements
 the endpoints the adapter calls, as Mailchimp documents them, with faults.
@@ -23,7 +24,7 @@ from portal.newsletter.providers.base import PermanentFailure, TemporaryFailure
 
 from .factories import CountryFactory, TopicFactory
 from .fake_mailchimp import FakeMailchimp
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -180,9 +181,8 @@ def test_deleting_a_subscriber_archives_them_at_mailchimp(mailchimp, committing_
 def test_changing_interests_drops_old_tags(committing_client, mailchimp):
     a, b = TopicFactory(name="Alpha"), TopicFactory(name="Beta")
     subscribe(committing_client, "ann@example.org", topics=[a.slug])
-    subscribe(
-        committing_client, "ann@example.org", topics=[b.slug]
-    )  # the "already subscribed" email's link
+    # The "already subscribed" email's link
+    subscribe(committing_client, "ann@example.org", topics=[b.slug])
     assert Subscriber.objects.get().topics == [b.slug]
     assert mailchimp.tags[Subscriber.objects.get().email_hash] == {"Topic: Beta"}
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from portal.newsletter.models import OutboxMessage, Subscriber
 
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 

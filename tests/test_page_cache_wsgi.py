@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from portal import pagecache
 from portal.pagecache_wsgi import PageCacheHits
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 
 @pytest.fixture
@@ -106,10 +106,8 @@ def test_conditional_requests_get_304_from_the_fast_path(apps, site):
 def test_https_responses_carry_hsts_like_django(apps, site, settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     settings.SECURE_HSTS_SECONDS = 31536000
-    fast, django = (
-        PageCacheHits(Django()),
-        Django(),
-    )  # SecurityMiddleware reads these when it is built
+    # SecurityMiddleware reads these when it is built
+    fast, django = PageCacheHits(Django()), Django()
     https = {"X-Forwarded-Proto": "https"}
     assert call(fast, "/", **https)[1]["X-Cache"] == "miss"
     hit = call(fast, "/", **https)

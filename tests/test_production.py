@@ -17,19 +17,17 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "bench"))
+from bench.servers import production_env, production_server
 
-from servers import production_env, production_server
+REPO = Path(__file__).resolve().parent.parent
 
 UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "*")
 
 
 def test_check_deploy_has_no_warnings(tmp_path):
     env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", SECRET_KEY=os.urandom(32).hex())
-    del env[
-        "SECURE_SSL_REDIRECT"
-    ]  # on by default; the local servers below turn it off for plain HTTP
+    # On by default; the local servers below turn it off for plain HTTP
+    del env["SECURE_SSL_REDIRECT"]
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
@@ -53,7 +51,8 @@ def fetch(url, **headers):
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
-    """The demo site under gunicorn with production settings (SQLite here; the load bench uses PostgreSQL)."""
+    """The demo site under gunicorn with production settings (SQLite here; the load bench uses
+    PostgreSQL)."""
     scratch = tmp_path_factory.mktemp("production")
     with production_server(
         f"sqlite:///{scratch / 'db.sqlite3'}", workers=1, log=scratch / "gunicorn.log"

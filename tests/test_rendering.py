@@ -8,7 +8,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from wagtail.test.utils import WagtailPageTestCase
 
-from .trees import build_site
+from .helpers import build_site
 
 PAGE_NAMES = [
     "home",
@@ -123,7 +123,8 @@ def test_study_page_is_light(client, site):
     css = b"".join(Path(finders.find(path.decode())).read_bytes() for path in stylesheets)
     assert css, "the stylesheet was found"
     assert len(html) + len(css) < 40 * 1024
-    # Requests the browser makes by itself: src attributes and stylesheet/preload links (not <a> or canonical).
+    # Requests the browser makes by itself: src attributes and stylesheet/preload links (not <a> or
+    # canonical).
     loads = re.findall(rb'src="[^"]*"|<link rel="(?:stylesheet|preload|icon)"[^>]*>', html)
     assert loads and not any(re.search(rb'"(https?:)?//', load) for load in loads), (
         "no third-party requests"

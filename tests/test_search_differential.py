@@ -11,14 +11,14 @@ import random
 import pytest
 from django.http import QueryDict
 
+from bench.corpus import VOCABULARY, generate_corpus
 from search import indexing
 from search.backends.database import DatabaseBackend
-from search.corpus import VOCABULARY, generate_corpus
 from search.facets import FACETS
 from search.models import SearchFacetValue
 from search.query import SearchParams
 
-from .trees import fresh_home
+from .helpers import fresh_home
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +36,8 @@ def random_queries(rng, values):
         for facet in chosen:
             picks = rng.sample(values[facet], min(len(values[facet]), rng.randint(1, 3)))
             if rng.random() < 0.1:
-                picks.append(
-                    "no-such-value"
-                )  # unknown values match nothing, and must not break counts
+                # Unknown values match nothing, and must not break counts
+                picks.append("no-such-value")
             pairs += [f"{facet}={value}" for value in picks]
         return pairs
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from search.backends.database import DatabaseBackend
 from search.query import SearchParams
 
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 

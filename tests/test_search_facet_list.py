@@ -45,9 +45,8 @@ def test_a_long_facet_is_capped_with_a_link_to_all_of_it():
 
 
 def test_selected_values_are_never_cut():
-    values = studies(
-        500, selected={f"s{n}" for n in range(0, 300, 25)}
-    )  # 12 selected: more than SHOWN
+    # 12 selected: more than SHOWN
+    values = studies(500, selected={f"s{n}" for n in range(0, 300, 25)})
     shown = checkboxes(render(values))
     assert {f"s{n}" for n in range(0, 300, 25)} <= set(shown)
     assert "<details open>" in render(values)

@@ -17,7 +17,7 @@ from search.models import PendingIndexUpdate, SearchDocument
 from search.query import SearchParams
 
 from .factories import FindingsPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 
@@ -101,9 +101,15 @@ def test_taxonomy_renames_reach_the_documents(site, publish):
     results = get_search_backend().search(SearchParams(filters={"country": ("MA",)}, page_size=100))
     assert "Improving Data for iCCM" in {hit.title for hit in results.hits}
     assert found("Policy Analysis of iCCM", filters={"country": ("MA",)})
-    assert get_search_backend().search(SearchParams(q="republic")).total >= 1, (
-        "the new name is searchable"
-    )
+    republic = get_search_backend().search(SearchParams(q="republic", page_size=100))
+    assert {hit.title for hit in republic.hits} == {
+        "Community Case Management",
+        "Improving Data for iCCM",
+        "Policy Analysis of iCCM",
+        "Data quality lessons",
+        "Health Policy and Planning Supplement",
+        "Child mortality brief",
+    }, "the new name is searchable on each page tagged with it (articles carry no country text)"
 
 
 def test_study_changes_reach_their_outputs(site, publish):
@@ -156,7 +162,8 @@ def test_cluster_follows_publishing(site, use_engine, publish):
 
 
 class BlackHole:
-    """A TCP server that accepts connections and never answers: a cluster slower than any timeout."""
+    """A TCP server that accepts connections and never answers: a cluster slower than any
+    timeout."""
 
     def __init__(self):
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -197,7 +204,7 @@ def test_outage_answers_from_the_database_and_loses_no_update(
             "OPTIONS": {**real["OPTIONS"], "URL": url, "TIMEOUT": 0.5},
         }
         data = client.get("/api/search/", {"country": "ML"}).json()
-        assert data["fallback"] is True and data["backend"] == "database" and data["total"] > 0
+        assert (data["fallback"], data["backend"], data["total"]) == (True, "database", 7)
         assert "not answering" in client.get("/search/", {"q": "costing"}).content.decode()
         page = new_draft(site, "Published during the outage")
         publish(lambda: page.get_latest_revision().publish())

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from search import indexing
 
 from .factories import FindingsPageFactory
-from .search_site import build_search_site
+from .helpers import build_search_site
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,8 @@ def test_demo_content_acceptance(client, django_capture_on_commit_callbacks):
 
 
 def test_results_come_before_the_filters_in_the_page(client, site):
-    """Reading and Tab order match the screen at every width (filters are a sidebar after the results)."""
+    """Reading and Tab order match the screen at every width (filters are a sidebar after the
+    results)."""
     html = client.get("/search/", {"q": "costing"}).content.decode()
     assert (
         html.index('class="search__count"')

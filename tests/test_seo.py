@@ -1,4 +1,5 @@
-"""Search-engine and link-preview metadata: sitemap, robots.txt, canonical, OpenGraph, Twitter, JSON-LD."""
+"""Search-engine and link-preview metadata: sitemap, robots.txt, canonical, OpenGraph, Twitter,
+JSON-LD."""
 
 import io
 import json

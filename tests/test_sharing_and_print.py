@@ -34,8 +34,8 @@ def test_a_brief_prints_cleanly_on_a4(live_server, chromium):
     page.goto(url)
     page.emulate_media(media="print")
     hidden = page.evaluate(
-        "() => ['.site-header', '.site-footer', '.share', '.breadcrumbs']"
-        ".map((s) => document.querySelector(s)).filter(Boolean).map((e) => getComputedStyle(e).display)"
+        "() => ['.site-header', '.site-footer', '.share', '.breadcrumbs'].map((s) => "
+        "document.querySelector(s)).filter(Boolean).map((e) => getComputedStyle(e).display)"
     )
     assert hidden and set(hidden) == {"none"}
     assert page.locator("h1").is_visible()

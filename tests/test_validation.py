@@ -11,8 +11,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, strea
 from briefs.models import JournalSupplementPage, normalise_doi
 from research.models import Country, StudyPage
 
-from .test_admin_create import page_form, supplement_form
-from .trees import build_site
+from .helpers import build_site, page_form, supplement_form
 
 
 @pytest.fixture

@@ -5,18 +5,34 @@ corpus has a few roots, each titled "Synthetic: …" with a `synthetic-` slug.
 Every text carries MARKER and taxonomy rows are named "Synthetic topic/org …",
 which is how `clear_corpus` finds exactly what `generate_corpus` made.
 Countries are real ISO 3166-1 rows: reused by code, and kept on clear.
+
+Development tooling, not part of the site: `python -m bench.corpus generate --pages N
+[--seed S] [--clear] [--no-index]` and `python -m bench.corpus clear`, on the database
+that DJANGO_SETTINGS_MODULE and DATABASE_URL name (development settings by default).
 """
 
+import argparse
 import datetime
 import itertools
+import os
 import random
+import sys
 import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from pathlib import Path
+
+if __name__ == "__main__":  # `python -m bench.corpus` or `python bench/corpus.py`: Django first
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+    import django
+
+    django.setup()
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils.text import slugify
@@ -33,39 +49,53 @@ FLUSH_EVERY = 500
 MIN_PAGES = 30  # enough for every page type
 FIRST_DAY, LAST_DAY = datetime.date(2005, 1, 1), datetime.date(2026, 6, 30)
 
-# Public-health words, one per stem under Porter and Snowball (English) alike; "community" is the one
-# word the two stem differently (commun / communiti), kept because it is the field's key word.
+# Public-health words, one per stem under Porter and Snowball (English) alike; "community" is the
+# one word the two stem differently (commun / communiti), kept because it is the field's key word.
 _WORDS = """
-    costing financing malaria pneumonia diarrhoea surveillance supervision community treatment diagnosis vaccination
-    immunisation nutrition stunting anaemia tuberculosis hiv maternal newborn neonatal child adolescent household
-    district facility hospital clinic pharmacy medicine antibiotic amoxicillin zinc oral rehydration referral adherence
-    coverage equity access quality workforce volunteer incentive training mentoring governance policy budget
-    expenditure insurance subsidy procurement stockout logistics supply evaluation monitoring indicator registry
-    enumeration questionnaire cohort trial randomised ethnography interview sampling mortality morbidity incidence
-    prevalence outbreak epidemic cholera measles dengue ebola typhoid sanitation hygiene water handwashing breastfeeding
-    contraception pregnancy antenatal delivery midwife nurse physician prescriber laboratory microscopy rapid testing
-    mobile digital dashboard smartphone rural urban remote village region ministry donor partner ngo stakeholder
-    advocacy accountability transparency decentralisation integration scale sustainability efficiency effectiveness
-    affordability pilot intervention protocol guideline algorithm fever cough danger wasting obesity diabetes
-    hypertension cancer injury disability mental depression refugee conflict climate drought flood migration gender
-    poverty education literacy caregiver counselling outreach campaign bednet insecticide mosquito parasite resistance
-    genomics
+    costing financing malaria pneumonia diarrhoea surveillance supervision community treatment
+    diagnosis vaccination immunisation nutrition stunting anaemia tuberculosis hiv maternal newborn
+    neonatal child adolescent household district facility hospital clinic pharmacy medicine
+    antibiotic amoxicillin zinc oral rehydration referral adherence coverage equity access quality
+    workforce volunteer incentive training mentoring governance policy budget expenditure insurance
+    subsidy procurement stockout logistics supply evaluation monitoring indicator registry
+    enumeration questionnaire cohort trial randomised ethnography interview sampling mortality
+    morbidity incidence prevalence outbreak epidemic cholera measles dengue ebola typhoid sanitation
+    hygiene water handwashing breastfeeding contraception pregnancy antenatal delivery midwife nurse
+    physician prescriber laboratory microscopy rapid testing mobile digital dashboard smartphone
+    rural urban remote village region ministry donor partner ngo stakeholder advocacy accountability
+    transparency decentralisation integration scale sustainability efficiency effectiveness
+    affordability pilot intervention protocol guideline algorithm fever cough danger wasting obesity
+    diabetes hypertension cancer injury disability mental depression refugee conflict climate
+    drought flood migration gender poverty education literacy caregiver counselling outreach
+    campaign bednet insecticide mosquito parasite resistance genomics
     """
 VOCABULARY = tuple(_WORDS.split())
 
 # ISO 3166-1 alpha-2 codes and short names, by the Country model's regions.
 COUNTRY_TABLE = {
-    "western-africa": "BJ Benin; BF Burkina Faso; CV Cabo Verde; CI Côte d'Ivoire; GM Gambia; GH Ghana; GN Guinea; "
-    "GW Guinea-Bissau; LR Liberia; ML Mali; MR Mauritania; NE Niger; NG Nigeria; SN Senegal; SL Sierra Leone; TG Togo",
-    "eastern-africa": "BI Burundi; KM Comoros; DJ Djibouti; ER Eritrea; ET Ethiopia; KE Kenya; MG Madagascar; "
-    "MW Malawi; MZ Mozambique; RW Rwanda; SO Somalia; SS South Sudan; TZ Tanzania; UG Uganda; ZM Zambia; ZW Zimbabwe",
-    "middle-africa": "AO Angola; CM Cameroon; CF Central African Republic; TD Chad; CG Congo; "
-    "CD Democratic Republic of the Congo; GA Gabon",
+    "western-africa": (
+        "BJ Benin; BF Burkina Faso; CV Cabo Verde; CI Côte d'Ivoire; GM Gambia; "
+        "GH Ghana; GN Guinea; GW Guinea-Bissau; LR Liberia; ML Mali; MR Mauritania; NE Niger; "
+        "NG Nigeria; SN Senegal; SL Sierra Leone; TG Togo"
+    ),
+    "eastern-africa": (
+        "BI Burundi; KM Comoros; DJ Djibouti; ER Eritrea; ET Ethiopia; "
+        "KE Kenya; MG Madagascar; MW Malawi; MZ Mozambique; RW Rwanda; SO Somalia; "
+        "SS South Sudan; TZ Tanzania; UG Uganda; ZM Zambia; ZW Zimbabwe"
+    ),
+    "middle-africa": (
+        "AO Angola; CM Cameroon; CF Central African Republic; TD Chad; CG Congo; "
+        "CD Democratic Republic of the Congo; GA Gabon"
+    ),
     "southern-africa": "BW Botswana; SZ Eswatini; LS Lesotho; NA Namibia; ZA South Africa",
     "northern-africa": "EG Egypt; MA Morocco; SD Sudan; TN Tunisia",
-    "asia": "AF Afghanistan; BD Bangladesh; KH Cambodia; IN India; ID Indonesia; LA Laos; MM Myanmar; NP Nepal; "
-    "PK Pakistan; PH Philippines; VN Viet Nam; YE Yemen",
-    "latin-america-caribbean": "BO Bolivia; GT Guatemala; HT Haiti; HN Honduras; NI Nicaragua; PE Peru",
+    "asia": (
+        "AF Afghanistan; BD Bangladesh; KH Cambodia; IN India; ID Indonesia; LA Laos; "
+        "MM Myanmar; NP Nepal; PK Pakistan; PH Philippines; VN Viet Nam; YE Yemen"
+    ),
+    "latin-america-caribbean": (
+        "BO Bolivia; GT Guatemala; HT Haiti; HN Honduras; NI Nicaragua; PE Peru"
+    ),
 }
 COUNTRIES = [
     (code, name, region)
@@ -99,7 +129,8 @@ def corpus_exists():
 
 
 def plan(pages, has_area_index=True):
-    """How many pages of each type make `pages` in all (studies cap at 500; outputs take the rest)."""
+    """How many pages of each type make `pages` in all (studies cap at 500; outputs take the
+    rest)."""
     if pages < MIN_PAGES:
         raise CorpusError(
             f"Ask for at least {MIN_PAGES} pages, so that every page type is present."
@@ -125,22 +156,21 @@ def plan(pages, has_area_index=True):
 def generate_corpus(pages, seed=1, stdout=None, index=True):
     """Build the corpus; returns counts per page type (by model label) plus totals and timing."""
     if corpus_exists():
-        raise CorpusError(
-            "A synthetic corpus exists already: clear it first (generate_corpus --clear)."
-        )
+        raise CorpusError("A synthetic corpus exists already: clear it first (generate --clear).")
     return CorpusBuilder(pages, seed, stdout).run(index=index)
 
 
 def clear_corpus(stdout=None):
-    """Delete the synthetic roots (with everything below them) and the synthetic topics and organizations."""
+    """Delete the synthetic roots (with everything below them) and the synthetic topics and
+    organizations."""
     log = stdout.write if stdout else (lambda message: None)
     page_ids = []
     with transaction.atomic(), disable_reference_index_auto_update():
         while (root := synthetic_roots().order_by("path").first()) is not None:
             pages = Page.objects.descendant_of(root, inclusive=True)
             page_ids.extend(pages.values_list("pk", flat=True))
-            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the queryset
-            # delete keeps treebeard's numchild right without logging every deletion.
+            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the
+            # queryset delete keeps treebeard's numchild right without logging every deletion.
             pages.update(live=False)
             Page.objects.filter(pk=root.pk).delete()
         page_type = ContentType.objects.get_for_model(Page)
@@ -161,14 +191,16 @@ def clear_corpus(stdout=None):
         )
         topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
     log(
-        f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} organizations."
+        f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} "
+        "organizations."
     )
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
 
 
 @contextmanager
 def search_index_deferred(models):
-    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk afterwards."""
+    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk
+    afterwards."""
     disconnected = [
         model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)
     ]
@@ -234,8 +266,9 @@ class CorpusBuilder:
         return chosen
 
     def add(self, parent, page, when, slug=None):
-        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail validates
-        it minimally (a live page's full_clean costs a quarter of the time); `run` makes the pages live."""
+        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail
+        validates it minimally (a live page's full_clean costs a quarter of the time); `run`
+        makes the pages live."""
         self.number = number = self.number + 1
         page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
         page.live, page.has_unpublished_changes, page.locale_id = False, False, parent.locale_id
@@ -248,7 +281,8 @@ class CorpusBuilder:
             self.flush()
         if number % 1000 == 0:
             self.log(
-                f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} pages/s"
+                f"  {number}/{self.pages} pages, {number / (time.monotonic() - self.started):.0f} "
+                "pages/s"
             )
         return page
 
@@ -370,8 +404,9 @@ class CorpusBuilder:
                 body=self.body(),
             )
             studies.append(self.add(self.rng.choice(areas), page, month(start)))
-            # Round-robin first picks put every country and topic to use. A study's `countries` follow
-            # its locations only through StudyPage.full_clean (the editor's path), so both are written here.
+            # Round-robin first picks put every country and topic to use. A study's `countries`
+            # follow its locations only through StudyPage.full_clean (the editor's path), so both
+            # are written here.
             countries = self.sample(
                 self.countries, 1, 4, first=self.countries[number % len(self.countries)]
             )
@@ -510,9 +545,10 @@ class CorpusBuilder:
         for label, count in counts.items():
             self.log(f"  {label}: {count}")
         self.log(
-            f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} countries, "
-            f"{len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} pages/s; {built:.1f} s building, "
-            f"{seconds - built:.1f} s in Wagtail's search index). Site search: run `manage.py search_index rebuild`."
+            f"{total} pages, {self.article_count} supplement articles, {len(self.countries)} "
+            f"countries, {len(self.topics)} topics in {seconds:.1f} s ({total / seconds:.0f} "
+            f"pages/s; {built:.1f} s building, {seconds - built:.1f} s in Wagtail's search index). "
+            "Site search: run `manage.py search_index rebuild`."
         )
         sizes = {
             "articles": self.article_count,
@@ -528,3 +564,44 @@ class CorpusBuilder:
 def month(index):
     """Months counted from year 0, back to the first day of that month."""
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def main(argv=None):
+    """`python -m bench.corpus generate --pages N [--seed S] [--clear] [--no-index]`, or `clear`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.corpus",
+        description="The deterministic synthetic corpus (titles 'Synthetic: …') below the home "
+        "page, for search benchmarks and tests. Uses DJANGO_SETTINGS_MODULE and DATABASE_URL "
+        "(development settings by default).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    generate = commands.add_parser("generate", help="Build a corpus of N pages of every type.")
+    generate.add_argument(
+        "--pages", type=int, required=True, help=f"Pages to create (at least {MIN_PAGES})."
+    )
+    generate.add_argument(
+        "--seed", type=int, default=1, help="Random seed; the same seed gives the same corpus."
+    )
+    generate.add_argument(
+        "--clear", action="store_true", help="Delete a previously generated corpus first."
+    )
+    generate.add_argument(
+        "--no-index", action="store_true", help="Leave the pages out of Wagtail's search index."
+    )
+    commands.add_parser("clear", help="Delete the corpus; countries (real data) stay.")
+    args = parser.parse_args(argv)
+    if args.command == "generate" and args.pages < MIN_PAGES:  # before --clear deletes anything
+        parser.error(f"--pages must be at least {MIN_PAGES}, so that every page type is present.")
+    stdout = OutputWrapper(sys.stdout)
+    try:
+        if args.command == "clear" or args.clear:
+            clear_corpus(stdout=stdout)
+        if args.command == "generate":
+            generate_corpus(args.pages, seed=args.seed, stdout=stdout, index=not args.no_index)
+    except CorpusError as error:
+        parser.exit(1, f"{parser.prog}: {error}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

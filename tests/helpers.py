@@ -1,0 +1,244 @@
+"""Helpers shared by the test modules: site builders, admin form data, newsletter helpers.
+
+Tests import shared code from here, never from another `test_*` module. Kept apart:
+`factories.py` (one factory per model, the way tests create content), `fake_mailchimp.py`
+(a local HTTP server standing in for the provider, not helpers), and `fuzz_inputs.py`
+(Hypothesis strategies, used by test_fuzz.py alone, and the only reason to import Hypothesis).
+"""
+
+import datetime
+import re
+from types import SimpleNamespace
+
+from django.core.cache import cache
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from search import indexing
+from search.models import PendingIndexUpdate
+
+from .factories import (
+    CollaborativeEffortsPageFactory,
+    CountryFactory,
+    FindingsPageFactory,
+    HomePageFactory,
+    ImageFactory,
+    JournalSupplementPageFactory,
+    NewsIndexPageFactory,
+    NewsPageFactory,
+    OrganizationFactory,
+    PolicyBriefIndexPageFactory,
+    PolicyBriefPageFactory,
+    PublicationIndexPageFactory,
+    ResearchAreaIndexPageFactory,
+    ResearchAreaPageFactory,
+    StandardPageFactory,
+    StudyPageFactory,
+    SupplementArticleFactory,
+    TopicFactory,
+)
+
+# --- Sites ----------------------------------------------------------------------------
+
+
+def fresh_home():
+    """An empty site: a new HomePage serving the default site, nothing else below the root."""
+    root = Page.get_first_root_node()
+    Page.objects.filter(depth=2).delete()
+    home = HomePageFactory(parent=root, slug="home")
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": "Test portal"},
+    )
+    return home
+
+
+def build_site():
+    """Home > Research Areas > Area > Sub-area > Study, plus every listing and output."""
+    root = Page.get_first_root_node()
+    home = fresh_home()
+    mali = CountryFactory(name="Mali", code="ML")
+    malawi = CountryFactory(name="Malawi", code="MW")
+    topic = TopicFactory(name="Costing and financing")
+    msh = OrganizationFactory(name="Management Sciences for Health")
+    image = ImageFactory(
+        alt_text="A health worker", caption="Counting breaths", credit="Photoshare"
+    )
+
+    areas = ResearchAreaIndexPageFactory(parent=home)
+    area = ResearchAreaPageFactory(parent=areas, title="Community Care Strategies")
+    subarea = ResearchAreaPageFactory(parent=area, title="Integrated Community Case Management")
+    study = StudyPageFactory(
+        parent=subarea,
+        title="Costing of iCCM",
+        hero_image=image,
+        countries=[malawi, mali],
+        implementers=[msh],
+        objectives=["Providing users an understanding of costs"],
+    )
+    study.topics.set([topic])
+    study.save()
+    partners = CollaborativeEffortsPageFactory(parent=subarea)
+    publications = PublicationIndexPageFactory(parent=home)
+    findings = FindingsPageFactory(
+        parent=publications, studies=[study], date=datetime.date(2014, 1, 1)
+    )
+    supplement = JournalSupplementPageFactory(parent=publications, studies=[study])
+    article = SupplementArticleFactory(page=supplement)
+    briefs_index = PolicyBriefIndexPageFactory(parent=home)
+    brief = PolicyBriefPageFactory(parent=briefs_index, studies=[study])
+    news_index = NewsIndexPageFactory(parent=home)
+    news = NewsPageFactory(parent=news_index)
+    standard = StandardPageFactory(parent=home, title="About")
+    return SimpleNamespace(**locals())
+
+
+def build_search_site():
+    """A small site whose every search answer is known, for the backend contract suite."""
+    home = fresh_home()
+    mali, malawi, rwanda = (
+        CountryFactory(name=n, code=c)
+        for n, c in [("Mali", "ML"), ("Malawi", "MW"), ("Rwanda", "RW")]
+    )
+    costing, policy, data = (
+        TopicFactory(name=n) for n in ["Costing and financing", "Policy", "Data"]
+    )
+
+    areas = ResearchAreaIndexPageFactory(parent=home)
+    area = ResearchAreaPageFactory(
+        parent=areas, title="Community Case Management", intro="<p>Child health.</p>"
+    )
+    area.countries.set([mali]), area.save()
+    s1 = StudyPageFactory(
+        parent=area,
+        title="Costing of iCCM",
+        slug="costing-of-iccm",
+        countries=[malawi, rwanda],
+        aim="Develop and test a financing tool.",
+        start_month=datetime.date(2011, 3, 1),
+    )
+    s2 = StudyPageFactory(
+        parent=area,
+        title="Improving Data for iCCM",
+        slug="improving-data",
+        countries=[mali, malawi],
+        aim="Embedded implementation research on data quality.",
+        start_month=datetime.date(2012, 1, 1),
+    )
+    s3 = StudyPageFactory(
+        parent=area,
+        title="Policy Analysis of iCCM",
+        slug="policy-analysis",
+        countries=[mali],
+        aim="How policy is made and carried out.",
+        start_month=datetime.date(2013, 1, 1),
+    )
+    for study, topic in [(s1, costing), (s2, data), (s3, policy)]:
+        study.topics.set([topic]), study.save()
+
+    publications = PublicationIndexPageFactory(parent=home)
+    f1 = FindingsPageFactory(  # untagged: inherits Malawi and Rwanda from its study
+        parent=publications,
+        title="Development of a Costing and Financing Tool",
+        studies=[s1],
+        summary="A tool for planners.",
+        date=datetime.date(2014, 5, 1),
+    )
+    f2 = FindingsPageFactory(
+        parent=publications,
+        title="Data quality lessons",
+        studies=[s2],
+        summary="Notes on costing data where 5 < 6 & <b>tags</b> are text.",
+        date=datetime.date(2015, 2, 1),
+    )
+    f2.countries.set([mali]), f2.save()
+    supplement = JournalSupplementPageFactory(
+        parent=publications, studies=[s1, s2, s3], date=datetime.date(2014, 6, 1)
+    )
+    article = SupplementArticleFactory(
+        page=supplement, title="Community health worker supervision", year=2014
+    )
+    article.studies.set([s2])
+    article.save()
+
+    briefs = PolicyBriefIndexPageFactory(parent=home)
+    brief = PolicyBriefPageFactory(
+        parent=briefs,
+        title="Child mortality brief",
+        studies=[s3],
+        date=datetime.date(2016, 3, 1),
+        summary="<p>Why policy matters.</p>",
+        body=[
+            ("paragraph", "<p>Costing appears only in this body, beside the quality of data.</p>")
+        ],
+    )
+    brief.topics.set([policy]), brief.save()
+    news_index = NewsIndexPageFactory(parent=home)
+    news = NewsPageFactory(
+        parent=news_index, title="Supplement published", date=datetime.date(2016, 5, 1)
+    )
+
+    draft = FindingsPageFactory(
+        parent=publications, title="Costing draft", live=False, date=datetime.date(2016, 1, 1)
+    )
+    private = FindingsPageFactory(
+        parent=publications, title="Costing private", date=datetime.date(2016, 1, 1)
+    )
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
+
+    # As publishing would have set it (factories create pages live without publishing).
+    Page.objects.filter(first_published_at__isnull=True).update(
+        first_published_at=datetime.datetime(2017, 1, 1, tzinfo=datetime.UTC)
+    )
+    indexing.rebuild_store()
+    # Covered by the rebuild (the factories' signals queued them).
+    PendingIndexUpdate.objects.all().delete()
+    return SimpleNamespace(**locals())
+
+
+# --- Admin forms ----------------------------------------------------------------------
+
+
+def page_form(**fields):
+    """POST data for a page form: Wagtail's comments formset plus the given fields.
+
+    Multi-select values are tuples, which nested_form_data passes through whole.
+    """
+    return nested_form_data({"comments": inline_formset([]), **fields})
+
+
+def supplement_form(title="Supplement", **article):
+    """POST data for a supplement with one article; `article` overrides its fields."""
+    fields = {"title": "An article", "authors": "Banda A, Diallo M", "year": "2014", "volume": "29"}
+    fields.update({"issue": "suppl 2", "journal": "", "url": "", "abstract": "", **article})
+    return page_form(
+        title=title,
+        journal="Health Policy and Planning",
+        volume="29",
+        issue="suppl 2",
+        journal_url="",
+        date="",
+        intro=rich_text("<p>Articles.</p>"),
+        articles=inline_formset([fields]),
+    )
+
+
+# --- Newsletter -----------------------------------------------------------------------
+
+LINK_RE = re.compile(r"https?://\S+/newsletter/(confirm|unsubscribe)/([^/\s]+)/")
+
+
+def signup_data(email="ann@example.org", **extra):
+    return {"email": email, "consent": "on", "name": "", "organization": "", "country": "", **extra}
+
+
+def links(text):
+    """{"confirm": path, "unsubscribe": path} from an email body."""
+    found = {}
+    for match in LINK_RE.finditer(text):
+        found.setdefault(match.group(1), "/" + match.group(0).split("/", 3)[3])
+    return found
+
+
+def clear_rate_limits():
+    cache.clear()
