@@ -36,7 +36,7 @@ from research.models import (
 )
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .newsletter_helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, signup_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.core.cache import caches
 from portal.log_filters import Throttle
 from portal.settings.base import redis_cache
 
-from .newsletter_helpers import signup_data
+from .helpers import signup_data
 
 REDIS_SERVER = shutil.which("redis-server")
 

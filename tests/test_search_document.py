@@ -8,11 +8,19 @@ import pytest
 
 from search import store
 from search.backends.cluster import SOURCE_FIELDS, ClusterBackend
-from search.documents import FIELDS, HIT_FIELDS, TAGS, Document, StoredHit, documents_for
-from search.documents import hit_from_source, indexed_models
+from search.documents import (
+    FIELDS,
+    HIT_FIELDS,
+    TAGS,
+    Document,
+    StoredHit,
+    documents_for,
+    hit_from_source,
+    indexed_models,
+)
 from search.models import SearchDocument
 
-from .trees import build_site
+from .helpers import build_site
 
 SEARCH = pathlib.Path(__file__).resolve().parent.parent / "search"
 
@@ -23,7 +31,7 @@ def test_the_cluster_mapping_and_source_come_from_the_declaration():
     assert list(properties) == [field.name for field in FIELDS]
     assert properties["title"] == {"type": "text", "analyzer": "english"}
     assert properties["url"] == {"type": "keyword", "index": False}
-    assert SOURCE_FIELDS == [field.name for field in HIT_FIELDS]
+    assert [field.name for field in HIT_FIELDS] == SOURCE_FIELDS
 
 
 def test_the_store_and_the_dataclasses_come_from_the_declaration():

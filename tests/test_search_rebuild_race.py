@@ -14,13 +14,13 @@ import pytest
 from django.db import connection
 from wagtail.models import Page
 
+from bench.corpus import generate_corpus
 from search import indexing
 from search.backends import get_search_backend
-from search.corpus import generate_corpus
 from search.documents import documents_for, live_indexed_pages
 from search.models import ChangeDuringRebuild, IndexRebuild, SearchDocument
 
-from .trees import fresh_home
+from .helpers import fresh_home
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
