@@ -453,8 +453,8 @@ def phases(run, seconds, node, provider, redis_server, log):
     for third, fault in enumerate(("down", "500", "timeout"), start=1):
         provider.fault = fault
         # Let the next confirmation try it in its request: the outbox's 30 s breaker would skip it
-        # (Django's key).
-        redis.Redis(port=redis_server.port).delete(":1:newsletter:outbox:failing:provider")
+        # (its cache key: Django's ":1:" prefix and portal.retry.Breaker's "breaker:<name>").
+        redis.Redis(port=redis_server.port).delete(":1:breaker:newsletter:outbox:provider")
         time.sleep(max(0.0, begun + seconds * third / 3 - time.monotonic()))
     provider.fault = None
     hold("provider-down", begun, 0)
@@ -470,7 +470,7 @@ def phases(run, seconds, node, provider, redis_server, log):
         # Every worker's breaker has closed
         hold("recovering", begun, node.rebuilt_at + BREAKER_SECONDS)
     else:
-        hold("recovering", begun, begun + 6)  # the Redis cache's own breaker (5 s)
+        hold("recovering", begun, begun + 6)  # workers reconnect to Redis on their next call
     begun = enter("recovered")
     hold("recovered", begun, begun + seconds)
 
