@@ -278,3 +278,16 @@ def test_no_provider_means_no_provider_messages(client):
     client.get(links(mail.outbox[0].body)["confirm"])
     assert not OutboxMessage.objects.filter(kind="provider").exists()
     assert OutboxMessage.objects.get(kind="email").state == "sent"
+
+
+def test_every_error_a_field_points_to_exists(client):
+    """aria-describedby names the error paragraph by its id, for every field with an error."""
+    data = signup_data(email="not-an-email", name="x" * 300, organization="y" * 300, country="ZZ")
+    data.pop("consent", None)
+    page = client.post("/newsletter/", data).content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = {
+        ref for refs in re.findall(r'aria-describedby="([^"]+)"', page) for ref in refs.split()
+    }
+    assert {"id_email_error", "id_consent_error", "id_name_error"} <= described
+    assert described <= ids, f"pointing at nothing: {described - ids}"
