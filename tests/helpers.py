@@ -53,6 +53,25 @@ def fresh_home():
     return home
 
 
+# The pages build_site() makes, one of every type, by their names on what it returns.
+PAGE_NAMES = [
+    "home",
+    "areas",
+    "area",
+    "subarea",
+    "study",
+    "partners",
+    "publications",
+    "findings",
+    "supplement",
+    "briefs_index",
+    "brief",
+    "news_index",
+    "news",
+    "standard",
+]
+
+
 def build_site():
     """Home > Research Areas > Area > Sub-area > Study, plus every listing and output."""
     root = Page.get_first_root_node()

@@ -33,7 +33,7 @@ from search.models import PendingIndexUpdate
 from search.query import SORTS
 
 from .fuzz_inputs import TEXT, encode, form_bodies, query_strings
-from .helpers import build_site, clear_rate_limits
+from .helpers import PAGE_NAMES, build_site, clear_rate_limits
 
 pytestmark = pytest.mark.django_db
 
@@ -83,19 +83,7 @@ def site(settings):
 
 def page_urls(site):
     """Every page of the site, and the routes of briefs and supplements."""
-    names = [
-        "home",
-        "areas",
-        "area",
-        "subarea",
-        "study",
-        "partners",
-        "publications",
-        "findings",
-        "supplement",
-    ]
-    names += ["briefs_index", "brief", "news_index", "news", "standard"]
-    urls = [getattr(site, name).url for name in names]
+    urls = [getattr(site, name).url for name in PAGE_NAMES]
     brief, supplement = site.brief.url, site.supplement.url
     article = f"{supplement}articles/{site.article.pk}/"
     urls += [

@@ -8,24 +8,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from wagtail.test.utils import WagtailPageTestCase
 
-from .helpers import build_site
-
-PAGE_NAMES = [
-    "home",
-    "areas",
-    "area",
-    "subarea",
-    "study",
-    "partners",
-    "publications",
-    "findings",
-    "supplement",
-    "briefs_index",
-    "brief",
-    "news_index",
-    "news",
-    "standard",
-]
+from .helpers import PAGE_NAMES, build_site
 
 
 @pytest.fixture
