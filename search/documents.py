@@ -108,6 +108,7 @@ FIELDS = (
     Field("date", DATE, db_index=True),  # only a known date: none is ever invented
     Field("year", KEYWORD, facet="year", hit=False, max_length=4, null=True),
     Field("sort_date", DATE, hit=False, db_index=True),  # "newest": the date, else its year's start
+    Field("changed", DATE),  # when its page last changed (a feed entry's update), not its date
     Field("countries", TAGS, facet="country"),
     Field("topics", TAGS, facet="topic"),
     Field("studies", TAGS, facet="study"),
@@ -244,6 +245,10 @@ class DocumentBuilder:
         """Known only by its year, an item sorts with that year (at its start); undated, last."""
         year = self.values["year"]
         return self.values["date"] or (datetime.date(int(year), 1, 1) if year else None)
+
+    def prepare_changed(self):
+        changed = self.page.last_published_at or self.page.first_published_at
+        return changed.date() if changed else None
 
     @functools.cached_property
     def countries(self):

@@ -104,11 +104,12 @@ class SearchFeed(Feed):
     item_guid_is_permalink = False
 
     def item_pubdate(self, hit):
-        if hit.date:
-            return datetime.datetime.combine(hit.date, datetime.time.min, tzinfo=datetime.UTC)
-        return None
+        """Its date, when it has one: none is invented."""
+        return _midnight(hit.date)
 
-    item_updateddate = item_pubdate
+    def item_updateddate(self, hit):
+        """When it last changed (Atom requires one for every entry, dated or not)."""
+        return _midnight(max(filter(None, [hit.date, hit.changed]), default=None))
 
     def item_categories(self, hit):
         return [name for _, name in (*hit.countries, *hit.topics)]
@@ -127,3 +128,7 @@ class NewsFeed(SearchFeed):
 
 class AtomNewsFeed(NewsFeed):
     feed_type = Atom1Feed
+
+
+def _midnight(date):
+    return datetime.datetime.combine(date, datetime.time.min, tzinfo=datetime.UTC) if date else None

@@ -37,6 +37,7 @@ class Hit:
     countries: list  # [(code, name)]
     topics: list  # [(slug, name)]
     studies: list  # [(slug, title)]
+    changed: datetime.date | None = None  # when its page last changed (feeds' updated)
 
     def as_json(self):
         return {
@@ -163,6 +164,7 @@ def present(params, raw, backend, fallback=""):
             countries=[(code, labels["country"][code]) for code in hit.countries],
             topics=[(slug, labels["topic"][slug]) for slug in hit.topics],
             studies=[(slug, labels["study"][slug]) for slug in hit.studies],
+            changed=hit.changed,
         )
         for hit in raw.hits
     ]

@@ -64,3 +64,15 @@ def test_pages_announce_their_feeds(client, site):
         'href="/search/feed/?country=ML"' in search
         and 'href="/search/feed/atom/?country=ML"' in search
     )
+
+
+def test_every_atom_entry_is_updated_but_only_dated_ones_are_published(client, site):
+    """Atom requires `updated` on every entry; an undated output (the research area here) gets
+    when its page last changed there, and no `published` date is invented for it."""
+    _, feed = parse(client, "/feed/atom/")
+    assert all(entry.get("updated_parsed") for entry in feed.entries)
+    area = next(entry for entry in feed.entries if entry.title.startswith(site.area.title))
+    assert not area.get("published_parsed")
+    assert area.updated_parsed[:3] == (2017, 1, 1)  # the site's pages were published then
+    study = next(entry for entry in feed.entries if entry.title == "Costing of iCCM (Study)")
+    assert study.published_parsed[:3] == (2011, 3, 1)
