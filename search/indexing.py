@@ -77,7 +77,7 @@ def process_pending(limit=500, now=None):
     backend = get_search_backend()
     documents, deleted_pages, handled, failed = [], set(), [], []
     for row in rows:
-        page_id = int(row.key.split(":", 1)[1])
+        page_id = _page_id(row)
         try:
             with transaction.atomic():
                 page = Page.objects.filter(pk=page_id).first()
@@ -120,11 +120,15 @@ def _record_for_rebuilds(rows):
     """A rebuild filling a new index would miss these updates (they go to the old one): record
     them for it. Asked after the store has them, so a rebuild that starts later reads them."""
     changes = [
-        ChangeDuringRebuild(rebuild_id=rebuild, page_id=int(row.key.split(":", 1)[1]))
+        ChangeDuringRebuild(rebuild_id=rebuild, page_id=_page_id(row))
         for rebuild in IndexRebuild.running().values_list("pk", flat=True)
         for row in rows
     ]
     ChangeDuringRebuild.objects.bulk_create(changes)
+
+
+def _page_id(row):
+    return int(row.key.split(":", 1)[1])  # queue keys are "page:<id>"
 
 
 def retry_now():
@@ -150,8 +154,6 @@ def rebuild_store(progress=None, batch_size=200):
             progress(min(start + batch_size, len(page_ids)), len(page_ids))
     SearchDocument.objects.filter(indexed_at__lt=started).delete()
     store.analyse()
-    if progress:
-        progress(len(page_ids), len(page_ids))
     return count
 
 
