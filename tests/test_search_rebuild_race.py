@@ -8,6 +8,7 @@ fix, pages unpublished during an engine rebuild stayed in the new index, and on 
 publish during a store rebuild failed on the database lock.
 """
 
+import functools
 import threading
 
 import pytest
@@ -24,7 +25,8 @@ from .helpers import fresh_home
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PAGES = 700  # over 500 documents, so the engine rebuild reports progress mid-fill
+PAGES = 200
+BATCH = 50  # documents or pages between progress reports, so each rebuild pauses mid-way
 CHANGES = 5  # unpublished, and as many published, while the rebuild is paused
 
 
@@ -106,7 +108,8 @@ def test_store_rebuild_overlapping_changes(corpus):
     """Pages -> store, while pages change: the store ends equal to the live pages."""
     before = expected_keys()
     unpublish = corpus["findings"][:CHANGES]
-    overlap(indexing.rebuild_store, edit(unpublish, corpus["to_publish"]))
+    rebuild = functools.partial(indexing.rebuild_store, batch_size=BATCH)
+    overlap(rebuild, edit(unpublish, corpus["to_publish"]))
     assert not any(page.live for page in Page.objects.filter(pk__in=[p.pk for p in unpublish]))
     assert all(
         page.live for page in Page.objects.filter(pk__in=[p.pk for p in corpus["to_publish"]])
@@ -119,13 +122,14 @@ def test_engine_rebuild_overlapping_changes(corpus, use_engine):
     """`search_index rebuild` with OpenSearch while pages change, in both of its phases:
     the store and the new index end equal to the live pages."""
     backend = use_engine("opensearch")
+    backend.progress_every = BATCH
     indexing.rebuild_backend()  # the old index, which the rebuild replaces
     findings = corpus["findings"]
     unpublish_early, unpublish_late = findings[:CHANGES], findings[CHANGES : CHANGES * 2]
     publish = corpus["to_publish"]
 
     def rebuild(progress):
-        indexing.rebuild_store()
+        indexing.rebuild_store(batch_size=BATCH)
         indexing.rebuild_backend(progress=progress)  # pauses while the index fills
 
     overlap(rebuild, edit(unpublish_early + unpublish_late, publish))

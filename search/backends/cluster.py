@@ -38,6 +38,8 @@ class ClusterBackend(BaseSearchBackend):
     uses_queue = True
     #: Client exception classes meaning "the cluster did not answer properly".
     client_errors = ()
+    #: A rebuild reports its progress every this many documents.
+    progress_every = 500
 
     def __init__(
         self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="english", RETRY_AFTER=15, **options
@@ -209,7 +211,7 @@ class ClusterBackend(BaseSearchBackend):
             nonlocal count
             for doc in documents:
                 count += 1
-                if progress and count % 500 == 0:
+                if progress and count % self.progress_every == 0:
                     progress(count, total)
                 yield {
                     "_op_type": "index",
