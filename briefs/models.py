@@ -20,6 +20,7 @@ from wagtail.search import index
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from portal.models import ListingPage, OrderedTextItem
 from research.models import OutputMixin, ResultType
+from research.models.mixins import union
 
 from .citations import bibtex, for_article, for_brief, formatted, meta_tags, ris
 
@@ -409,21 +410,24 @@ class SupplementArticle(ClusterableModel, Orderable):
         year = self.year or (self.page.date.year if self.page.date else None)
         return str(year) if year else None
 
+    def study_list(self):
+        return [study for study in self.studies.all() if study.live]
+
     def search_studies(self):
-        return [study for study in self.studies.all() if study.live] or self.page.study_list()
+        return self.study_list() or self.page.study_list()
 
     def search_countries(self):
         """An article is about what its studies are about, else what the supplement is."""
-        studies = [study for study in self.studies.all() if study.live]
+        studies = self.study_list()
         if not studies:
             return self.page.search_countries()
-        return list({c.pk: c for study in studies for c in study.country_list()}.values())
+        return union(study.country_list() for study in studies)
 
     def search_topics(self):
-        studies = [study for study in self.studies.all() if study.live]
+        studies = self.study_list()
         if not studies:
             return self.page.search_topics()
-        return list({t.pk: t for study in studies for t in study.topic_list()}.values())
+        return union(study.topic_list() for study in studies)
 
 
 # --- News ------------------------------------------------------------------

@@ -118,10 +118,10 @@ class OutputMixin(TaxonomyMixin):
 
     def search_countries(self):
         """Explicit tagging wins; an output left untagged is about what its studies are about."""
-        return self.country_list() or _union(s.country_list() for s in self.study_list())
+        return self.country_list() or union(s.country_list() for s in self.study_list())
 
     def search_topics(self):
-        return self.topic_list() or _union(s.topic_list() for s in self.study_list())
+        return self.topic_list() or union(s.topic_list() for s in self.study_list())
 
     def cache_dependents(self):
         """Study pages list their outputs: a change here purges them (portal.cache_purge)."""
@@ -142,6 +142,6 @@ class OutputMixin(TaxonomyMixin):
     api_prefetch = ["countries", "topics", "studies"]
 
 
-def _union(lists):
+def union(lists):
     """Items of several lists, each once, in first-seen order."""
     return list({item.pk: item for items in lists for item in items}.values())
