@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -15,14 +16,19 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("api/search/", search_views.search_api, name="search_api"),
+    path("api/v2/", api_router.urls),
+]
+
+# What readers read, in each language: English at the root (so existing links keep working),
+# French under /fr/ and Portuguese under /pt/. The prefix alone chooses the language.
+public = [
     path("newsletter/", include("portal.newsletter.urls")),
     path("feed/", search_feeds.SearchFeed(), name="feed"),
     path("feed/atom/", search_feeds.AtomSearchFeed(), name="feed_atom"),
     path("feed/news/", search_feeds.NewsFeed(), name="news_feed"),
     path("feed/news/atom/", search_feeds.AtomNewsFeed(), name="news_feed_atom"),
     path("search/", include("search.urls")),
-    path("api/search/", search_views.search_api, name="search_api"),
-    path("api/v2/", api_router.urls),
     path("countries/", search_views.country_index, name="country_index"),
     path("countries/<str:code>/", search_views.country, name="country"),
 ]
@@ -39,5 +45,5 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail serves every other URL from the page tree: keep this last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves every other URL from the page tree (the locale's own tree): keep this last.
+urlpatterns += i18n_patterns(*public, path("", include(wagtail_urls)), prefix_default_language=False)
