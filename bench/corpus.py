@@ -302,8 +302,15 @@ class CorpusBuilder:
         relation = page._meta.get_field(name)
         model, key = relation.related_model, relation.field.attname
         self.rows[model].extend(
-            model(**{key: page.pk}, sort_order=order, **row) for order, row in enumerate(rows)
+            model(**{key: page.pk}, sort_order=order, **self.locale_of(model, page), **row)
+            for order, row in enumerate(rows)
         )
+
+    @staticmethod
+    def locale_of(model, parent):
+        """bulk_create skips the signal that gives translatable children their page's locale."""
+        fields = {f.name for f in model._meta.get_fields()}
+        return {"locale_id": parent.locale_id} if "locale" in fields else {}
 
     def tag(self, page, countries=True):
         self.link(page, "topics", self.sample(self.topics, 1, 3))
@@ -339,12 +346,21 @@ class CorpusBuilder:
             country.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True)
         )
         words = self.rng.sample(VOCABULARY, plan_counts["topics"] + plan_counts["organizations"])
+        default_locale = apps.get_model("wagtailcore.Locale").get_default()
         topics = [
-            topic(name=f"{TOPIC_PREFIX}{i:02d}: {word}", slug=f"synthetic-topic-{i:02d}-{word}")
+            topic(
+                name=f"{TOPIC_PREFIX}{i:02d}: {word}",
+                slug=f"synthetic-topic-{i:02d}-{word}",
+                locale=default_locale,
+            )
             for i, word in enumerate(words[: plan_counts["topics"]], 1)
         ]
         orgs = [
-            org(name=f"{ORG_PREFIX}{i:02d}: {word.capitalize()} Institute", acronym=f"SO{i:02d}")
+            org(
+                name=f"{ORG_PREFIX}{i:02d}: {word.capitalize()} Institute",
+                acronym=f"SO{i:02d}",
+                locale=default_locale,
+            )
             for i, word in enumerate(words[plan_counts["topics"] :], 1)
         ]
         self.topics = [row.pk for row in topic.objects.bulk_create(topics)]
@@ -485,6 +501,7 @@ class CorpusBuilder:
         number = self.article_count + len(self.articles) + 1
         article = apps.get_model("briefs.SupplementArticle")(
             page_id=page.pk,
+            locale_id=page.locale_id,
             sort_order=order,
             title=self.title(),
             authors=", ".join(

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from wagtail.documents import get_document_model
@@ -24,7 +25,14 @@ from wagtail.images import get_image_model
 
 from portal.models import HomePage, StandardPage
 from portal.sanitise import Report, sanitise
-from research.models import Country, FindingsPage, PublicationIndexPage, StudyPage, Topic
+from research.models import (
+    Country,
+    FindingsPage,
+    PublicationIndexPage,
+    StudyPage,
+    Topic,
+    in_default_locale,
+)
 
 from .models import LegacyImport, NewsIndexPage, NewsPage, PolicyBriefIndexPage, PolicyBriefPage
 
@@ -166,9 +174,9 @@ def _tag(page, record):
         codes = [str(code).upper() for code in record["countries"]]
         page.countries.set(Country.objects.filter(code__in=codes))
     if hasattr(page, "topics") and record.get("topics"):
+        names = record["topics"]
         page.topics.set(
-            Topic.objects.filter(name__in=record["topics"])
-            | Topic.objects.filter(slug__in=record["topics"])
+            Topic.objects.filter(in_default_locale(), Q(name__in=names) | Q(slug__in=names))
         )
     if hasattr(page, "studies") and record.get("studies"):
         page.studies.set(StudyPage.objects.filter(slug__in=record["studies"]))

@@ -14,7 +14,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, route
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
@@ -317,7 +317,7 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
         verbose_name = "journal supplement page"
 
 
-class SupplementArticle(ClusterableModel, Orderable):
+class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
     """One article of a supplement; its anchor on the page is #article-<id>."""
 
     page = ParentalKey(JournalSupplementPage, on_delete=models.CASCADE, related_name="articles")
@@ -351,7 +351,7 @@ class SupplementArticle(ClusterableModel, Orderable):
         FieldPanel("studies"),
     ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = "supplement article"
 
     def __str__(self):

@@ -14,7 +14,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.models import AbstractImage, AbstractRendition
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from . import loading
@@ -81,14 +81,15 @@ class PortalRendition(AbstractRendition):
 # --- Shared pieces ------------------------------------------------------------
 
 
-class OrderedTextItem(Orderable):
-    """One line of an ordered list held on a page (objectives, key messages)."""
+class OrderedTextItem(TranslatableMixin, Orderable):
+    """One line of an ordered list held on a page (objectives, key messages); translatable
+    with its page, so a translation keeps each line's translation_key."""
 
     text = models.TextField()
 
     panels = [FieldPanel("text")]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         abstract = True
 
     def __str__(self):

@@ -46,4 +46,6 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves every other URL from the page tree (the locale's own tree): keep this last.
-urlpatterns += i18n_patterns(*public, path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    *public, path("", include(wagtail_urls)), prefix_default_language=False
+)

@@ -12,7 +12,7 @@ from .pages import (
     StudyObjective,
     StudyPage,
 )
-from .taxonomy import Country, Organization, Topic
+from .taxonomy import Country, Organization, Topic, country_name, in_default_locale
 
 __all__ = [
     "CollaborativeEffortsPage",
@@ -32,4 +32,6 @@ __all__ = [
     "StudyPage",
     "TaxonomyMixin",
     "Topic",
+    "country_name",
+    "in_default_locale",
 ]

@@ -13,6 +13,8 @@ from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 
+from .taxonomy import in_default_locale
+
 
 @dataclass(frozen=True)
 class ResultType:
@@ -36,7 +38,10 @@ class TaxonomyMixin(models.Model):
         "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
     )
     topics = ParentalManyToManyField(
-        "research.Topic", blank=True, related_name="%(app_label)s_%(class)s_pages"
+        "research.Topic",
+        blank=True,
+        related_name="%(app_label)s_%(class)s_pages",
+        limit_choices_to=in_default_locale,
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, get_page_models
+from wagtail.models import Orderable, Page, TranslatableMixin, get_page_models
 from wagtail.search import index
 
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
@@ -35,8 +35,8 @@ def live_outputs(**filters):
     return sorted(results, key=listing_sort_key, reverse=True)
 
 
-class PageLink(Orderable):
-    """A link to another page, in the editor's order, with an optional label."""
+class PageLink(TranslatableMixin, Orderable):
+    """A link to another page, in the editor's order, with an optional (translatable) label."""
 
     link_page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     label = models.CharField(
@@ -45,7 +45,7 @@ class PageLink(Orderable):
 
     panels = [FieldPanel("link_page"), FieldPanel("label")]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         abstract = True
 
     @property
@@ -431,7 +431,7 @@ class CollaborativeEffortsPage(Page):
         verbose_name = "collaborative efforts page"
 
 
-class Partner(Orderable):
+class Partner(TranslatableMixin, Orderable):
     """A partner organization and what it does with the programme."""
 
     page = ParentalKey(CollaborativeEffortsPage, on_delete=models.CASCADE, related_name="partners")
@@ -443,3 +443,6 @@ class Partner(Orderable):
     )
 
     panels = [FieldPanel("organization"), FieldPanel("role")]
+
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
+        pass

@@ -1,11 +1,42 @@
-"""Countries, topics and organizations: plain models managed as snippets."""
+"""Countries, topics and organizations, managed as snippets.
 
+Topics and organizations are translatable snippets (wagtail-localize): a translation shares
+its source's translation_key and slug, and pages keep pointing at the source, so a filter by
+topic means the same in every language. Countries are not: their names in French and
+Portuguese come from the ISO 3166 translations pycountry ships.
+"""
+
+import gettext
+from functools import cache
+
+import pycountry
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from wagtail.admin.panels import FieldPanel
+from wagtail.models import Locale, TranslatableMixin
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
+
+
+@cache
+def _iso3166(language):
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def country_name(code, language, default=""):
+    """The country's ISO 3166 name in `language` (pycountry's translations), or `default`."""
+    country = pycountry.countries.get(alpha_2=(code or "").upper())
+    if country is None:
+        return default
+    name = getattr(country, "common_name", None) or country.name
+    return _iso3166((language or "en").split("-")[0]).gettext(name)
+
 
 # UN M49 sub-regions where the programme's countries sit, plus a catch-all.
 REGION_CHOICES = [
@@ -55,23 +86,73 @@ class Country(index.Indexed, models.Model):
         """The country's page (everything about it), served by the search app."""
         return reverse("country", args=[self.code.lower()])
 
+    @property
+    def label(self):
+        """The name readers see in the active language; the editor's name in English."""
+        language = (get_language() or "en").split("-")[0]
+        if language == "en":
+            return self.name
+        return country_name(self.code, language, default=self.name)
+
     def clean(self):
         # Editors type "ml"; the standard (and the URLs) use upper case.
         self.code = (self.code or "").strip().upper()
 
 
-class Topic(index.Indexed, models.Model):
+def in_default_locale():
+    """What pages may point at: the default locale's topics and organizations (their
+    translations are labels, not separate choices)."""
+    return models.Q(locale__language_code=settings.LANGUAGE_CODE)
+
+
+class LabelledTranslatable(TranslatableMixin):
+    """A translatable snippet whose `label` is its name in the active language."""
+
+    @property
+    def label(self):
+        return self.localized.name
+
+    @classmethod
+    def labels(cls, sources, key):
+        """{getattr(source, key): name in the active language} for many sources, in two
+        queries (the sources, and their translations into the active locale)."""
+        sources = list(sources)
+        names = {}
+        if sources:
+            active = Locale.get_active()
+            names = dict(
+                cls.objects.filter(
+                    translation_key__in=[s.translation_key for s in sources], locale=active
+                ).values_list("translation_key", "name")
+            )
+        return {getattr(s, key): names.get(s.translation_key, s.name) for s in sources}
+
+    class Meta(TranslatableMixin.Meta):
+        abstract = True
+
+
+class Topic(LabelledTranslatable, index.Indexed, models.Model):
     """A subject researchers and policymakers browse by (costing, M&E, policy)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, blank=True)
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, blank=True)
     description = models.TextField(blank=True)
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    # The slug is the topic's key in URLs and facets, the same in every language.
+    translatable_fields = [
+        TranslatableField("name"),
+        SynchronizedField("slug"),
+        TranslatableField("description"),
+    ]
 
-    class Meta:
+    class Meta(LabelledTranslatable.Meta):
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "name"], name="topic_name_per_locale"),
+            models.UniqueConstraint(fields=["locale", "slug"], name="topic_slug_per_locale"),
+        ]
 
     def __str__(self):
         return self.name
@@ -82,10 +163,10 @@ class Topic(index.Indexed, models.Model):
         super().save(*args, **kwargs)
 
 
-class Organization(index.Indexed, models.Model):
+class Organization(LabelledTranslatable, index.Indexed, models.Model):
     """An implementing partner, funder or collaborator."""
 
-    name = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255)
     acronym = models.CharField(max_length=30, blank=True)
     website = models.URLField(blank=True)
     logo = models.ForeignKey(
@@ -99,8 +180,11 @@ class Organization(index.Indexed, models.Model):
         index.AutocompleteField("name"),
     ]
 
-    class Meta:
+    class Meta(LabelledTranslatable.Meta):
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "name"], name="organization_name_per_locale")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
