@@ -26,6 +26,7 @@ class Citation:
     pdf_url: str = ""
     publisher: str = ""
     key: str = ""
+    language: str = ""  # ISO 639-1, the page's locale
 
     @property
     def year_text(self):
@@ -49,6 +50,7 @@ def for_brief(page, request):
         pdf_url=request.build_absolute_uri(page.document.url) if page.document else "",
         publisher=settings.WAGTAIL_SITE_NAME,
         key=f"brief{page.pk}",
+        language=page.locale.language_code,
     )
 
 
@@ -65,6 +67,7 @@ def for_article(article, request):
         issue=article.issue or page.issue,
         doi=article.doi,
         key=f"article{article.pk}",
+        language=article.locale.language_code,
     )
 
 
@@ -92,6 +95,7 @@ def meta_tags(c):
     if c.pdf_url:
         tags.append(("citation_pdf_url", c.pdf_url))
     tags.append(("citation_abstract_html_url", c.url))
+    tags.append(("citation_language", c.language))
     return [(name, value) for name, value in tags if value]
 
 
@@ -113,6 +117,7 @@ def bibtex(c):
     else:
         fields.append(("institution", _bibtex_escape(c.publisher)))
     fields += [("year", str(c.year) if c.year else ""), ("doi", c.doi), ("url", c.url)]
+    fields.append(("language", c.language))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@{entry}{{{c.key},\n{body}\n}}\n"
 
@@ -128,7 +133,7 @@ def ris(c):
         lines += [("JO", c.journal), ("VL", c.volume), ("IS", c.issue)]
     else:
         lines.append(("PB", c.publisher))
-    lines += [("DO", c.doi), ("UR", c.url), ("L1", c.pdf_url), ("ER", "")]
+    lines += [("DO", c.doi), ("UR", c.url), ("L1", c.pdf_url), ("LA", c.language), ("ER", "")]
     return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value or tag == "ER")
 
 

@@ -159,8 +159,8 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
             "audience": {"@type": "Audience", "audienceType": self.audience},
             "author": [{"@type": "Person", "name": n} for n in citation.authors] or organization,
             "publisher": organization,
-            "about": [topic.name for topic in self.topic_list()],
-            "spatialCoverage": [{"@type": "Country", "name": c.name} for c in self.country_list()],
+            "about": [topic.label for topic in self.topic_list()],
+            "spatialCoverage": [{"@type": "Country", "name": c.label} for c in self.country_list()],
         }
         if self.date:
             data["datePublished"] = self.date.isoformat()

@@ -66,14 +66,15 @@ def _paths(pages):
     return {path for path in (page_path(page) for page in pages) if path}
 
 
+def _is_site_root(page):
+    """A site's root page, or its translation (the home page of /fr/ or /pt/)."""
+    return Site.objects.filter(root_page__translation_key=page.translation_key).exists()
+
+
 def _in_menu(page):
-    """A top-level page, or a site root: its title or URL is (or was, until this change) in
-    every page's menu."""
-    return (
-        page.is_root()
-        or Site.objects.filter(root_page=page).exists()
-        or Site.objects.filter(root_page_id=page.get_parent().pk).exists()
-    )
+    """A top-level page, or a site root, in any language: its title or URL is (or was, until
+    this change) in every page's menu."""
+    return page.is_root() or _is_site_root(page) or _is_site_root(page.get_parent())
 
 
 def site_version(request=None):

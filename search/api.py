@@ -4,9 +4,11 @@ Pages are live and public only (Wagtail's API never serves drafts or private
 pages). Each page type lists its typed fields (`api_fields` on the models).
 `country`, `topic` and `study` filter any listing with the search facets'
 semantics (OR within a parameter's comma-separated values, AND across), read
-from the search store, so they work across page types.
+from the search store, so they work across page types. `locale=fr` (Wagtail's own
+filter) lists one language's pages; `translation_of=<id>` a page's translations.
 """
 
+from django.conf import settings
 from rest_framework.filters import BaseFilterBackend
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import BadRequestError
@@ -42,6 +44,11 @@ class CheckedParameters:
                     f"query parameter {name!r} must not contain control characters "
                     "(NUL, line breaks)"
                 )
+        locale = request.GET.get("locale")
+        if locale is not None and locale not in dict(settings.LANGUAGES):
+            # Wagtail's answer would be a bare 404 ("No Locale matches the given query").
+            known = ", ".join(dict(settings.LANGUAGES))
+            raise BadRequestError(f"locale {locale!r} is not one of this site's: {known}")
         try:
             too_far = int(request.GET.get("offset", "0")) > MAX_OFFSET
         except ValueError:

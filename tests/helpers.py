@@ -11,7 +11,7 @@ import re
 from types import SimpleNamespace
 
 from django.core.cache import cache
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from search import indexing
@@ -39,6 +39,18 @@ from .factories import (
 )
 
 # --- Sites ----------------------------------------------------------------------------
+
+
+def translate(page, code, **fields):
+    """The page's published translation into `code` (its parent must have one already), the
+    way the admin's "Translate" makes it: a copy sharing the translation_key, edited, then
+    published."""
+    copy = page.copy_for_translation(Locale.objects.get(language_code=code))
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save_revision().publish()
+    copy.refresh_from_db()
+    return copy
 
 
 def fresh_home():

@@ -31,10 +31,11 @@ def main_menu(context):
     if site is None:
         return []
     cache = caches["default"]
-    key = f"fragment:menu:{site.pk}:{site_version(request)}"
+    home = site.root_page.localized  # the home page in the active language, if translated
+    key = f"fragment:menu:{site.pk}:{home.pk}:{site_version(request)}"
     items = cache.get(key)
     if items is None:
-        pages = site.root_page.get_children().live().public().in_menu()
+        pages = home.get_children().live().public().in_menu()
         items = [MenuItem(page.pk, page.path, page.title, page.get_url(request)) for page in pages]
         cache.set(key, items, fragment_timeout())
     return items

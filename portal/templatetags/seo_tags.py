@@ -64,6 +64,11 @@ def _site_name(page, request):
     return getattr(page.get_site(), "site_name", "")
 
 
+# The schema.org types pages declare that are creative works, so take `inLanguage` (an
+# Organization, or a ResearchProject, does not).
+CREATIVE_WORKS = {"Article", "CreativeWork", "NewsArticle", "Report", "ScholarlyArticle", "WebPage"}
+
+
 @register.simple_tag(takes_context=True)
 def structured_data(context, data=None):
     """A schema.org JSON-LD block: `data`, or the page's own `structured_data(request)`."""
@@ -72,6 +77,8 @@ def structured_data(context, data=None):
         data = page.specific.structured_data(request)
     if not data:
         return ""
+    if data.get("@type") in CREATIVE_WORKS and hasattr(page, "locale_id"):
+        data = {"inLanguage": page.locale.language_code, **data}  # BCP 47, as <html lang>
     payload = json.dumps({"@context": "https://schema.org", **data}, ensure_ascii=False)
     payload = (
         payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db import models
+from django.utils import translation
 from modelcluster.fields import ParentalManyToManyField
 from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -76,12 +77,15 @@ class TaxonomyMixin(models.Model):
     def search_studies(self):
         return []
 
-    # The public API (/api/v2/): the same names on every page type, as plain data.
+    # The public API (/api/v2/): the same names on every page type, as plain data, named in
+    # the page's own language (the API has no language prefix).
     def api_countries(self):
-        return [{"code": country.code, "name": country.name} for country in self.country_list()]
+        with translation.override(self.locale.language_code):
+            return [{"code": c.code, "name": c.label} for c in self.country_list()]
 
     def api_topics(self):
-        return [{"slug": topic.slug, "name": topic.name} for topic in self.topic_list()]
+        with translation.override(self.locale.language_code):
+            return [{"slug": t.slug, "name": t.label} for t in self.topic_list()]
 
     api_fields = [
         APIField("countries", serializer=ReadOnlyField(source="api_countries")),

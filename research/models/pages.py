@@ -285,10 +285,10 @@ class StudyPage(TaxonomyMixin, Page):
             "description": self.aim,
             "url": self.get_full_url(request),
             "areaServed": [
-                {"@type": "Country", "name": c.name, "identifier": c.code}
+                {"@type": "Country", "name": c.label, "identifier": c.code}
                 for c in self.country_list()
             ],
-            "member": [{"@type": "Organization", "name": o.name} for o in self.implementer_list()],
+            "member": [{"@type": "Organization", "name": o.label} for o in self.implementer_list()],
         }
         if self.start_month:
             data["foundingDate"] = self.start_month.strftime("%Y-%m")

@@ -1,0 +1,108 @@
+"""The portal's languages: which one a request is in, and where each page is in the others.
+
+The URL prefix alone chooses the language (English at the root, /fr/, /pt/): a crawler or a
+shared link lands where it points, so nothing here reads Accept-Language or redirects. The
+reader's choice is remembered in the browser (portal/static/portal/js/language.js), which
+only ever offers a link.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.middleware import locale
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.cache import cc_delim_re
+from wagtail.models import Locale, Page, Site
+
+
+def codes():
+    """The language codes of settings.LANGUAGES, the default first."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def names():
+    """{code: the language's name in itself}, from settings.LANGUAGES."""
+    return dict(settings.LANGUAGES)
+
+
+def active():
+    """The active language's code ("fr"), one of codes()."""
+    return translation.get_supported_language_variant(translation.get_language() or "en")
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """One language's version of what a reader is looking at."""
+
+    code: str
+    name: str
+    url: str  # absolute; the language's home page when `translated` is False
+    translated: bool
+    current: bool
+
+
+def home_url(code, request):
+    """The absolute URL of the site's home page in `code`, or of that language's root."""
+    site = Site.find_for_request(request) if request else None
+    if site is not None:
+        home = site.root_page.get_translation_or_none(Locale.objects.get_for_language(code))
+        if home is not None and home.live:
+            return home.get_full_url(request)
+    with translation.override(code):
+        return request.build_absolute_uri(translate_url("/", code))
+
+
+def alternates(request, page=None):
+    """Every language's version of `page` (its live translations), or, for a view that is
+    not a page (search, countries, the newsletter), of the same URL under each prefix.
+
+    A language with no translation of the page points at its home page, with
+    `translated=False`, so the switcher can say so and hreflang can leave it out.
+    """
+    if request is None:
+        return []
+    current = active()
+    if isinstance(page, Page):
+        found = {
+            p.locale.language_code: p
+            for p in page.get_translations(inclusive=True).live().select_related("locale")
+        }
+        return [
+            Alternate(
+                code,
+                name,
+                found[code].get_full_url(request) if code in found else home_url(code, request),
+                code in found,
+                code == current,
+            )
+            for code, name in settings.LANGUAGES
+        ]
+    path = request.get_full_path()
+    return [
+        Alternate(
+            code,
+            name,
+            request.build_absolute_uri(translate_url(path, code)),
+            True,
+            code == current,
+        )
+        for code, name in settings.LANGUAGES
+    ]
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's, minus `Vary: Accept-Language`: the prefix alone chooses the language, so one
+    URL is one response for every reader, and caches keep one copy of it."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if response.has_header("Vary"):
+            kept = [
+                v for v in cc_delim_re.split(response["Vary"]) if v.lower() != "accept-language"
+            ]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response

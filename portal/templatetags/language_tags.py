@@ -1,0 +1,73 @@
+"""The language switcher and hreflang alternates (portal.i18n), for every page and view."""
+
+from django import template
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from .. import i18n
+
+register = template.Library()
+
+
+def _page(context):
+    page = context.get("page")
+    return page if hasattr(page, "get_translations") else None
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """[Alternate] for what is being shown: the page's translations, or the view's URL in
+    each language. Read once per render and kept in the context."""
+    if "_language_alternates" not in context.render_context:
+        context.render_context["_language_alternates"] = i18n.alternates(
+            context.get("request"), _page(context)
+        )
+    return context.render_context["_language_alternates"]
+
+
+@register.simple_tag(takes_context=True)
+def page_language(context):
+    """The language the page is written in: its locale's, or the active one for a view."""
+    page = _page(context)
+    return page.locale.language_code if page is not None else i18n.active()
+
+
+@register.simple_tag(takes_context=True)
+def hreflang_links(context):
+    """Reciprocal <link rel=alternate hreflang> for each language this content exists in, and
+    x-default: the default language's version, or the content's own where there is none."""
+    translated = [a for a in language_alternates(context) if a.translated]
+    if not translated:
+        return ""
+    default = next((a for a in translated if a.code == i18n.codes()[0]), None) or next(
+        (a for a in translated if a.current), translated[0]
+    )
+    rows = [(a.code, a.url) for a in translated] + [("x-default", default.url)]
+    return format_html_join("", '<link rel="alternate" hreflang="{}" href="{}">\n', rows)
+
+
+@register.simple_tag(takes_context=True)
+def home_url(context):
+    """The home page in the active language (its root, /fr/, when it has no translation)."""
+    request = context.get("request")
+    return i18n.home_url(i18n.active(), request) if request else "/"
+
+
+@register.filter
+def translation_status(translation):
+    """wagtail-localize's status of a translation, or "Out of date" when its source was
+    published after translators last synced it (the report would say "Up to date")."""
+    source = translation.source
+    try:
+        instance = source.get_source_instance()
+    except ObjectDoesNotExist:
+        return translation.get_status_display()
+    changed = getattr(instance, "last_published_at", None)
+    if changed and changed > source.last_updated_at:
+        return _("Out of date: the source changed on %(date)s") % {
+            "date": date_format(localtime(changed), "DATETIME_FORMAT")
+        }
+    return translation.get_status_display()
