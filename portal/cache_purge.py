@@ -2,7 +2,8 @@
 
 Publishing or unpublishing a page purges the page with its routes and the
 pages under it; its ancestors; the pages its `cache_dependents()` names (a
-study and its outputs name each other) with their ancestors; every listing
+study and its outputs name each other) and its translations (their language
+links name it), with their ancestors; every listing
 page; and the pages built from the whole index (the sitemap, and the paths
 the apps serving them declare with `register_index_paths()`: search's pages,
 feeds, countries and the API). A change that alters every page (the main
@@ -110,7 +111,8 @@ def purge_page(page):
     if _in_menu(page):
         pagecache.purge_all()
         return
-    dependents = list(getattr(page, "cache_dependents", list)())
+    # Its translations list it in their hreflang links and language switcher.
+    dependents = [*getattr(page, "cache_dependents", list)(), *page.get_translations()]
     exact = _paths(page.get_ancestors()) | _paths(dependents) | _paths(_listing_pages())
     for dependent in dependents:
         exact |= _paths(dependent.get_ancestors())

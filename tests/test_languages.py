@@ -180,3 +180,13 @@ def test_an_english_edit_shows_the_translation_out_of_date(admin_client, site):
     translation.source.update_from_db()  # "Sync translated pages": the new title awaits
     html = admin_client.get(report).text
     assert "Waiting for translations" in html and "Out of date" not in html
+
+
+def test_publishing_a_translation_purges_the_pages_that_link_to_it(client, site):
+    url = site.partners.url
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+    partners_fr = translate(site.partners, "fr", title="Efforts de collaboration")
+    response = client.get(url)
+    assert response["X-Cache"] != "hit"
+    assert hreflangs(response.text)["fr"] == partners_fr.full_url
