@@ -97,3 +97,16 @@ def test_a_bad_po_file_is_a_message_not_a_500(admin_client, site):
     )
     assert response.status_code == 200
     assert b"Please upload a valid PO file" in response.content
+
+
+def test_editors_may_submit_translations(client, site, django_user_model):
+    from django.contrib.auth.models import Group
+
+    editor = django_user_model.objects.create_user("ed", "ed@example.org", "password")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    url = reverse("wagtail_localize:submit_page_translation", args=[site.study.pk])
+    assert client.get(url).status_code == 200
+    reader = django_user_model.objects.create_user("reader", "r@example.org", "password")
+    client.force_login(reader)
+    assert client.get(url).status_code in (302, 403), "no admin access, no translating"
