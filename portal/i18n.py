@@ -37,20 +37,28 @@ class Alternate:
 
     code: str
     name: str
-    url: str  # absolute; the language's home page when `translated` is False
+    url: str  # absolute (hreflang, the sitemap); the language's home when not `translated`
+    href: str  # the same, relative to this site when it is on it (the switcher's links)
     translated: bool
     current: bool
 
 
-def home_url(code, request):
-    """The absolute URL of the site's home page in `code`, or of that language's root."""
+def _home(code, request):
     site = Site.find_for_request(request) if request else None
-    if site is not None:
-        home = site.root_page.get_translation_or_none(Locale.objects.get_for_language(code))
-        if home is not None and home.live:
-            return home.get_full_url(request)
-    with translation.override(code):
-        return request.build_absolute_uri(translate_url("/", code))
+    if site is None:
+        return None
+    home = site.root_page.get_translation_or_none(Locale.objects.get_for_language(code))
+    return home if home is not None and home.live else None
+
+
+def home_url(code, request, full=True):
+    """The URL of the site's home page in `code` (or of that language's root, /fr/):
+    absolute, or relative to this site when `full` is False."""
+    home = _home(code, request)
+    if home is not None:
+        return home.get_full_url(request) if full else home.get_url(request)
+    path = translate_url("/", code)
+    return request.build_absolute_uri(path) if full else path
 
 
 def alternates(request, page=None):
@@ -73,6 +81,7 @@ def alternates(request, page=None):
                 code,
                 name,
                 found[code].get_full_url(request) if code in found else home_url(code, request),
+                found[code].get_url(request) if code in found else home_url(code, request, False),
                 code in found,
                 code == current,
             )
@@ -84,6 +93,7 @@ def alternates(request, page=None):
             code,
             name,
             request.build_absolute_uri(translate_url(path, code)),
+            translate_url(path, code),
             True,
             code == current,
         )

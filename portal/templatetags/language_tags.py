@@ -53,7 +53,7 @@ def hreflang_links(context):
 def home_url(context):
     """The home page in the active language (its root, /fr/, when it has no translation)."""
     request = context.get("request")
-    return i18n.home_url(i18n.active(), request) if request else "/"
+    return i18n.home_url(i18n.active(), request, full=False) if request else "/"
 
 
 @register.filter
