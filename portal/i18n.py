@@ -116,3 +116,40 @@ class LocaleMiddleware(locale.LocaleMiddleware):
             else:
                 del response["Vary"]
         return response
+
+
+def in_language(pages, code=None):
+    """Each page's live public translation in `code` (default: the active language), or the
+    page itself where it has none, in order and in one query.
+
+    Relations (a brief's studies, featured pages, links) point at the pages an editor chose,
+    usually English ones; readers should follow them to their own language's version.
+    """
+    pages = list(pages)
+    locale = Locale.objects.filter(language_code=code or active()).first()
+    others = {p.translation_key for p in pages if locale and p.locale_id != locale.pk}
+    found = {}
+    if others:
+        found = {
+            p.translation_key: p
+            for p in Page.objects.filter(translation_key__in=others, locale=locale)
+            .live()
+            .public()
+            .specific()
+        }
+    return [found.get(p.translation_key, p) for p in pages]
+
+
+def one_per_translation(pages, code=None):
+    """`pages` with each translation set once: the version in `code` (the active language),
+    else the default language's, else the first; in the order of their first appearance."""
+    code = code or active()
+    groups = {}
+    for page in pages:
+        groups.setdefault(page.translation_key, []).append(page)
+
+    def best(versions):
+        by_code = {p.locale.language_code: p for p in versions}
+        return by_code.get(code) or by_code.get(settings.LANGUAGE_CODE) or versions[0]
+
+    return [best(versions) for versions in groups.values()]

@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from . import loading
 from .blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from .i18n import in_language
 
 # --- Images -----------------------------------------------------------------
 
@@ -227,9 +228,11 @@ class HomePage(Page):
             .specific()
         )
         by_pk = {page.pk: page for page in pages}
-        return [
+        chosen = [
             (link, by_pk[link.featured_page_id]) for link in links if link.featured_page_id in by_pk
         ]
+        shown = in_language(page for _link, page in chosen)  # the reader's language, if translated
+        return [(link, page) for (link, _chosen), page in zip(chosen, shown, strict=True)]
 
 
 class HomePageFeatured(Orderable):

@@ -190,3 +190,19 @@ def test_publishing_a_translation_purges_the_pages_that_link_to_it(client, site)
     response = client.get(url)
     assert response["X-Cache"] != "hit"
     assert hreflangs(response.text)["fr"] == partners_fr.full_url
+
+
+def test_relations_lead_to_the_readers_language(client, site):
+    """A French study lists the outputs that name its English source, in French where they
+    are translated; a French output's related studies are the French studies."""
+    translate(site.publications, "fr", title="Publications")
+    findings_fr = translate(site.findings, "fr", title="Résultats sur les coûts")
+    assert list(findings_fr.studies.all()) == [site.study], "relations point at the source"
+    study = client.get(site.study_fr.url).text
+    outputs = study[study.index('id="outputs-heading"') :]
+    assert "Résultats sur les coûts" in outputs and site.findings.title not in outputs
+    assert site.brief.title in outputs, "untranslated outputs still show, in English"
+    english = client.get(site.study.url).text
+    assert site.findings.title in english and "Résultats sur les coûts" not in english
+    findings = client.get(findings_fr.url).text
+    assert f'href="{site.study_fr.url}"' in findings and f'href="{site.study.url}"' not in findings

@@ -49,6 +49,16 @@ def hreflang_links(context):
     return format_html_join("", '<link rel="alternate" hreflang="{}" href="{}">\n', rows)
 
 
+@register.filter
+def in_language(pages):
+    """A page, or pages, in the active language where translated (portal.i18n.in_language)."""
+    if pages is None or pages == "":
+        return pages
+    if hasattr(pages, "translation_key"):
+        return i18n.in_language([pages])[0]
+    return i18n.in_language(pages)
+
+
 @register.simple_tag(takes_context=True)
 def home_url(context):
     """The home page in the active language (its root, /fr/, when it has no translation)."""

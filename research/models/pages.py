@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin, get_page_models
 from wagtail.search import index
 
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from portal.i18n import in_language, one_per_translation
 from portal.models import ListingPage, OrderedTextItem, listing_sort_key
 
 from ..forms import StudyPageForm
@@ -31,7 +32,8 @@ def live_outputs(**filters):
     results = []
     for model in get_page_models():
         if issubclass(model, OutputMixin):
-            results.extend(model.objects.live().exclude(private).filter(**filters).distinct())
+            found = model.objects.live().exclude(private).filter(**filters).distinct()
+            results.extend(found.select_related("locale"))
     return sorted(results, key=listing_sort_key, reverse=True)
 
 
@@ -49,8 +51,13 @@ class PageLink(TranslatableMixin, Orderable):
         abstract = True
 
     @property
+    def target(self):
+        """The linked page in the reader's language, where it is translated."""
+        return in_language([self.link_page])[0]
+
+    @property
     def text(self):
-        return self.label or self.link_page.title
+        return self.label or self.target.title
 
 
 # --- Research areas ---------------------------------------------------------
@@ -136,8 +143,10 @@ class ResearchAreaPage(TaxonomyMixin, Page):
         )
 
     def related_outputs(self):
-        """Outputs of this area's studies: the listing when no summaries are chosen."""
-        return live_outputs(studies__in=self.studies())
+        """Outputs of this area's studies (or of their translations: outputs point at the
+        studies editors chose), one per translation, in the reader's language where there."""
+        keys = self.studies().values("translation_key")
+        return one_per_translation(live_outputs(studies__translation_key__in=keys))
 
 
 class ResearchAreaSummary(PageLink):
@@ -330,8 +339,9 @@ class StudyPage(TaxonomyMixin, Page):
 
     @cached_property
     def outputs(self):
-        """Every live output that names this study, newest first."""
-        return live_outputs(studies=self)
+        """Every live output that names this study or a translation of it, newest first, one
+        per translation (the reader's language where there is one)."""
+        return one_per_translation(live_outputs(studies__translation_key=self.translation_key))
 
     def cache_dependents(self):
         """Outputs name their study: a change here purges them (portal.cache_purge)."""
