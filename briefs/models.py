@@ -338,6 +338,7 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
     studies = ParentalManyToManyField(
         "research.StudyPage", blank=True, related_name="supplement_articles"
     )
+    synchronized_relations = ("studies",)  # kept in step by translation sync (research.apps)
 
     panels = [
         FieldPanel("title"),

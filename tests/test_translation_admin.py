@@ -110,3 +110,27 @@ def test_editors_may_submit_translations(client, site, django_user_model):
     reader = django_user_model.objects.create_user("reader", "r@example.org", "password")
     client.force_login(reader)
     assert client.get(url).status_code in (302, 403), "no admin access, no translating"
+
+
+def test_a_sync_copies_the_sources_new_taxonomy_and_studies(
+    admin_client, site, django_capture_on_commit_callbacks
+):
+    from wagtail_localize.models import Translation
+
+    from .factories import TopicFactory
+
+    submit(admin_client, site.home, subtree=True)
+    translations = Translation.objects.filter(target_locale=french())
+    with django_capture_on_commit_callbacks(execute=True):
+        for translation in translations:
+            translation.save_target(publish=True)  # untranslated segments stay English
+    policy = TopicFactory(name="Policy")
+    site.brief.topics.add(policy)
+    site.brief.save_revision().publish()
+    translation = translations.get(source__object_id=site.brief.translation_key)
+    translation.source.update_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(publish=True)
+    brief_fr = site.brief.get_translation(french()).specific
+    assert policy in brief_fr.topics.all(), "the English edit reached the French page"
+    assert list(brief_fr.studies.all()) == [site.study]

@@ -35,6 +35,10 @@ class TaxonomyMixin(models.Model):
 
     search_result_type = None
 
+    # Relations a translation keeps in step with its source when translators sync it
+    # (wagtail-localize skips many-to-many fields unless told; research.apps reads this).
+    synchronized_relations = ("countries", "topics")
+
     countries = ParentalManyToManyField(
         "research.Country", blank=True, related_name="%(app_label)s_%(class)s_pages"
     )
@@ -100,6 +104,8 @@ class TaxonomyMixin(models.Model):
 
 class OutputMixin(TaxonomyMixin):
     """What every research output carries: taxonomy, related studies, a date."""
+
+    synchronized_relations = (*TaxonomyMixin.synchronized_relations, "studies")
 
     studies = ParentalManyToManyField(
         "research.StudyPage",
