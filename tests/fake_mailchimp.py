@@ -131,7 +131,11 @@ class FakeMailchimp:
             }
         member = self.members[member_hash]
         member.update(
-            {k: v for k, v in body.items() if k in ("status", "merge_fields", "email_address")}
+            {
+                k: v
+                for k, v in body.items()
+                if k in ("status", "merge_fields", "email_address", "language")
+            }
         )
         return self.reply(handler, 200, {"id": member_hash, **member})
 

@@ -81,6 +81,7 @@ def test_staff_status_changes_are_queued_for_the_provider(admin_client, subscrib
         "name": "Sub",
         "organization": "",
         "country": "",
+        "language": "en",
         "status": "bounced",
     }
     response = admin_client.post(f"/admin/newsletter_subscribers/edit/{subscriber.pk}/", data)

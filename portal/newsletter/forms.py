@@ -1,7 +1,10 @@
 """The signup form: the same fields in the footer of every page and on /newsletter/."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from portal.validation import has_control_characters
 
@@ -16,7 +19,7 @@ class SingleLine:
     def to_python(self, value):
         if has_control_characters(value):
             raise ValidationError(
-                "Use a single line without line breaks or control characters.", code="control"
+                _("Use a single line without line breaks or control characters."), code="control"
             )
         return super().to_python(value)
 
@@ -30,27 +33,30 @@ class SingleLineEmailField(SingleLine, forms.EmailField):
 
 
 class SignupForm(forms.Form):
-    email = SingleLineEmailField(max_length=254, label="Email address")
-    name = SingleLineCharField(max_length=200, required=False, label="Name (optional)")
+    email = SingleLineEmailField(max_length=254, label=_("Email address"))
+    name = SingleLineCharField(max_length=200, required=False, label=_("Name (optional)"))
     organization = SingleLineCharField(
-        max_length=200, required=False, label="Organization (optional)"
+        max_length=200, required=False, label=_("Organization (optional)")
     )
-    country = forms.ChoiceField(required=False, label="Country you work in (optional)")
+    country = forms.ChoiceField(required=False, label=_("Country you work in (optional)"))
+    # Not required: a post without it (an old page, a script) gets the page's language.
+    language = forms.ChoiceField(required=False, label=_("Language of the emails"))
     topics = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Topics to hear about (optional)"
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Topics to hear about (optional)"),
     )
     countries = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Countries to hear about (optional)",
+        label=_("Countries to hear about (optional)"),
     )
     consent = forms.BooleanField(
         required=True,
-        label=consent.current_text(),
-        error_messages={"required": "Tick the box to agree, or we cannot send you updates."},
+        error_messages={"required": _("Tick the box to agree, or we cannot send you updates.")},
     )
     # A honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
     source = forms.CharField(required=False, widget=forms.HiddenInput, validators=[])
 
     def __init__(self, *args, prefix_id="", **kwargs):
@@ -60,11 +66,21 @@ class SignupForm(forms.Form):
         self.fields["country"].choices = [("", "—"), *countries]
         self.fields["countries"].choices = countries
         self.fields["topics"].choices = interests.topics()
+        # The languages, each named in itself; the page's language is the default choice.
+        self.fields["language"].choices = settings.LANGUAGES
+        self.fields["language"].initial = self.page_language
+        # The consent is agreed to in the language of the page that shows it.
+        self.fields["consent"].label = consent.current_text(self.page_language)
         self.fields[
             "source"
         ].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
         if prefix_id:  # the footer and the page may both show a form: keep ids unique
             self.auto_id = f"{prefix_id}-%s"
+
+    @property
+    def page_language(self):
+        """The active language (the page's, from its URL): what the form is shown in."""
+        return consent.language_of(translation.get_language())
 
     @property
     def is_spam(self):
@@ -73,6 +89,9 @@ class SignupForm(forms.Form):
     def clean_email(self):
         local, _, domain = self.cleaned_data["email"].rpartition("@")
         return f"{local}@{domain.lower()}"
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.page_language
 
     def clean_source(self):
         """A path on this site, or nothing: never trusted as a URL, and never an error the
@@ -96,6 +115,8 @@ class SignupForm(forms.Form):
             "c": data["country"],
             "t": sorted(data["topics"]),
             "k": sorted(data["countries"]),
+            "l": data["language"],
             "v": consent.CURRENT,
+            "vl": self.page_language,  # the language of the consent text shown
             "s": data["source"],
         }

@@ -7,6 +7,7 @@ provider outage or a crashed worker loses nothing.
 
 import hashlib
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -15,6 +16,21 @@ from django.utils import timezone
 def email_hash_of(email):
     """Mailchimp's subscriber hash: MD5 of the lower-cased address (an identifier, not security)."""
     return hashlib.md5(email.lower().encode()).hexdigest()
+
+
+def language_choices():
+    """The site's languages (settings.LANGUAGES), read when a form asks, never at import."""
+    return settings.LANGUAGES
+
+
+def default_language():
+    return settings.LANGUAGE_CODE
+
+
+def known_language(code):
+    """`code` if it is one of the site's languages, else the default (a link signed before a
+    language was removed, or before languages were recorded at all)."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 class Subscriber(models.Model):
@@ -39,7 +55,16 @@ class Subscriber(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default=default_language,
+        help_text="The language of every email they get, and of their record at the provider.",
+    )
     consent_version = models.CharField(max_length=20, blank=True)
+    consent_language = models.CharField(
+        max_length=10, blank=True, help_text="The language of the consent text they agreed to."
+    )
     consent_text = models.TextField(blank=True)
     source_page = models.CharField(max_length=500, blank=True, help_text="Where they signed up.")
     signed_up_at = models.DateTimeField(default=timezone.now, db_index=True)

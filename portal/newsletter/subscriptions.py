@@ -3,7 +3,7 @@
 The public response to a signup never depends on whether the address is
 known: a new or pending address gets a confirmation email, a subscribed one
 gets a note that it already is, and an existing record changes only when its
-owner follows the confirmation link.
+owner follows the confirmation link. Emails go in the reader's language (emails.py).
 """
 
 import datetime
@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import consent, emails, outbox
-from .models import Subscriber
+from .models import Subscriber, known_language
 
 DETAILS = {"n": "name", "o": "organization", "c": "country", "t": "topics", "k": "countries"}
 
@@ -34,7 +34,8 @@ def sign_up(signup, base_url):
             subscriber.signed_up_at = timezone.now()
             subscriber.save()
         if subscriber.status == Subscriber.Status.SUBSCRIBED:
-            outbox.queue_email(subscriber, emails.already_subscribed(signup, base_url))
+            email = emails.already_subscribed(signup, base_url, subscriber.language)
+            outbox.queue_email(subscriber, email)
         else:
             outbox.queue_email(subscriber, emails.confirmation(signup, base_url))
     return subscriber
@@ -56,6 +57,7 @@ def _create_pending(signup):
 def _apply_details(subscriber, signup):
     for key, field in DETAILS.items():
         setattr(subscriber, field, signup.get(key) or ([] if key in "tk" else ""))
+    subscriber.language = known_language(signup.get("l"))
 
 
 def confirm(signup):
@@ -67,10 +69,10 @@ def confirm(signup):
         before = _state(subscriber)
         _apply_details(subscriber, signup)
         version = signup.get("v") or consent.CURRENT
-        subscriber.consent_version, subscriber.consent_text = (
-            version,
-            consent.TEXTS.get(version, ""),
-        )
+        language = signup.get("vl") or "en"  # links signed before languages showed English
+        subscriber.consent_version = version
+        subscriber.consent_language = language
+        subscriber.consent_text = consent.text(version, language)
         if subscriber.status != Subscriber.Status.SUBSCRIBED:
             subscriber.status = Subscriber.Status.SUBSCRIBED
             subscriber.confirmed_at = timezone.now()
@@ -106,7 +108,9 @@ def _state(subscriber):
         subscriber.pk,
         subscriber.status,
         *(getattr(subscriber, f) for f in DETAILS.values()),
+        subscriber.language,
         subscriber.consent_version,
+        subscriber.consent_language,
     )
 
 

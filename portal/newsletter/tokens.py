@@ -6,6 +6,7 @@ address that is already on the list changes nothing until its owner confirms.
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext as _
 
 CONFIRM_SALT = "newsletter.confirm"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
@@ -28,9 +29,9 @@ def read_confirm_token(token):
             token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER["CONFIRM_MAX_AGE"]
         )
     except signing.SignatureExpired as error:
-        raise InvalidToken("This confirmation link has expired.", expired=True) from error
+        raise InvalidToken(_("This confirmation link has expired."), expired=True) from error
     except signing.BadSignature as error:
-        raise InvalidToken("This confirmation link is not valid.") from error
+        raise InvalidToken(_("This confirmation link is not valid.")) from error
 
 
 def make_unsubscribe_token(email):
@@ -41,4 +42,4 @@ def read_unsubscribe_token(token):
     try:
         return signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature as error:
-        raise InvalidToken("This unsubscribe link is not valid.") from error
+        raise InvalidToken(_("This unsubscribe link is not valid.")) from error

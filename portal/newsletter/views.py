@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -47,13 +48,13 @@ def signup(request):
         form = SignupForm(initial={"source": request.GET.get("from", "")})
         return render(request, "newsletter/signup_page.html", {"form": form})
     if cross_site(request):
-        message = (
+        message = _(
             "This form can only be sent from this site's own pages. Please sign up here instead."
         )
         context = {
             "form": SignupForm(),
             "limited": message,
-            "limited_title": "Sent from another site",
+            "limited_title": _("Sent from another site"),
         }
         return render(request, "newsletter/signup_page.html", context, status=403)
     if ratelimit.ip_limited(request):
@@ -75,7 +76,7 @@ def signup(request):
 
 
 def _too_many(request):
-    message = (
+    message = _(
         "Too many signups have come from your connection or for this address. "
         "Please try again in an hour."
     )

@@ -31,9 +31,17 @@ class SubscriberViewSet(ModelViewSet):
     edit_view_class = SubscriberEditView
     copy_view_enabled = False
     inspect_view_enabled = True
-    form_fields = ["email", "name", "organization", "country", "status"]
+    form_fields = ["email", "name", "organization", "country", "language", "status"]
     list_display = ["email", "name", "organization", "status", "signed_up_at", "confirmed_at"]
-    list_filter = ["status", "consent_version", "country", "signed_up_at", "confirmed_at"]
+    list_filter = [
+        "status",
+        "language",
+        "consent_version",
+        "consent_language",
+        "country",
+        "signed_up_at",
+        "confirmed_at",
+    ]
     search_fields = ["email", "name", "organization"]
     list_export = [
         "email",
@@ -43,7 +51,9 @@ class SubscriberViewSet(ModelViewSet):
         "topics",
         "countries",
         "status",
+        "language",
         "consent_version",
+        "consent_language",
         "consent_text",
         "source_page",
         "signed_up_at",

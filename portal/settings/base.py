@@ -219,7 +219,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # locales, the search analysers (search/languages.py) and the feeds all derive from these.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("pt", "Português")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the interface's catalogues (README: Languages)
+# Dates in each language's own formats ({{ value|date }}); English keeps "1 March 2014".
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,7 +7,8 @@ Endpoints used (as Mailchimp documents them):
 Authentication is HTTP Basic with any user name and the API key, whose suffix
 names the data centre (`…-us21` → https://us21.api.mailchimp.com/3.0).
 The portal confirms addresses itself, so members arrive as "subscribed"
-(never "pending", which would make Mailchimp send its own confirmation).
+(never "pending", which would make Mailchimp send its own confirmation). A member's
+`language` is the subscriber's ("en", "fr", "pt"), so campaigns can be sent per language.
 """
 
 import base64
@@ -59,7 +60,12 @@ class MailchimpProvider(BaseProvider):
         status = (
             "subscribed" if subscriber.status == subscriber.Status.SUBSCRIBED else "unsubscribed"
         )
-        member = {"email_address": subscriber.email, "status_if_new": status, "status": status}
+        member = {
+            "email_address": subscriber.email,
+            "status_if_new": status,
+            "status": status,
+            "language": subscriber.language,
+        }
         merge = {
             field: getattr(subscriber, name)
             for name, field in self.merge_fields.items()

@@ -41,7 +41,9 @@ class WebhookProvider(BaseProvider):
             "country": subscriber.country,
             "topics": subscriber.topics,
             "countries": subscriber.countries,
+            "language": subscriber.language,
             "consent_version": subscriber.consent_version,
+            "consent_language": subscriber.consent_language,
             "confirmed_at": subscriber.confirmed_at.isoformat()
             if subscriber.confirmed_at
             else None,

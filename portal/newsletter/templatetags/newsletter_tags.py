@@ -1,6 +1,7 @@
 from django import template
 from django.core.cache import caches
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -18,15 +19,17 @@ def newsletter_footer(context):
     """The footer's signup form, on every page except the newsletter's own (which has the full
     form).
 
-    Rendered once per site version (countries and topics purge it, portal.cache_purge) with a
-    placeholder for the one per-page value, the hidden `source` path, filled in here.
+    Rendered once per language and site version (countries and topics purge it,
+    portal.cache_purge) with a placeholder for the one per-page value, the hidden `source`
+    path, filled in here.
     """
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if request is None or (match and match.namespace == "newsletter"):
         return ""
     cache = caches["default"]
-    key = f"fragment:newsletter-footer:{consent.CURRENT}:{site_version(request)}"
+    language = translation.get_language()  # the form's words, consent text and default choice
+    key = f"fragment:newsletter-footer:{consent.CURRENT}:{language}:{site_version(request)}"
     html = cache.get(key)
     if html is None:
         form = SignupForm(initial={"source": SOURCE_HOLE}, prefix_id="footer")
