@@ -7,6 +7,8 @@ from django.db import models
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from rest_framework.fields import ReadOnlyField
@@ -62,7 +64,7 @@ def normalise_doi(value):
             break
     if (value or "").strip() and not DOI_RE.match(doi):
         raise ValidationError(
-            "Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link)."
+            _("Enter a DOI like 10.1093/heapol/czu001 (or its https://doi.org/ link).")
         )
     return doi
 
@@ -81,17 +83,20 @@ def clean_doi_field(value):
 class PolicyBriefIndexPage(ListingPage):
     """The "Briefs for Policymakers" index: every brief, newest first."""
 
+    type_name = gettext_noop("Policy briefs")
     subpage_types = ["briefs.PolicyBriefPage"]
-    empty_text = "No briefs have been published yet."
+    empty_text = _("No briefs have been published yet.")
 
     class Meta:
-        verbose_name = "policy brief index page"
+        verbose_name = _("policy brief index page")
 
 
 class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
     """A brief for policymakers: key messages, recommendations and the PDF."""
 
-    search_result_type = ResultType("brief", "Policy brief", "Policy briefs")
+    search_result_type = ResultType(
+        "brief", gettext_noop("Policy brief"), gettext_noop("Policy briefs")
+    )
 
     audience = models.CharField(
         max_length=255, default="Policymakers", help_text="Who the brief is written for."
@@ -198,7 +203,7 @@ class PolicyBriefPage(RoutablePageMixin, OutputMixin, Page):
         }
 
     class Meta:
-        verbose_name = "policy brief page"
+        verbose_name = _("policy brief page")
 
 
 class BriefKeyMessage(OrderedTextItem):
@@ -216,7 +221,9 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
     """A journal supplement ("Health Policy and Planning Supplement") and its articles."""
 
     # The supplement's result stands for its articles as a whole, under their type.
-    search_result_type = ResultType("article", "Journal supplement", "Journal articles")
+    search_result_type = ResultType(
+        "article", gettext_noop("Journal supplement"), gettext_noop("Journal articles")
+    )
 
     journal = models.CharField(max_length=255)
     volume = models.CharField(max_length=20, blank=True)
@@ -314,7 +321,7 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
         return citation_download(for_article(article, request), fmt, f"{self.slug}-{article.pk}")
 
     class Meta:
-        verbose_name = "journal supplement page"
+        verbose_name = _("journal supplement page")
 
 
 class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
@@ -353,7 +360,7 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
     ]
 
     class Meta(TranslatableMixin.Meta, Orderable.Meta):
-        verbose_name = "supplement article"
+        verbose_name = _("supplement article")
 
     def __str__(self):
         return self.title
@@ -362,7 +369,7 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
         super().clean()
         self.doi = clean_doi_field(self.doi)
         if self.year is not None and not 1900 <= self.year <= timezone.now().year + 1:
-            raise ValidationError({"year": "Enter the year of publication, e.g. 2014."})
+            raise ValidationError({"year": _("Enter the year of publication, e.g. 2014.")})
 
     @property
     def doi_url(self):
@@ -378,7 +385,7 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
         return f"articles/{self.pk}/"
 
     # --- What it contributes to search, as a part of its supplement (search_documents()).
-    search_type_name = "Journal article"
+    search_type_name = gettext_noop("Journal article")  # translated where shown
 
     @property
     def search_page(self):
@@ -437,17 +444,18 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
 class NewsIndexPage(ListingPage):
     """The "News" index: updates from the communications team, newest first."""
 
+    type_name = gettext_noop("News")
     subpage_types = ["briefs.NewsPage"]
-    empty_text = "No updates have been published yet."
+    empty_text = _("No updates have been published yet.")
 
     class Meta:
-        verbose_name = "news index page"
+        verbose_name = _("news index page")
 
 
 class NewsPage(OutputMixin, Page):
     """A dated update from the communications team."""
 
-    search_result_type = ResultType("news", "News", "News")
+    search_result_type = ResultType("news", gettext_noop("News"), gettext_noop("News"))
 
     date = models.DateField(default=timezone.localdate, help_text="The date of the update.")
     summary = models.TextField(
@@ -479,7 +487,7 @@ class NewsPage(OutputMixin, Page):
         return self.hero_image
 
     class Meta:
-        verbose_name = "news page"
+        verbose_name = _("news page")
 
 
 class LegacyImport(models.Model):

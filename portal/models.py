@@ -9,6 +9,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.http import Http404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -67,8 +69,8 @@ class PortalImage(AbstractImage):
         return self.alt_text or super().default_alt_text
 
     class Meta(AbstractImage.Meta):
-        verbose_name = "image"
-        verbose_name_plural = "images"
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
         permissions = [("choose_image", "Can choose image")]
 
 
@@ -112,7 +114,7 @@ class ListingPage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["portal.HomePage"]
     per_page = 20
-    empty_text = "Nothing has been published here yet."
+    empty_text = _("Nothing has been published here yet.")
 
     class Meta:
         abstract = True
@@ -154,6 +156,8 @@ def listing_sort_key(page):
 class HomePage(Page):
     """The site root: an introduction and the pages the team features."""
 
+    type_name = gettext_noop("Home")  # on a card (types that are searched use their result name)
+
     def structured_data(self, request):
         """The programme as a schema.org Organization, with its social profiles."""
         site = self.get_site()
@@ -180,7 +184,7 @@ class HomePage(Page):
     max_count = 1
 
     class Meta:
-        verbose_name = "home page"
+        verbose_name = _("home page")
 
     def route(self, request, path_components):
         """Page.route's walk (each component a child's slug), with the pages on the path read in
@@ -252,6 +256,8 @@ class HomePageFeatured(Orderable):
 class StandardPage(Page):
     """A general page (about, privacy, contact) anywhere below home."""
 
+    type_name = gettext_noop("Page")
+
     intro = models.TextField(blank=True, max_length=600)
     body = StreamField(BaseStreamBlock(), blank=True)
 
@@ -261,7 +267,7 @@ class StandardPage(Page):
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
 
     class Meta:
-        verbose_name = "standard page"
+        verbose_name = _("standard page")
 
 
 # --- Settings ---------------------------------------------------------------
@@ -297,7 +303,7 @@ class SiteSettings(BaseSiteSetting):
     ]
 
     class Meta:
-        verbose_name = "site settings"
+        verbose_name = _("site settings")
 
     @property
     def twitter_handle(self):

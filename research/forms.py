@@ -1,6 +1,7 @@
 """Admin forms: months typed or picked as YYYY-MM, stored as the 1st of the month."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d", "%m/%Y"]
@@ -24,4 +25,4 @@ class StudyPageForm(WagtailAdminPageForm):
             field = self.fields[name]
             field.input_formats = MONTH_FORMATS
             field.widget = MonthInput()
-            field.error_messages["invalid"] = "Enter a month as YYYY-MM, e.g. 2011-03."
+            field.error_messages["invalid"] = _("Enter a month as YYYY-MM, e.g. 2011-03.")

@@ -7,13 +7,15 @@ that knows a country is filtered by its ISO code and shown by its name.
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .documents import result_types
 
 
 def _type_labels(values):
     """The facet's label of each type: what the page types declare (`search_result_type`)."""
-    return {value: str(kind.plural) for value, kind in result_types().items()}
+    return {value: gettext(kind.plural) for value, kind in result_types().items()}
 
 
 def _country_labels(values):
@@ -46,10 +48,10 @@ class Facet:
 
 
 FACETS = (
-    Facet("country", "Country", normalise=str.upper, labeller=_country_labels),
-    Facet("topic", "Topic", labeller=_topic_labels),
-    Facet("study", "Study", labeller=_study_labels),
-    Facet("type", "Type", labeller=_type_labels),
-    Facet("year", "Year", normalise=str.strip, order="value-desc"),
+    Facet("country", _("Country"), normalise=str.upper, labeller=_country_labels),
+    Facet("topic", _("Topic"), labeller=_topic_labels),
+    Facet("study", _("Study"), labeller=_study_labels),
+    Facet("type", _("Type"), labeller=_type_labels),
+    Facet("year", _("Year"), normalise=str.strip, order="value-desc"),
 )
 FACETS_BY_NAME = {facet.name: facet for facet in FACETS}

@@ -7,6 +7,9 @@ query syntax ever reaches an engine and every backend reads the same query.
 import re
 from dataclasses import dataclass, field, replace
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from portal.validation import has_control_characters
 
 from .facets import FACETS
@@ -127,13 +130,16 @@ class SearchParams:
         for name in ("q", "sort", "page", "page_size", *(f.name for f in FACETS)):
             for value in data.getlist(name):
                 if has_control_characters(value):
-                    errors[name] = "must not contain control characters."
+                    errors[name] = _("must not contain control characters.")
         q = data.get("q", "").strip()
         if len(q) > MAX_QUERY_LENGTH:
-            errors["q"] = f"must be at most {MAX_QUERY_LENGTH} characters (got {len(q)})."
+            errors["q"] = _("must be at most %(max)s characters (got %(got)s).") % {
+                "max": MAX_QUERY_LENGTH,
+                "got": len(q),
+            }
         sort = data.get("sort", "").strip()
         if sort and sort not in SORTS:
-            errors["sort"] = f"must be one of {', '.join(SORTS)}."
+            errors["sort"] = _("must be one of %(values)s.") % {"values": ", ".join(SORTS)}
         page = _integer(data, "page", 1, 1, None, errors)
         page_size = _integer(data, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
         if (
@@ -141,16 +147,18 @@ class SearchParams:
             and "page_size" not in errors
             and (page - 1) * page_size >= MAX_RESULT_WINDOW
         ):
-            errors["page"] = (
-                f"is beyond the first {MAX_RESULT_WINDOW:,} results; narrow the search instead."
-            )
+            errors["page"] = _(
+                "is beyond the first %(count)s results; narrow the search instead."
+            ) % {"count": number_format(MAX_RESULT_WINDOW, force_grouping=True)}
         filters = {}
         for facet in FACETS:
             values = [facet.normalise(v.strip()) for v in data.getlist(facet.name) if v.strip()]
             if len(values) > MAX_FACET_VALUES:
-                errors[facet.name] = f"at most {MAX_FACET_VALUES} values."
+                errors[facet.name] = _("at most %(count)s values.") % {"count": MAX_FACET_VALUES}
             elif any(len(v) > MAX_VALUE_LENGTH for v in values):
-                errors[facet.name] = f"values must be at most {MAX_VALUE_LENGTH} characters."
+                errors[facet.name] = _("values must be at most %(count)s characters.") % {
+                    "count": MAX_VALUE_LENGTH
+                }
             elif values and facet.name not in errors:
                 filters[facet.name] = tuple(dict.fromkeys(values))
         if errors:
@@ -165,12 +173,12 @@ def _integer(data, name, default, minimum, maximum, errors):
     try:
         value = int(raw)
     except ValueError:
-        errors[name] = f"must be a whole number (got {raw[:20]!r})."
+        errors[name] = _("must be a whole number (got %(value)s).") % {"value": repr(raw[:20])}
         return default
     if value < minimum or (maximum is not None and value > maximum):
         errors[name] = (
-            f"must be between {minimum} and {maximum}."
+            _("must be between %(min)s and %(max)s.") % {"min": minimum, "max": maximum}
             if maximum
-            else f"must be at least {minimum}."
+            else _("must be at least %(min)s.") % {"min": minimum}
         )
     return value

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
 from .facets import FACETS
@@ -156,7 +157,7 @@ def present(params, raw, backend, fallback=""):
         Hit(
             key=hit.key,
             type=hit.type,
-            type_label=hit.type_name or hit.type,
+            type_label=gettext(hit.type_name) if hit.type_name else hit.type,  # stored in English
             title=hit.title,
             url=hit.url,
             date=hit.date,

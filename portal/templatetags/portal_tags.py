@@ -5,7 +5,8 @@ from typing import NamedTuple
 from django import template
 from django.core.cache import caches
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext
 from wagtail.models import Page, Site
 
 from ..cache_purge import fragment_timeout, site_version
@@ -68,13 +69,13 @@ def card_summary(page, words=40):
 
 @register.filter
 def type_label(page):
-    """The human name of a page's type, e.g. "Policy brief"."""
-    name = str(page.specific_class._meta.verbose_name)
-    for suffix in (" index page", " page"):
-        name = name.removesuffix(suffix)
-    return {"findings": "Findings", "journal supplement": "Journal supplement"}.get(
-        name, name.capitalize()
-    )
+    """The human name of a page's type in the reader's language, e.g. "Policy brief": the name
+    a searched type gives its results (`search_result_type`), else the page type's `type_name`
+    (both English msgids, translated here), else its verbose name."""
+    model = page.specific_class
+    result_type = getattr(model, "search_result_type", None)
+    name = result_type.name if result_type else getattr(model, "type_name", None)
+    return gettext(name) if name else capfirst(model._meta.verbose_name)
 
 
 @register.filter

@@ -19,7 +19,11 @@ from .taxonomy import in_default_locale
 
 @dataclass(frozen=True)
 class ResultType:
-    """How a page type appears in search: its type facet's value, and its names."""
+    """How a page type appears in search: its type facet's value, and its names.
+
+    The names are English msgids marked with gettext_noop: stored as they are (in search
+    documents, whoever's language was active when indexing), translated where they are shown.
+    """
 
     value: str  # "brief"
     name: str  # "Policy brief": one result

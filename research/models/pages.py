@@ -5,7 +5,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import prefetch_related_objects
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -20,6 +23,13 @@ from portal.models import ListingPage, OrderedTextItem, listing_sort_key
 
 from ..forms import StudyPageForm
 from .mixins import OutputMixin, ResultType, TaxonomyMixin
+
+# A study's status, as its facts show it.
+STUDY_STATUS_LABELS = {
+    "ongoing": _("Ongoing"),
+    "completed": _("Completed"),
+    "planned": _("Planned"),
+}
 
 
 def live_outputs(**filters):
@@ -66,6 +76,8 @@ class PageLink(TranslatableMixin, Orderable):
 class ResearchAreaIndexPage(Page):
     """The "Research Areas" index below home; lists the top-level research areas."""
 
+    type_name = gettext_noop("Research areas")
+
     intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -80,7 +92,9 @@ class ResearchAreaIndexPage(Page):
 class ResearchAreaPage(TaxonomyMixin, Page):
     """A research area (can nest): intro, its studies as cards, its outputs."""
 
-    search_result_type = ResultType("research-area", "Research area", "Research areas")
+    search_result_type = ResultType(
+        "research-area", gettext_noop("Research area"), gettext_noop("Research areas")
+    )
 
     intro = RichTextField(features=RICH_TEXT_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)
@@ -127,7 +141,7 @@ class ResearchAreaPage(TaxonomyMixin, Page):
     api_fields = [*TaxonomyMixin.api_fields, APIField("intro")]
 
     class Meta:
-        verbose_name = "research area page"
+        verbose_name = _("research area page")
 
     def subareas(self):
         return self.get_children().live().public().type(ResearchAreaPage).specific()
@@ -163,7 +177,7 @@ class ResearchAreaLink(PageLink):
 class StudyPage(TaxonomyMixin, Page):
     """A study under its research area: aim, objectives, who, where, when."""
 
-    search_result_type = ResultType("study", "Study", "Studies")
+    search_result_type = ResultType("study", gettext_noop("Study"), gettext_noop("Studies"))
 
     aim = models.TextField("aim / purpose", help_text="What the study set out to do.")
     objectives_intro = models.CharField(
@@ -217,7 +231,7 @@ class StudyPage(TaxonomyMixin, Page):
     subpage_types = ["research.FindingsPage"]
 
     class Meta:
-        verbose_name = "study page"
+        verbose_name = _("study page")
 
     def clean(self):
         super().clean()
@@ -227,7 +241,7 @@ class StudyPage(TaxonomyMixin, Page):
             self.end_month = self.end_month.replace(day=1)
         if self.start_month and self.end_month and self.end_month < self.start_month:
             raise ValidationError(
-                {"end_month": "The end month must not be before the start month."}
+                {"end_month": _("The end month must not be before the start month.")}
             )
 
     def full_clean(self, *args, **kwargs):
@@ -322,12 +336,17 @@ class StudyPage(TaxonomyMixin, Page):
         return "ongoing"
 
     @property
+    def status_label(self):
+        return STUDY_STATUS_LABELS[self.status]
+
+    @property
     def timeline(self):
-        """The seed's wording: "March 2011 to September 2014"."""
-        start = self.start_month.strftime("%B %Y") if self.start_month else ""
+        """The seed's wording: "March 2011 to September 2014", in the active language."""
+        start = date_format(self.start_month, "YEAR_MONTH_FORMAT") if self.start_month else ""
         if not self.end_month:
-            return f"{start} onwards" if start else ""
-        return f"{start} to {self.end_month.strftime('%B %Y')}"
+            return gettext("%(start)s onwards") % {"start": start} if start else ""
+        end = date_format(self.end_month, "YEAR_MONTH_FORMAT")
+        return gettext("%(start)s to %(end)s") % {"start": start, "end": end}
 
     @property
     def caption(self):
@@ -378,12 +397,14 @@ class StudyLocation(Orderable):
 class FindingsPage(OutputMixin, Page):
     """Lessons learned or study findings, under a research area, study or the publications index."""
 
-    search_result_type = ResultType("findings", "Findings", "Findings and lessons learned")
+    search_result_type = ResultType(
+        "findings", gettext_noop("Findings"), gettext_noop("Findings and lessons learned")
+    )
 
     CATEGORY_CHOICES = [
-        ("study-summary", "Study summary"),
-        ("lessons-learned", "Lessons learned"),
-        ("findings", "Findings"),
+        ("study-summary", _("Study summary")),
+        ("lessons-learned", _("Lessons learned")),
+        ("findings", _("Findings")),
     ]
     category = models.CharField(max_length=20, choices=CATEGORY_CHOICES, default="study-summary")
     summary = models.TextField(
@@ -413,17 +434,20 @@ class FindingsPage(OutputMixin, Page):
     api_fields = [*OutputMixin.api_fields, APIField("category"), APIField("summary")]
 
     class Meta:
-        verbose_name = "findings page"
+        verbose_name = _("findings page")
 
 
 class PublicationIndexPage(ListingPage):
     """The "Publications" index: the programme's outputs, newest first."""
 
-    empty_text = "No publications have been published yet."
+    type_name = gettext_noop("Publications")
+    empty_text = _("No publications have been published yet.")
 
 
 class CollaborativeEffortsPage(Page):
     """The "Collaborative Efforts" page: the partners the programme works with."""
+
+    type_name = gettext_noop("Collaborative efforts")
 
     intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
     body = StreamField(BaseStreamBlock(), blank=True)
@@ -438,7 +462,7 @@ class CollaborativeEffortsPage(Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = "collaborative efforts page"
+        verbose_name = _("collaborative efforts page")
 
 
 class Partner(TranslatableMixin, Orderable):

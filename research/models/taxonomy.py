@@ -16,6 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Locale, TranslatableMixin
 from wagtail.search import index
@@ -40,14 +41,14 @@ def country_name(code, language, default=""):
 
 # UN M49 sub-regions where the programme's countries sit, plus a catch-all.
 REGION_CHOICES = [
-    ("eastern-africa", "Eastern Africa"),
-    ("middle-africa", "Middle Africa"),
-    ("northern-africa", "Northern Africa"),
-    ("southern-africa", "Southern Africa"),
-    ("western-africa", "Western Africa"),
-    ("asia", "Asia"),
-    ("latin-america-caribbean", "Latin America and the Caribbean"),
-    ("other", "Other"),
+    ("eastern-africa", _("Eastern Africa")),
+    ("middle-africa", _("Middle Africa")),
+    ("northern-africa", _("Northern Africa")),
+    ("southern-africa", _("Southern Africa")),
+    ("western-africa", _("Western Africa")),
+    ("asia", _("Asia")),
+    ("latin-america-caribbean", _("Latin America and the Caribbean")),
+    ("other", _("Other")),
 ]
 
 
@@ -61,7 +62,7 @@ class Country(index.Indexed, models.Model):
         unique=True,
         validators=[
             RegexValidator(
-                r"^[A-Za-z]{2}$", "Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML."
+                r"^[A-Za-z]{2}$", _("Enter the two-letter ISO 3166-1 alpha-2 code, e.g. ML.")
             )
         ],
         help_text="ISO 3166-1 alpha-2, e.g. ML for Mali.",
@@ -77,7 +78,7 @@ class Country(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "countries"
+        verbose_name_plural = _("countries")
 
     def __str__(self):
         return self.name

@@ -11,11 +11,13 @@ is the views' business: they read `results.fallback`.
 
 import logging
 
+from django.utils.translation import gettext_lazy as _
+
 from ..results import RawResults, present
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_NOTICE = (
+FALLBACK_NOTICE = _(
     "The search service is not answering, so these results come from the site's database. "
     "They may be ranked a little differently."
 )
@@ -54,7 +56,7 @@ class BaseSearchBackend:
                 logger.warning("Search %s unavailable, answering from %s: %s",
                                self.label, self.fallback.label, error)  # fmt: skip
         raw = self.fallback.execute(params)
-        return present(params, raw, backend=self.fallback.label, fallback=FALLBACK_NOTICE)
+        return present(params, raw, backend=self.fallback.label, fallback=str(FALLBACK_NOTICE))
 
     def execute(self, params):
         """Return RawResults for validated SearchParams."""

@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from ..facets import FACETS_BY_NAME
 
@@ -80,18 +81,19 @@ def facet_checkboxes(context, name, values):
     html = _checkboxes(name, first)
     if rest:
         is_open = expanded or any(value.selected for value in rest)
-        more = format_html("<summary>More ({})</summary>{}", len(rest), _checkboxes(name, rest))
+        summary = _("More (%(count)s)") % {"count": len(rest)}
+        more = format_html("<summary>{}</summary>{}", summary, _checkboxes(name, rest))
         html += format_html("<details{}>{}</details>", mark_safe(" open") if is_open else "", more)
     if hidden:
         query = request.GET.copy()
         query["show"] = name
         label = FACETS_BY_NAME[name].label.lower()
         link = format_html(
-            '<a href="{}#facet-{}">Show all {}<span class="visually-hidden"> {} values</span></a>',
+            '<a href="{}#facet-{}">{}<span class="visually-hidden"> {}</span></a>',
             _url(query),
             name,
-            len(values),
-            label,
+            _("Show all %(count)s") % {"count": len(values)},
+            _("%(facet)s values") % {"facet": label},
         )
         html += format_html('<p class="facet__all">{}</p>', link)
     return html
