@@ -11,7 +11,7 @@ BASE_URL := $(or $(WAGTAILADMIN_BASE_URL),http://$(HOST):$(PORT))
 
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test install node migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench load-bench lighthouse
+.PHONY: run test install node messages makemessages migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench load-bench lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ $(NODE_STAMP): package.json package-lock.json
 
 node: $(NODE_STAMP)
 
+## messages: compile the interface's catalogues (locale/*/LC_MESSAGES/django.po -> .mo, git-ignored)
+messages: install
+	@command -v msgfmt >/dev/null || { echo "make messages: msgfmt is missing; install GNU gettext (Debian: apt-get install gettext)" >&2; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+## makemessages: after changing an interface string, update the catalogues, then translate what is new
+makemessages: install
+	@command -v xgettext >/dev/null || { echo "make makemessages: xgettext is missing; install GNU gettext (Debian: apt-get install gettext)" >&2; exit 1; }
+	$(PY) manage.py makemessages
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -39,16 +49,16 @@ admin: install
 	WAGTAILADMIN_BASE_URL='$(BASE_URL)' $(PY) manage.py ensure_admin
 
 ## run: create .venv, install, migrate, load the demo content and serve http://$(HOST):$(PORT)
-run: demo admin
+run: messages demo admin
 	WAGTAILADMIN_BASE_URL='$(BASE_URL)' $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite, or the database DATABASE_URL names)
-test: install node
+test: install node messages
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 ## serve-production: gunicorn with production settings (needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS; README)
-serve-production: install
+serve-production: install messages
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn portal.wsgi
