@@ -32,6 +32,16 @@ class SingleLineEmailField(SingleLine, forms.EmailField):
     pass
 
 
+class LanguageSelect(forms.Select):
+    """Each language is named in itself, so each option says which language it is in (WCAG
+    3.1.2, language of parts)."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"]["lang"] = value
+        return option
+
+
 class SignupForm(forms.Form):
     email = SingleLineEmailField(max_length=254, label=_("Email address"))
     name = SingleLineCharField(max_length=200, required=False, label=_("Name (optional)"))
@@ -40,7 +50,9 @@ class SignupForm(forms.Form):
     )
     country = forms.ChoiceField(required=False, label=_("Country you work in (optional)"))
     # Not required: a post without it (an old page, a script) gets the page's language.
-    language = forms.ChoiceField(required=False, label=_("Language of the emails"))
+    language = forms.ChoiceField(
+        required=False, widget=LanguageSelect, label=_("Language of the emails")
+    )
     topics = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
