@@ -79,6 +79,17 @@ def test_a_confirmed_signup_reaches_mailchimp_with_its_interests_as_tags(
     assert list(mailchimp.created.values()) == [1]
 
 
+def test_a_french_reader_is_a_french_member_at_mailchimp(committing_client, mailchimp):
+    """Mailchimp's member `language`: campaigns can then be sent to each language's readers."""
+    urls = subscribe(committing_client, "lea@example.org", language="fr")
+    assert mailchimp.member("lea@example.org")["language"] == "fr"
+    committing_client.post(urls["unsubscribe"])
+    member = mailchimp.member("lea@example.org")
+    assert member["status"] == "unsubscribed" and member["language"] == "fr"
+    subscribe(committing_client, "ann@example.org")
+    assert mailchimp.member("ann@example.org")["language"] == "en", "the page's, by default"
+
+
 def test_pending_signups_never_reach_the_provider(committing_client, mailchimp):
     committing_client.post("/newsletter/", signup_data("pending@example.org"))
     assert not mailchimp.requests and not OutboxMessage.objects.filter(kind="provider").exists()
@@ -244,6 +255,7 @@ def test_webhook_posts_signed_json(webhook):
         event["event"] == "subscriber.updated"
         and event["email"] == "ann@example.org"
         and event["status"] == "subscribed"
+        and event["language"] == "en"
     )
 
 
