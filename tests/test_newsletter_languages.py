@@ -140,7 +140,7 @@ def test_the_consent_is_declared_in_every_language_and_shown_in_the_page_languag
     assert consent.current_text("de") == texts["en"], "a language without a text: the default"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_records_keep_their_english_consent_after_the_migration():
     executor = MigrationExecutor(connection)
     before, after = [("newsletter", "0001_initial")], [("newsletter", "0002_subscriber_language")]

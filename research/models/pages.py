@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import prefetch_related_objects
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_noop
@@ -266,10 +267,12 @@ class StudyPage(TaxonomyMixin, Page):
         return [item.organization for item in self.implementers.all()]
 
     def api_timeline(self):
+        with translation.override(self.locale.language_code):  # the API has no prefix
+            text = self.timeline
         return {
             "start": self.start_month.strftime("%Y-%m") if self.start_month else None,
             "end": self.end_month.strftime("%Y-%m") if self.end_month else None,
-            "text": self.timeline,
+            "text": text,
             "status": self.status,
         }
 
