@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.middleware import locale
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.cache import cc_delim_re
 from wagtail.models import Locale, Page, Site
@@ -24,6 +24,14 @@ def codes():
 def names():
     """{code: the language's name in itself}, from settings.LANGUAGES."""
     return dict(settings.LANGUAGES)
+
+
+def unprefixed(path):
+    """The path without its language prefix: "/fr/search/" -> "/search/"."""
+    for code in codes()[1:]:
+        if path == f"/{code}" or path.startswith(f"/{code}/"):
+            return path[len(code) + 1 :] or "/"
+    return path
 
 
 def active():
@@ -57,7 +65,8 @@ def home_url(code, request, full=True):
     home = _home(code, request)
     if home is not None:
         return home.get_full_url(request) if full else home.get_url(request)
-    path = translate_url("/", code)
+    with translation.override(code):
+        path = reverse("wagtail_serve", args=[""])
     return request.build_absolute_uri(path) if full else path
 
 

@@ -34,6 +34,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.http import http_date
 
+from . import i18n
+
 logger = logging.getLogger(__name__)
 
 STORED_TYPES = (
@@ -130,7 +132,7 @@ def _bypass(request):
         return True
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return True
-    path = request.path_info
+    path = i18n.unprefixed(request.path_info)  # "/fr/newsletter/" is excluded as "/newsletter/"
     return any(path.startswith(prefix) for prefix in options()["EXCLUDE"])
 
 

@@ -8,17 +8,19 @@ from django.urls import reverse
 from django.views import static
 from django.views.decorators.cache import cache_control
 
+from . import i18n
+
 
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     """Crawl the content, not the admin, the endless search variations or the newsletter's links."""
+    public = ["/search/", "/newsletter/confirm/", "/newsletter/unsubscribe/"]
+    prefixes = [""] + [f"/{code}" for code in i18n.codes()[1:]]  # English at the root
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /search/",
         "Disallow: /api/",
-        "Disallow: /newsletter/confirm/",
-        "Disallow: /newsletter/unsubscribe/",
+        *(f"Disallow: {prefix}{path}" for path in public for prefix in prefixes),
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

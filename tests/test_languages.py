@@ -206,3 +206,32 @@ def test_relations_lead_to_the_readers_language(client, site):
     assert site.findings.title in english and "Résultats sur les coûts" not in english
     findings = client.get(findings_fr.url).text
     assert f'href="{site.study_fr.url}"' in findings and f'href="{site.study.url}"' not in findings
+
+
+def test_without_a_translated_home_the_language_root_is_its_prefix(client, site):
+    from portal import i18n
+
+    site.home_pt.delete()
+    request = client.get(site.study_fr.url).wsgi_request
+    assert i18n.home_url("pt", request, full=False) == "/pt/"
+    html = client.get(site.study.url).text
+    assert 'href="/pt/?untranslated=1"' in html
+
+
+def test_robots_keeps_crawlers_out_of_every_languages_search(client):
+    text = client.get("/robots.txt").text
+    for path in ("/search/", "/fr/search/", "/pt/search/", "/fr/newsletter/confirm/"):
+        assert f"Disallow: {path}" in text
+
+
+def test_excluded_paths_are_excluded_in_every_language(settings):
+    from django.test import RequestFactory
+
+    from portal import i18n, pagecache
+
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "EXCLUDE": ("/newsletter/",)}
+    assert i18n.unprefixed("/fr/newsletter/x/") == "/newsletter/x/"
+    assert i18n.unprefixed("/pt") == "/" and i18n.unprefixed("/frog/") == "/frog/"
+    for path in ("/newsletter/", "/fr/newsletter/", "/pt/newsletter/confirm/x/"):
+        assert pagecache._bypass(RequestFactory().get(path)), path
+    assert not pagecache._bypass(RequestFactory().get("/fr/"))
