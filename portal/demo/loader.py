@@ -16,6 +16,7 @@ import colorsys
 import datetime
 import io
 import json
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site, TranslatableMixin
 
 DATA_FILE = Path(__file__).with_name("traction_iccm.json")
 
@@ -35,6 +36,10 @@ PAGE_LISTS = {
     "featured_pages": "featured_page",
 }
 TEXT_LISTS = ("objectives", "key_messages", "recommendations")
+# Translatable child items get keys derived from where they sit in the demo, so the contexts
+# wagtail-localize gives their strings ("objectives.<translation_key>.text") are the same in
+# every database and the PO files in translations/ match them.
+CHILD_KEYS = uuid.UUID("3a9e4a52-5d0c-4c1e-9b1e-7f0d2c6a8e11")
 
 
 class BaseURLError(ValueError):
@@ -71,8 +76,10 @@ def site_address(base_url):
 
 
 class DemoLoader:
-    def __init__(self, data=None, stdout=None, base_url=None):
+    def __init__(self, data=None, stdout=None, base_url=None, translations=True):
         self.data = data or json.loads(DATA_FILE.read_text())
+        self.translations = translations
+        self.stdout = stdout
         self.hostname, self.port = site_address(base_url or settings.WAGTAILADMIN_BASE_URL)
         self.log = stdout.write if stdout else (lambda message: None)
         self.created = self.updated = 0
@@ -95,15 +102,27 @@ class DemoLoader:
             self._apply(spec, parent_path)
         self._site_settings(home)
         self.log(f"Demo content: {self.created} pages created, {self.updated} updated.")
+        if self.translations:
+            from .translations import DemoTranslations
+
+            DemoTranslations(self, stdout=self.stdout).run()
         return home
+
+    def pages(self):
+        """(spec, page) for every demo page, parents before their children."""
+        for spec, parent_path in self._walk(self.data["home"]):
+            yield spec, self._page_at(self._path(spec, parent_path))
 
     # --- taxonomy and images --------------------------------------------------
 
     def _upsert(self, label, key, rows):
         model = apps.get_model(label)
+        manager = model.objects
+        if issubclass(model, TranslatableMixin):  # the demo writes the English; PO files the rest
+            manager = manager.filter(locale=Locale.get_default())
         objects = {}
         for row in rows:
-            obj, created = model.objects.get_or_create(**{key: row[key]}, defaults=row)
+            obj, created = manager.get_or_create(**{key: row[key]}, defaults=row)
             if not created and any(getattr(obj, name) != value for name, value in row.items()):
                 for name, value in row.items():
                     setattr(obj, name, value)
@@ -179,20 +198,21 @@ class DemoLoader:
             return
         parent = self._page_at(parent_path)
         page = apps.get_model(spec["type"])(title=spec["title"], slug=spec["slug"], live=False)
-        self._set_own_fields(page, spec)
+        self._set_own_fields(page, spec, self._path(spec, parent_path))
         parent.add_child(instance=page)
         self.created += 1
 
     def _apply(self, spec, parent_path):
-        page = self._page_at(self._path(spec, parent_path))
-        changed = self._set_own_fields(page, spec)
-        changed |= self._set_page_refs(page, spec)
+        path = self._path(spec, parent_path)
+        page = self._page_at(path)
+        changed = self._set_own_fields(page, spec, path)
+        changed |= self._set_page_refs(page, spec, path)
         if changed or not page.live:
             was_live = page.live
             page.save_revision().publish()
             self.updated += int(was_live)
 
-    def _set_own_fields(self, page, spec):
+    def _set_own_fields(self, page, spec, path):
         changed = False
         values = {
             "title": spec["title"],
@@ -214,33 +234,35 @@ class DemoLoader:
                 changed |= self._set_m2m(page, name, [lookup[key] for key in spec[name]])
         for name in TEXT_LISTS:
             if name in spec:
-                changed |= self._set_children(page, name, [{"text": text} for text in spec[name]])
+                changed |= self._set_children(
+                    path, page, name, [{"text": text} for text in spec[name]]
+                )
         if "implementers" in spec:
             rows = [{"organization": self.organizations[name]} for name in spec["implementers"]]
-            changed |= self._set_children(page, "implementers", rows)
+            changed |= self._set_children(path, page, "implementers", rows)
         if "locations" in spec:
             changed |= self._set_children(
-                page, "locations", [{"country": self.countries[c]} for c in spec["locations"]]
+                path, page, "locations", [{"country": self.countries[c]} for c in spec["locations"]]
             )
         if "partners" in spec:
             rows = [
                 {"organization": self.organizations[p["organization"]], "role": p["role"]}
                 for p in spec["partners"]
             ]
-            changed |= self._set_children(page, "partners", rows)
+            changed |= self._set_children(path, page, "partners", rows)
         return changed
 
-    def _set_page_refs(self, page, spec):
+    def _set_page_refs(self, page, spec, path):
         changed = False
         home = self.home_path
         if "studies" in spec:
             changed |= self._set_m2m(
-                page, "studies", [self._page_at(home + path) for path in spec["studies"]]
+                page, "studies", [self._page_at(home + study) for study in spec["studies"]]
             )
         for name, field in PAGE_LISTS.items():
             if name in spec:
-                rows = [{field: self._page_at(home + path)} for path in spec[name]]
-                changed |= self._set_children(page, name, rows)
+                rows = [{field: self._page_at(home + target)} for target in spec[name]]
+                changed |= self._set_children(path, page, name, rows)
         if "partners_page" in spec:
             target = self._page_at(home + spec["partners_page"])
             if page.partners_page_id != target.pk:
@@ -255,9 +277,16 @@ class DemoLoader:
         getattr(page, name).set(objects)
         return True
 
-    @staticmethod
-    def _set_children(page, name, rows):
-        """Replace an ordered child list only when it differs from `rows`."""
+    def _set_children(self, path, page, name, rows):
+        """Replace an ordered child list only when it differs from `rows`. Translatable items
+        get keys derived from the page's place in the demo and their position (CHILD_KEYS)."""
+        model = page._meta.get_field(name).related_model
+        if issubclass(model, TranslatableMixin):
+            place = path[len(self.home_path) :]
+            rows = [
+                {**row, "translation_key": uuid.uuid5(CHILD_KEYS, f"{place}{name}/{index}")}
+                for index, row in enumerate(rows)
+            ]
         existing = list(getattr(page, name).all())
         wanted = [{key: comparable(value) for key, value in row.items()} for row in rows]
         if len(existing) == len(rows):
@@ -267,7 +296,6 @@ class DemoLoader:
             ]
             if current == wanted:
                 return False
-        model = page._meta.get_field(name).related_model
         setattr(page, name, [model(sort_order=index, **row) for index, row in enumerate(rows)])
         return True
 
