@@ -74,7 +74,8 @@ def axe_source():
 def demo():
     """The demo content, plus what it lacks: a standard page with a figure, a news update with a
     photo, an article."""
-    call_command("load_demo_content", stdout=io.StringIO())
+    # The English demo (test_demo_translations.py covers French and Portuguese).
+    call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     clear_rate_limits()
     home = HomePage.objects.get()
     photo = get_image_model().objects.order_by("pk").first()

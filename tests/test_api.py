@@ -19,7 +19,8 @@ def test_demo_studies_with_their_countries_and_timelines(
     client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo_content", stdout=io.StringIO())
+        # The English demo (test_demo_translations.py covers French and Portuguese).
+        call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     data = client.get("/api/v2/pages/", {"type": "research.StudyPage"}).json()
     studies = {item["title"]: item for item in data["items"]}
     assert set(studies) == {"Costing of iCCM", "Improving Data for iCCM", "Policy Analysis of iCCM"}

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo_content", stdout=io.StringIO())
+        # The English demo (test_demo_translations.py covers French and Portuguese).
+        call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
 
 
 def json_ld(html):

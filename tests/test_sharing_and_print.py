@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 def test_content_pages_offer_plain_share_links(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo_content", stdout=io.StringIO())
+        # The English demo (test_demo_translations.py covers French and Portuguese).
+        call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     brief = PolicyBriefPage.objects.get()
     html = client.get(brief.url).content.decode()
     assert (
@@ -29,7 +30,7 @@ def test_content_pages_offer_plain_share_links(client, django_capture_on_commit_
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_brief_prints_cleanly_on_a4(live_server, chromium):
-    call_command("load_demo_content", stdout=io.StringIO())
+    call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     url = live_server.url + PolicyBriefPage.objects.get().url
     page = chromium.new_page()
     page.goto(url)

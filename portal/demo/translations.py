@@ -21,7 +21,13 @@ import polib
 from django.apps import apps
 from django.utils.text import slugify
 from wagtail.models import Locale, Page
-from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
+from wagtail_localize.models import (
+    StringSegment,
+    StringTranslation,
+    Translation,
+    TranslationLog,
+    TranslationSource,
+)
 
 LANGUAGES = {"fr": "French", "pt": "Portuguese"}
 PO_DIR = Path(__file__).with_name("translations")
@@ -93,9 +99,9 @@ def segments(source):
     return list(rows.values_list("context__path", "string__data"))
 
 
-def read_po(language, path, folder=PO_DIR):
+def read_po(language, path, folder=None):
     """The PO file, or None when there is none."""
-    file = Path(folder) / language / path
+    file = Path(folder or PO_DIR) / language / path
     if not file.exists():
         return None
     po = polib.pofile(str(file))
@@ -103,15 +109,19 @@ def read_po(language, path, folder=PO_DIR):
     return po
 
 
+def usable(po):
+    """The entries of `po` that translate: not obsolete (#~), not marked fuzzy."""
+    entries = polib.POFile()
+    entries.metadata = po.metadata
+    entries.extend(e for e in po if not e.obsolete and "fuzzy" not in e.flags)
+    return entries
+
+
 def coverage(source, po):
     """(missing, stale): the source's strings the PO gives no translation of (absent, empty or
     fuzzy), and translated entries for strings the source no longer has."""
     wanted = segments(source)
-    given = {
-        (entry.msgctxt, entry.msgid): entry.msgstr
-        for entry in (po or [])
-        if not entry.obsolete and "fuzzy" not in entry.flags
-    }
+    given = {(e.msgctxt, e.msgid): e.msgstr for e in usable(po)} if po is not None else {}
     missing = [key for key in wanted if not given.get(key)]
     stale = [key for key, text in given.items() if text and key not in set(wanted)]
     return missing, stale
@@ -153,8 +163,8 @@ class DemoTranslations:
     that has run), idempotently: an object is saved again only when its English source, its
     translations or its translated copy's state changed."""
 
-    def __init__(self, loader, stdout=None, languages=tuple(LANGUAGES), folder=PO_DIR):
-        self.loader, self.languages, self.folder = loader, languages, folder
+    def __init__(self, loader, stdout=None, languages=tuple(LANGUAGES), folder=None):
+        self.loader, self.languages, self.folder = loader, languages, folder or PO_DIR
         self.log = stdout.write if stdout else (lambda message: None)
         self.saved = self.strings = 0
 
@@ -203,7 +213,7 @@ class DemoTranslations:
         )
         memory = StringTranslation.objects.filter(context__object=source.object, locale=locale)
         before = set(memory.values_list("context_id", "translation_of_id", "data"))
-        translation.import_po(po, tool_name="portal/demo/translations")
+        translation.import_po(usable(po), tool_name="portal/demo/translations")
         self.strings += len(segments(source))
         changed = created or source_changed or not translation.enabled
         changed |= set(memory.values_list("context_id", "translation_of_id", "data")) != before
@@ -211,7 +221,11 @@ class DemoTranslations:
         if target is None:
             changed = True
         elif isinstance(target, Page):
+            # A translated page edited or published by other means than its translation is
+            # restored, as the loader restores English pages edited by hand.
+            logged = TranslationLog.objects.filter(source=source, locale=locale).order_by("-pk")
             changed |= not target.live or target.has_unpublished_changes
+            changed |= target.live_revision_id != logged.values_list("revision", flat=True).first()
         if not changed:
             return
         if not translation.enabled:

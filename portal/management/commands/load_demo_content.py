@@ -27,13 +27,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        loader = DemoLoader(
-            stdout=self.stdout,
-            base_url=options["base_url"],
-            translations=not options["no_translations"],
-        )
         try:
-            loader.run()
+            DemoLoader(
+                stdout=self.stdout,
+                base_url=options["base_url"],
+                translations=not options["no_translations"],
+            ).run()
         except BaseURLError as error:
             raise CommandError(f"{error} (set WAGTAILADMIN_BASE_URL or --base-url)") from None
         except MissingTranslationsError as error:
