@@ -143,7 +143,8 @@ def skeleton(source, language, old=None):
     known = {(e.msgctxt, e.msgid): e for e in (old or []) if not e.obsolete}
     for entry in po:
         if previous := known.pop((entry.msgctxt, entry.msgid), None):
-            entry.msgstr, entry.flags = previous.msgstr, previous.flags
+            for kept in ("msgstr", "flags", "tcomment"):  # the translation, fuzzy, comments
+                setattr(entry, kept, getattr(previous, kept))
     for entry in known.values():
         if entry.msgstr:
             entry.obsolete = True
