@@ -39,6 +39,9 @@ PAGES = [
     "/search/?q=costing",
     "/countries/ml/",
     "/sitemap.xml",
+    # The demo's translations (wagtail-localize's sources and strings travel with the pages).
+    "/fr/",
+    "/pt/publicacoes/licoes-aprendidas-com-os-tres-estudos/",
 ]
 # The footer's signup form may carry a CSRF token, which is random on every request.
 CSRF_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
