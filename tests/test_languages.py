@@ -206,6 +206,14 @@ def test_relations_lead_to_the_readers_language(client, site):
     assert site.findings.title in english and "Résultats sur les coûts" not in english
     findings = client.get(findings_fr.url).text
     assert f'href="{site.study_fr.url}"' in findings and f'href="{site.study.url}"' not in findings
+    partners_fr = translate(site.partners, "fr", title="Efforts de collaboration")
+    for area in (site.subarea, site.subarea_fr):  # a translation copies the English choice
+        area = type(area).objects.get(pk=area.pk)
+        area.partners_page = site.partners
+        area.save_revision().publish()
+    cache.clear()
+    area = client.get(site.subarea_fr.url).text
+    assert f'<a href="{partners_fr.url}">Efforts de collaboration</a>' in area
 
 
 def test_without_a_translated_home_the_language_root_is_its_prefix(client, site):
