@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.utils import translation
 from pytest_django.live_server_helper import LiveServer
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -296,9 +297,10 @@ def gzipped(content):
     return len(gzip.compress(content, compresslevel=6))
 
 
-def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
+def weigh(client, named_paths):
+    """(a figure line per page, the pages over budget): HTML + CSS + JS, each gzip -6."""
     figures, heavy = [], []
-    for name, path in demo.items():
+    for name, path in named_paths.items():
         response = client.get(path)
         assert response.status_code == (404 if name == "404 page" else 200), path
         html = response.content
@@ -322,6 +324,61 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
         )
         if total >= MAX_COMPRESSED:
             heavy.append(f"{name}: {total / 1024:.1f} KB")
+    return figures, heavy
+
+
+def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
+    figures, heavy = weigh(client, demo)
+    print("\nHTML + CSS + JS, each file gzip -6:\n" + "\n".join(figures))
+    assert not heavy, f"over {MAX_COMPRESSED // 1024} KB compressed: {heavy}"
+
+
+# --- French and Portuguese ------------------------------------------------------------------------
+
+# The views that are not pages, as every language serves them under its prefix.
+VIEWS = {
+    "search q=iccm": "/search/?q=iccm",
+    "search country=ML": "/search/?country=ML",
+    "countries index": "/countries/",
+    "country page": "/countries/ml/",
+    "newsletter": "/newsletter/",
+}
+
+
+@pytest.fixture
+def translated_demo():
+    """The demo's French and Portuguese pages (every translated page, and the views under
+    /fr/ and /pt/), named "<type> <slug> (fr)"."""
+    with translation.override("en"):
+        call_command("load_demo_content", stdout=io.StringIO())
+        call_command("search_index", "rebuild", stdout=io.StringIO())
+    clear_rate_limits()
+    found = {}
+    for code in ("fr", "pt"):
+        pages = Page.objects.filter(locale__language_code=code).live().specific()
+        for page in pages.order_by("path"):
+            found[f"{page.specific_class.__name__} {page.slug} ({code})"] = page.url
+        found.update({f"{name} ({code})": f"/{code}{path}" for name, path in VIEWS.items()})
+    assert len(found) > 2 * len(VIEWS) + 20, "the demo has its translations"
+    return found
+
+
+def test_french_and_portuguese_pages_pass_axe(browser, live_server, axe_source, translated_demo):
+    violations = {}
+    page = new_page(browser, 360, bypass_csp=True)
+    for name, path in translated_demo.items():
+        visit(page, live_server.url + path)
+        page.add_script_tag(content=axe_source)
+        if found := page.evaluate(AXE_RUN, AXE_TAGS):
+            violations[f"{name} at 360 px"] = found
+    assert_stayed_local(page, live_server)
+    page.context.close()
+    print(f"\naxe-core {AXE_TAGS}: {len(translated_demo)} French and Portuguese pages")
+    assert not violations, f"axe-core violations:\n{describe(violations)}"
+
+
+def test_french_and_portuguese_pages_weigh_under_60_kb_compressed(client, translated_demo):
+    figures, heavy = weigh(client, translated_demo)
     print("\nHTML + CSS + JS, each file gzip -6:\n" + "\n".join(figures))
     assert not heavy, f"over {MAX_COMPRESSED // 1024} KB compressed: {heavy}"
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.urls import reverse
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
 from wagtail_localize.models import StringTranslation, Translation
 from wagtail_localize.operations import TranslationCreator
 
@@ -243,3 +243,29 @@ def test_excluded_paths_are_excluded_in_every_language(settings):
     for path in ("/newsletter/", "/fr/newsletter/", "/pt/newsletter/confirm/x/"):
         assert pagecache._bypass(RequestFactory().get(path)), path
     assert not pagecache._bypass(RequestFactory().get("/fr/"))
+
+
+def test_every_demo_page_in_each_language_has_lang_and_reciprocal_alternates(client):
+    """Every live demo page, in English, French and Portuguese, says its language and lists
+    the same alternates as each page it lists (and x-default, the English one)."""
+    import io
+
+    from django.core.management import call_command
+
+    from portal import i18n
+
+    call_command("load_demo_content", stdout=io.StringIO())
+    checked, seen = 0, {}
+    for page in Page.objects.filter(depth__gt=1).live().select_related("locale"):
+        html = client.get(page.url).text
+        code = page.locale.language_code
+        assert f'<html lang="{code}">' in html, page.url
+        links = hreflangs(html)
+        assert set(links) == {*i18n.codes(), "x-default"}, (page.url, links)
+        assert links[code] == page.full_url and links["x-default"] == links["en"]
+        seen[page.full_url] = links
+        checked += 1
+    for url, links in seen.items():
+        for other in links.values():
+            assert seen[other] == links, f"{url} and {other} list different alternates"
+    assert checked == 3 * Page.objects.filter(depth__gt=1, locale__language_code="en").count()
