@@ -7,10 +7,13 @@ Tests import shared code from here, never from another `test_*` module. Kept apa
 """
 
 import datetime
+import io
 import re
 from types import SimpleNamespace
 
 from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import translation
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
@@ -39,6 +42,34 @@ from .factories import (
 )
 
 # --- Sites ----------------------------------------------------------------------------
+
+
+# The views that are not pages, as every language serves them under its prefix.
+TRANSLATED_VIEWS = {
+    "search q=iccm": "/search/?q=iccm",
+    "search country=ML": "/search/?country=ML",
+    "countries index": "/countries/",
+    "country page": "/countries/ml/",
+    "newsletter": "/newsletter/",
+}
+
+
+def load_translated_demo():
+    """The demo with its translations: {"<type> <slug> (fr)": path} for every French and
+    Portuguese page, and the views under /fr/ and /pt/."""
+    with translation.override("en"):
+        call_command("load_demo_content", stdout=io.StringIO())
+    clear_rate_limits()
+    found = {}
+    for code in ("fr", "pt"):
+        pages = Page.objects.filter(locale__language_code=code).live().specific()
+        for page in pages.order_by("path"):
+            found[f"{page.specific_class.__name__} {page.slug} ({code})"] = page.url
+        found.update(
+            {f"{name} ({code})": f"/{code}{path}" for name, path in TRANSLATED_VIEWS.items()}
+        )
+    assert len(found) > 2 * len(TRANSLATED_VIEWS) + 20, "the demo has its translations"
+    return found
 
 
 def translate(page, code, **fields):

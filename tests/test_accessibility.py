@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.utils import translation
 from pytest_django.live_server_helper import LiveServer
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -31,7 +30,7 @@ from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .helpers import clear_rate_limits
+from .helpers import clear_rate_limits, load_translated_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -335,32 +334,10 @@ def test_every_page_type_weighs_under_60_kb_compressed(client, demo):
 
 # --- French and Portuguese ------------------------------------------------------------------------
 
-# The views that are not pages, as every language serves them under its prefix.
-VIEWS = {
-    "search q=iccm": "/search/?q=iccm",
-    "search country=ML": "/search/?country=ML",
-    "countries index": "/countries/",
-    "country page": "/countries/ml/",
-    "newsletter": "/newsletter/",
-}
-
 
 @pytest.fixture
 def translated_demo():
-    """The demo's French and Portuguese pages (every translated page, and the views under
-    /fr/ and /pt/), named "<type> <slug> (fr)"."""
-    with translation.override("en"):
-        call_command("load_demo_content", stdout=io.StringIO())
-        call_command("search_index", "rebuild", stdout=io.StringIO())
-    clear_rate_limits()
-    found = {}
-    for code in ("fr", "pt"):
-        pages = Page.objects.filter(locale__language_code=code).live().specific()
-        for page in pages.order_by("path"):
-            found[f"{page.specific_class.__name__} {page.slug} ({code})"] = page.url
-        found.update({f"{name} ({code})": f"/{code}{path}" for name, path in VIEWS.items()})
-    assert len(found) > 2 * len(VIEWS) + 20, "the demo has its translations"
-    return found
+    return load_translated_demo()
 
 
 def test_french_and_portuguese_pages_pass_axe(browser, live_server, axe_source, translated_demo):

@@ -36,7 +36,7 @@ from research.models import (
 )
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .helpers import clear_rate_limits, links, signup_data
+from .helpers import clear_rate_limits, links, load_translated_demo, signup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +206,20 @@ def test_every_public_page_and_error_page_is_valid_html(
     print(f"\nNu Html Checker: {len(where)} pages, {len(errors)} errors")
     assert len(where) == len(list(tmp_path.glob("*.html"))) >= 40
     assert not errors, "Nu Html Checker errors:\n" + "\n".join(described)
+
+
+def test_every_french_and_portuguese_page_is_valid_html(client, validator, tmp_path):
+    """The translated demo's pages and views: translations must not break the markup."""
+    where = {}
+    for number, (name, path) in enumerate(load_translated_demo().items()):
+        response = client.get(path)
+        assert response.status_code == 200, f"{name}: {path} answered {response.status_code}"
+        file = tmp_path / f"{number:02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.html"
+        file.write_bytes(response.content)
+        where[file.name] = f"{name} ({path})"
+    errors = run_validator(tmp_path)
+    print(f"\nNu Html Checker: {len(where)} French and Portuguese pages, {len(errors)} errors")
+    assert not errors, "Nu Html Checker errors:\n" + "\n".join(errors)
 
 
 def test_the_checker_reports_an_empty_form_action(validator, tmp_path):
