@@ -28,7 +28,9 @@ VECTORS = [
 ]
 # In the rendered page: calls to the trapped dialogs, active elements, event handlers, script URLs.
 INSPECT = """() => {
-    const ACTIVE = 'script:not([type="application/ld+json"]), iframe, object, embed, svg, style';
+    // The site's own deferred script (/static/portal/js/) is not imported content.
+    const ACTIVE = 'script:not([type="application/ld+json"]):not([src^="/static/portal/"]), '
+        + 'iframe, object, embed, svg, style';
     const inMain = [...document.querySelectorAll('main *')];
     const url = (e) => e.getAttribute('href') || e.getAttribute('src') || '';
     return {
