@@ -310,7 +310,7 @@ def use_opensearch(url, index):
     from django.conf import settings
 
     timeout = float(os.environ.get("SEARCH_TIMEOUT", "10"))
-    options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": "english"}
+    options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": ""}
     settings.PORTAL_SEARCH = {
         "BACKEND": "search.backends.opensearch.OpenSearchBackend",
         "OPTIONS": options,

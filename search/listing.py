@@ -12,7 +12,7 @@ def faceted_listing(page, request):
     """Extra context for a listing page, and its status (400 for bad parameters)."""
     context = {"listing_template": "search/includes/listing.html"}
     try:
-        params = SearchParams.from_query_dict(request.GET, parent_id=page.pk)
+        params = SearchParams.for_request(request.GET, parent_id=page.pk)
     except InvalidSearch as invalid:
         return {**context, "errors": invalid.errors, "status": 400}
     results = get_search_backend().search(params)
