@@ -414,9 +414,10 @@ def is_indexed(page):
 
 
 def documents_for(page, known_public=False):
-    """The documents a live, public page contributes (none if it is not searchable)."""
+    """The documents a live, public page contributes (none if it is not searchable, or an
+    alias: an alias shows another page, which has its documents in its own language)."""
     page = page.specific
-    if not is_indexed(page) or not page.live:
+    if not is_indexed(page) or not page.live or page.alias_of_id:
         return []
     if not known_public and page.get_view_restrictions().exists():
         return []
@@ -425,4 +426,5 @@ def documents_for(page, known_public=False):
 
 def live_indexed_pages():
     """Every page that may contribute documents, for rebuilds."""
-    return Page.objects.live().public().type(*indexed_models()).specific()
+    pages = Page.objects.live().public().type(*indexed_models())
+    return pages.filter(alias_of__isnull=True).specific()
