@@ -24,7 +24,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.html import strip_tags
 from modelsearch import index
-from wagtail.models import Locale, Page, get_page_models
+from wagtail.models import Page, get_page_models
 
 from . import languages
 
@@ -344,22 +344,15 @@ def study_keys(studies):
     studies = list(studies)
     if not studies:
         return []
-    default = Locale.get_default()
-    others = [s.translation_key for s in studies if s.locale_id != default.pk]
-    sources = {}
-    if others:
-        model = type(studies[0])
-        sources = dict(
-            model.objects.filter(translation_key__in=others, locale=default).values_list(
-                "translation_key", "slug"
-            )
+    sources = dict(
+        type(studies[0])
+        .objects.filter(
+            translation_key__in=[study.translation_key for study in studies],
+            locale__language_code=settings.LANGUAGE_CODE,
         )
-    return [
-        study.slug
-        if study.locale_id == default.pk
-        else sources.get(study.translation_key, study.slug)
-        for study in studies
-    ]
+        .values_list("translation_key", "slug")
+    )
+    return [sources.get(study.translation_key, study.slug) for study in studies]
 
 
 def sort_title(title):

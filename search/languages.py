@@ -113,10 +113,7 @@ class Language:
 
     def term(self, word):
         """What the index holds for one word: folded and stemmed, or None for a stop word."""
-        folded = fold(word)
-        if folded in self.stop_words:
-            return None
-        return _stem(self.analysis.snowball, folded)
+        return _term(self, word)
 
     def terms(self, text):
         """Every word's term, STOP for stop words (what SQLite's full-text rows hold)."""
@@ -133,13 +130,17 @@ class Language:
 _stemmers = threading.local()  # snowballstemmer's stemmers keep state while they work
 
 
-@functools.lru_cache(maxsize=200_000)
-def _stem(algorithm, word):
+@functools.lru_cache(maxsize=300_000)  # a word costs ~80 µs to stem; texts repeat their words
+def _term(language, word):
+    folded = fold(word)
+    if folded in language.stop_words:
+        return None
+    algorithm = language.analysis.snowball
     stemmer = getattr(_stemmers, algorithm, None)
     if stemmer is None:
         stemmer = snowballstemmer.stemmer(algorithm)
         setattr(_stemmers, algorithm, stemmer)
-    return stemmer.stemWord(word)
+    return stemmer.stemWord(folded)
 
 
 @functools.lru_cache(maxsize=8)
