@@ -180,10 +180,11 @@ class SearchParams:
                     "count": MAX_VALUE_LENGTH
                 }
             elif facet.choices and (unknown := [v for v in values if v not in facet.choices()]):
-                errors[facet.name] = (
-                    f"unknown value {unknown[0]!r}: use {', '.join(facet.choices())} or "
-                    f"{languages.ALL}."
-                )
+                errors[facet.name] = _("unknown value %(value)s: use %(choices)s or %(all)s.") % {
+                    "value": repr(unknown[0][:20]),
+                    "choices": ", ".join(facet.choices()),
+                    "all": languages.ALL,
+                }
             elif values and facet.name not in errors:
                 filters[facet.name] = tuple(dict.fromkeys(values))
             elif not values and facet.name in (defaults or {}) and facet.name not in errors:
