@@ -554,7 +554,7 @@ def compare(args, codes):
     runs = [
         (["en"], args.database_url, args.index),
         (codes, args.languages_database_url or suffixed(args.database_url, codes),
-         f"{args.index}-{'-'.join(codes)}"),
+         f"{args.index}_{'_'.join(codes)}"),  # not matched by the first's `<index>-*`
     ]  # fmt: skip
     figures = []
     for languages, database_url, index in runs:

@@ -117,7 +117,7 @@ FIELDS = (
     Field("type", KEYWORD, facet="type", max_length=20, db_index=True),
     Field("type_name", KEYWORD, indexed=False, max_length=60, null=True),  # "Journal supplement"
     # The document's language (its page's locale): its text is analysed in it, on every backend.
-    Field("language", KEYWORD, facet="lang", max_length=10, null=True),
+    Field("language", KEYWORD, facet="lang", max_length=10, null=True, db_index=True),
     Field("title", TEXT, boost=3),
     Field("title_sort", KEYWORD, hit=False, db_index=True),
     Field("summary", TEXT, boost=2),

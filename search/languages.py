@@ -113,7 +113,13 @@ class Language:
 
     def term(self, word):
         """What the index holds for one word: folded and stemmed, or None for a stop word."""
-        return _term(self, word)
+        key = (self.analysis.snowball, word)
+        found = _TERMS.get(key, _MISSING)
+        if found is _MISSING:
+            if len(_TERMS) > MAX_TERMS:
+                _TERMS.clear()
+            found = _TERMS[key] = _term(self, word)
+        return found
 
     def terms(self, text):
         """Every word's term, STOP for stop words (what SQLite's full-text rows hold)."""
@@ -130,7 +136,11 @@ class Language:
 _stemmers = threading.local()  # snowballstemmer's stemmers keep state while they work
 
 
-@functools.lru_cache(maxsize=300_000)  # a word costs ~80 µs to stem; texts repeat their words
+# A word costs ~80 µs to fold and stem, and texts repeat their words: terms are kept, by
+# (stemmer, word). A dict is the cheapest cache to ask (an lru_cache would hash the Language).
+_TERMS, _MISSING, MAX_TERMS = {}, object(), 500_000
+
+
 def _term(language, word):
     folded = fold(word)
     if folded in language.stop_words:

@@ -27,7 +27,7 @@ def replace_documents(docs, stale_keys=()):
     fulltext.write_sqlite([(row.pk, doc) for row, doc in zip(created, docs, strict=True)])
     SearchFacetValue.objects.bulk_create(
         [
-            SearchFacetValue(document_id=row.pk, facet=facet, value=value)
+            SearchFacetValue(document_id=row.pk, facet=facet, value=value, language=doc.language)
             for row, doc in zip(created, docs, strict=True)
             for facet, value in doc.facet_values()
         ],

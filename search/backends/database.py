@@ -14,7 +14,7 @@ from django.db import connection
 
 from .. import fulltext, languages
 from ..documents import HIGHLIGHT_MARKERS, HIT_FIELDS, TAGS, StoredHit
-from ..facets import FACETS
+from ..facets import FACETS, LANGUAGE
 from ..languages import STOP
 from ..models import SearchDocument, SearchFacetValue
 from ..results import RawResults
@@ -269,21 +269,31 @@ class DatabaseBackend(BaseSearchBackend):
         return PostgresText() if connection.vendor == "postgresql" else SQLiteText()
 
     @staticmethod
-    def facet_conditions(params, column, skip_facet=None):
+    def facet_conditions(params, column, skip=(), language_column=None):
         """(sql, params) pairs on a document id column: the selected values of every facet but
-        one."""
+        the skipped ones. The language is a column of the documents (and of facet rows), so
+        it is read there (`language_column`, or the documents' index on it), not from the
+        facet rows of every document in that language."""
         conditions = []
         for facet in FACETS:
             values = params.selected(facet.name)
-            if values and facet.name != skip_facet:
-                placeholders = ", ".join(["%s"] * len(values))
-                conditions.append(
-                    (
-                        f"{column} IN (SELECT document_id FROM {FACET} "
-                        f"WHERE facet = %s AND value IN ({placeholders}))",
-                        [facet.name, *values],
-                    )
+            if not values or facet.name in skip:
+                continue
+            placeholders = ", ".join(["%s"] * len(values))
+            if facet.name == LANGUAGE:
+                if language_column:
+                    conditions.append(_language_condition(values, language_column))
+                else:
+                    sql, codes = _language_condition(values, "language")
+                    conditions.append((f"{column} IN (SELECT id FROM {DOC} WHERE {sql})", codes))
+                continue
+            conditions.append(
+                (
+                    f"{column} IN (SELECT document_id FROM {FACET} "
+                    f"WHERE facet = %s AND value IN ({placeholders}))",
+                    [facet.name, *values],
                 )
+            )
         return conditions
 
     def scope(self, params):
@@ -299,7 +309,10 @@ class DatabaseBackend(BaseSearchBackend):
 
     def execute(self, params):
         scope = self.scope(params)
-        where, where_params = scope.where(self.facet_conditions(params, scope.id))
+        language_column = "d.language" if scope.on_documents else None
+        where, where_params = scope.where(
+            self.facet_conditions(params, scope.id, language_column=language_column)
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {scope.table} WHERE {where}", where_params)
             total = cursor.fetchone()[0]
@@ -378,7 +391,7 @@ class DatabaseBackend(BaseSearchBackend):
                 continue
             conditions = [
                 *scope.conditions,
-                *self.facet_conditions(params, scope.id, skip_facet=skip),
+                *self.facet_conditions(params, scope.id, skip={skip, LANGUAGE}),
             ]
             if (
                 conditions and scope.on_documents
@@ -387,6 +400,11 @@ class DatabaseBackend(BaseSearchBackend):
                 conditions = [
                     (f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)
                 ]
+            # The language on the facet rows themselves: a search in one language counts its
+            # rows alone, as cheaply as a search in every language counts them all.
+            languages_selected = params.selected(LANGUAGE) if skip != LANGUAGE else ()
+            if languages_selected:
+                conditions.append(_language_condition(languages_selected, "v.language"))
             in_names = ", ".join(["%s"] * len(names))
             where, where_params = _where([(f"v.facet IN ({in_names})", names), *conditions])
             with connection.cursor() as cursor:

@@ -1,7 +1,9 @@
 """Documents carry their language, and their text is indexed in it (search/languages.py).
 
-`language` is a nullable column added by ALTER TABLE, so the document table is kept (no
-SQLite table remake). Existing rows get their page's locale's language and its facet row.
+`language` is a nullable, indexed column added by ALTER TABLE, so the document table is
+kept (no SQLite table remake). Facet rows get the same column (a search in one language
+counts from its rows alone) and an index on it. Existing rows get their page's locale's
+language and its facet row.
 
 SQLite: the porter FTS5 table of 0002 and its three triggers give way to one FTS5 table
 with the text fields of each language (`title_en`, `summary_en`, `body_en`, `title_fr`, …),
@@ -30,19 +32,23 @@ COLUMNS = [f"{field}_{code}" for code in LANGUAGES for field in TEXT]
 
 
 def fill_languages(apps, schema_editor):
-    """Each document's language is its page's locale's (an article's, its supplement's)."""
+    """Each document's language is its page's locale's (an article's, its supplement's), and
+    its facet rows carry it too."""
     SearchDocument = apps.get_model("portal_search", "SearchDocument")
     SearchFacetValue = apps.get_model("portal_search", "SearchFacetValue")
-    Page = apps.get_model("wagtailcore", "Page")
-    by_page = dict(Page.objects.values_list("pk", "locale__language_code"))
-    rows = []
-    for pk, page_id in SearchDocument.objects.values_list("pk", "page_id").iterator():
-        code = (by_page.get(page_id) or DEFAULT).split("-")[0]
-        code = code if code in LANGUAGES else DEFAULT
-        SearchDocument.objects.filter(pk=pk).update(language=code)
-        rows.append(SearchFacetValue(document_id=pk, facet="lang", value=code))
+    Locale = apps.get_model("wagtailcore", "Locale")
+    for code in Locale.objects.values_list("language_code", flat=True):
+        language = code.split("-")[0] if code.split("-")[0] in LANGUAGES else DEFAULT
+        SearchDocument.objects.filter(page__locale__language_code=code).update(language=language)
+    SearchDocument.objects.filter(language__isnull=True).update(language=DEFAULT)
     SearchFacetValue.objects.filter(facet="lang").delete()
+    rows = [
+        SearchFacetValue(document_id=pk, facet="lang", value=code)
+        for pk, code in SearchDocument.objects.values_list("pk", "language").iterator()
+    ]
     SearchFacetValue.objects.bulk_create(rows, batch_size=2000)
+    for code in LANGUAGES:
+        SearchFacetValue.objects.filter(document__language=code).update(language=code)
 
 
 def drop_language_rows(apps, schema_editor):
@@ -161,8 +167,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="searchdocument",
             name="language",
+            field=models.CharField(blank=True, db_index=True, max_length=10, null=True),
+        ),
+        migrations.AddField(
+            model_name="searchfacetvalue",
+            name="language",
             field=models.CharField(blank=True, max_length=10, null=True),
         ),
         migrations.RunPython(fill_languages, drop_language_rows),
+        migrations.AddIndex(
+            model_name="searchfacetvalue",
+            index=models.Index(fields=["language", "facet", "value"], name="facet_language_value"),
+        ),
         migrations.RunPython(forward, backward),
     ]
