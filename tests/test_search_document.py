@@ -22,7 +22,7 @@ from search.documents import (
 )
 from search.models import SearchDocument
 
-from .helpers import build_site, build_trilingual_search_site, translate
+from .helpers import build_site, build_trilingual_search_site, translate_with_parents
 
 SEARCH = pathlib.Path(__file__).resolve().parent.parent / "search"
 
@@ -139,7 +139,7 @@ def test_articles_take_their_supplements_language_and_aliases_are_not_searched()
     assert aliases.exists(), "translating made aliases of the untranslated parents"
     assert all(documents_for(page) == [] for page in aliases)
     assert not SearchDocument.objects.filter(page__alias_of__isnull=False).exists()
-    french = translate(site.supplement, "fr", title="Supplément")
+    french = translate_with_parents(site.supplement, "fr", title="Supplément")
     article = french.articles.get()
     portuguese = Locale.objects.get(language_code="pt")
     type(article).objects.filter(pk=article.pk).update(locale=portuguese)  # not its page's
