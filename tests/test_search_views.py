@@ -246,3 +246,14 @@ def test_hits_in_another_language_say_so(client, trilingual):
     html = client.get("/search/", {"q": "politique", "lang": ["en", "fr"]}).content.decode()
     assert '<article class="hit" lang="fr">' in html and "· <span>Français</span>" in html
     assert "· <span>English</span>" not in html
+
+
+def test_a_listing_lists_its_children_in_its_own_language(client, trilingual):
+    """Its children share its locale: an untranslated listing served under /fr/ lists its
+    English children, a French listing its French ones."""
+    english = client.get("/fr" + trilingual.publications.url).content.decode()
+    assert "Data quality lessons</a>" in english and "· <span>English</span>" not in english
+    french_listing = trilingual.fr_findings.get_parent()
+    french = client.get(french_listing.url).content.decode()
+    assert "Évaluation de la politique nationale</a>" in french
+    assert "Data quality lessons" not in french
