@@ -8,6 +8,7 @@ knows a country is filtered by its ISO code and shown by its name in the reader'
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
@@ -31,28 +32,36 @@ def _country_labels(values):
     return {country.code: country.label for country in Country.objects.filter(code__in=values)}
 
 
+def _in_default_language():
+    return languages.active() == languages.get(settings.LANGUAGE_CODE).code
+
+
 def _topic_labels(values):
     """Facet values are the default locale's slugs; names are the active language's."""
     Topic = apps.get_model("research", "Topic")
-    return Topic.labels(Topic.objects.filter(slug__in=values, locale=Locale.get_default()), "slug")
+    sources = Topic.objects.filter(slug__in=values, locale__language_code=settings.LANGUAGE_CODE)
+    if _in_default_language():
+        return dict(sources.values_list("slug", "name"))
+    return Topic.labels(sources, "slug")
 
 
 def _study_labels(values):
     """A study's value is its default-locale page's slug; its label is the title of its
     translation in the active language, when there is one."""
     StudyPage = apps.get_model("research", "StudyPage")
-    default, active = Locale.get_default(), Locale.get_active()
     sources = {}  # slug -> (translation_key, title), the default locale's page first
-    for slug, key, title, locale_id in StudyPage.objects.filter(slug__in=values).values_list(
-        "slug", "translation_key", "title", "locale_id"
-    ):
-        if slug not in sources or locale_id == default.pk:
+    rows = StudyPage.objects.filter(slug__in=values).values_list(
+        "slug", "translation_key", "title", "locale__language_code"
+    )
+    for slug, key, title, code in rows:
+        if slug not in sources or code == settings.LANGUAGE_CODE:
             sources[slug] = (key, title)
     translated = {}
-    if active.pk != default.pk and sources:
+    if sources and not _in_default_language():
         translated = dict(
             StudyPage.objects.filter(
-                translation_key__in=[key for key, _title in sources.values()], locale=active
+                translation_key__in=[key for key, _title in sources.values()],
+                locale=Locale.get_active(),
             ).values_list("translation_key", "title")
         )
     return {slug: translated.get(key, title) for slug, (key, title) in sources.items()}

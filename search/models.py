@@ -53,7 +53,9 @@ class SearchFacetValue(models.Model):
         ]
         indexes = [
             models.Index(fields=["facet", "value", "document"], name="facet_value_document"),
-            models.Index(fields=["language", "facet", "value"], name="facet_language_value"),
+            models.Index(
+                fields=["language", "facet", "value", "document"], name="facet_language_value"
+            ),
         ]
 
     def __str__(self):

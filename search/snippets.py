@@ -13,17 +13,22 @@ START, END = HIGHLIGHT_MARKERS
 ELLIPSIS = "…"
 
 
-def snippet(text, language, terms, size):
+def snippet(text, language, terms, size, seen=None):
     """`text` with the words whose terms are in `terms` marked, cut to `size` words around the
-    most matches; "" when nothing matches."""
+    most matches; "" when nothing matches. `seen`: word -> whether it matches, shared by the
+    texts of one search in one language (they repeat their words)."""
     if not text or not terms:
         return ""
     words = list(WORD_RE.finditer(text))
-    matched = [
-        index
-        for index, word in enumerate(words)
-        if any(term in terms for term in language.token_terms(word.group()))
-    ]
+    seen = {} if seen is None else seen
+    matched = []
+    for index, word in enumerate(words):
+        key = word.group().lower()
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = any(term in terms for term in language.token_terms(key))
+        if found:
+            matched.append(index)
     if not matched:
         return ""
     first, last = _window(matched, size, len(words))

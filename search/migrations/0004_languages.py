@@ -177,7 +177,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_languages, drop_language_rows),
         migrations.AddIndex(
             model_name="searchfacetvalue",
-            index=models.Index(fields=["language", "facet", "value"], name="facet_language_value"),
+            index=models.Index(fields=["language", "facet", "value", "document"], name="facet_language_value"),
         ),
         migrations.RunPython(forward, backward),
     ]
