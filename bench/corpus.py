@@ -6,9 +6,18 @@ Every text carries MARKER and taxonomy rows are named "Synthetic topic/org …",
 which is how `clear_corpus` finds exactly what `generate_corpus` made.
 Countries are real ISO 3166-1 rows: reused by code, and kept on clear.
 
+With `languages=("en", "fr", "pt")` (`--languages en,fr,pt`) the corpus is trilingual: the
+English corpus, then a copy of it in each other locale, page for page (the same tree, dates
+and taxonomy, each page a translation sharing its source's translation_key), its words
+drawn from that language's vocabulary at the same positions: French and Portuguese
+public-health words, accented ones included, so search's folding is exercised. Each
+language's pages hang below that locale's home (a synthetic one when the site has none),
+and topics and organizations get translations.
+
 Development tooling, not part of the site: `python -m bench.corpus generate --pages N
-[--seed S] [--clear] [--no-index]` and `python -m bench.corpus clear`, on the database
-that DJANGO_SETTINGS_MODULE and DATABASE_URL name (development settings by default).
+[--seed S] [--languages en,fr,pt] [--clear] [--no-index]` and `python -m bench.corpus
+clear`, on the database that DJANGO_SETTINGS_MODULE and DATABASE_URL name (development
+settings by default).
 """
 
 import argparse
@@ -31,19 +40,21 @@ if __name__ == "__main__":  # `python -m bench.corpus` or `python bench/corpus.p
     django.setup()
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.utils.text import slugify
-from wagtail.models import Page, PageLogEntry, ReferenceIndex, Site
+from wagtail.models import Locale, Page, PageLogEntry, ReferenceIndex, Site
 from wagtail.search.backends import get_search_backends
 from wagtail.search.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 PREFIX = "Synthetic: "
 MARKER = "Synthetic page generated for benchmarks."
-TOPIC_PREFIX = "Synthetic topic "
+TOPIC_PREFIX = "Synthetic topic "  # in every language, so that `clear` finds translations too
 ORG_PREFIX = "Synthetic org "
 FLUSH_EVERY = 500
 MIN_PAGES = 30  # enough for every page type
@@ -70,6 +81,52 @@ _WORDS = """
     campaign bednet insecticide mosquito parasite resistance genomics
     """
 VOCABULARY = tuple(_WORDS.split())
+# The same words in French and Portuguese, position for position (a corpus in another language
+# is the English one with each word replaced by the word at the same position): one per stem
+# under that language's Snowball stemmer with folding, none a stop word (tests/test_corpus.py).
+_FRENCH = """
+    chiffrage financement paludisme pneumonie diarrhée surveillance encadrement communauté
+    traitement diagnostic vaccination immunisation nutrition retard anémie tuberculose vih
+    maternel nourrisson néonatal enfant adolescent ménage district établissement hôpital clinique
+    pharmacie médicament antibiotique amoxicilline zinc oral réhydratation orientation observance
+    couverture équité accès qualité effectifs bénévole incitation formation tutorat gouvernance
+    politique budget dépense assurance subvention approvisionnement rupture logistique fourniture
+    évaluation suivi indicateur registre dénombrement questionnaire cohorte essai randomisé
+    ethnographie entretien échantillonnage mortalité morbidité incidence prévalence flambée
+    épidémie choléra rougeole dengue ebola typhoïde assainissement hygiène eau lavage allaitement
+    contraception grossesse prénatal accouchement maïeuticien infirmier médecin prescripteur
+    laboratoire microscopie rapide dépistage mobile numérique tableau smartphone rural urbain isolé
+    village région ministère bailleur partenaire ong acteur plaidoyer redevabilité transparence
+    décentralisation intégration échelle pérennité efficience efficacité accessibilité pilote
+    intervention protocole directive algorithme fièvre toux danger émaciation obésité diabète
+    hypertension cancer blessure handicap mental dépression réfugié conflit climat sécheresse
+    inondation migration genre pauvreté éducation alphabétisation soignant conseil proximité
+    campagne moustiquaire insecticide moustique parasite résistance génomique
+    """
+_PORTUGUESE = """
+    custeio financiamento malária pneumonia diarreia vigilância supervisão comunidade tratamento
+    diagnóstico vacinação imunização nutrição nanismo anemia tuberculose vih materno lactente
+    neonatal criança adolescente domicílio distrito unidade hospital clínica farmácia medicamento
+    antibiótico amoxicilina zinco oral reidratação encaminhamento adesão cobertura equidade acesso
+    qualidade efetivo voluntário incentivo formação tutoria governança política orçamento despesa
+    seguro subsídio aquisição ruptura logística abastecimento avaliação monitoria indicador registo
+    recenseamento questionário coorte ensaio aleatorizado etnografia entrevista amostragem
+    mortalidade morbilidade incidência prevalência surto epidemia cólera sarampo dengue ébola
+    tifoide saneamento higiene água lavagem amamentação contraceção gravidez prenatal parto
+    parteira enfermeiro doutor prescritor laboratório microscopia rápido testagem móvel digital
+    painel telemóvel rural urbano remoto aldeia região ministério doador parceiro ong interveniente
+    advocacia responsabilização transparência descentralização integração escala sustentabilidade
+    eficiência eficácia acessibilidade piloto intervenção protocolo diretriz algoritmo febre tosse
+    perigo emaciação obesidade diabetes hipertensão cancro lesão deficiência mental depressão
+    refugiado conflito clima seca cheia migração género pobreza educação alfabetização cuidador
+    aconselhamento extensão campanha mosquiteiro inseticida mosquito parasita resistência genómica
+    """
+VOCABULARIES = {"en": VOCABULARY, "fr": tuple(_FRENCH.split()), "pt": tuple(_PORTUGUESE.split())}
+MARKERS = {
+    "en": MARKER,
+    "fr": "Page synthétique générée pour les mesures.",
+    "pt": "Página sintética gerada para as medições.",
+}
 
 # ISO 3166-1 alpha-2 codes and short names, by the Country model's regions.
 COUNTRY_TABLE = {
@@ -117,8 +174,12 @@ class CorpusError(Exception):
     """The corpus cannot be built as asked (one exists already, too few pages, no home page)."""
 
 
+HOME_SLUG = "synthetic-home-"  # + code: a locale's home, made when the site has none in it
+
+
 def synthetic_roots():
-    return Page.objects.filter(slug__in=ROOTS, title__startswith=PREFIX)
+    slugs = Q(slug__in=ROOTS) | Q(slug__startswith=HOME_SLUG, depth=2)
+    return Page.objects.filter(slugs, title__startswith=PREFIX)
 
 
 def corpus_exists():
@@ -153,11 +214,34 @@ def plan(pages, has_area_index=True):
     }
 
 
-def generate_corpus(pages, seed=1, stdout=None, index=True):
-    """Build the corpus; returns counts per page type (by model label) plus totals and timing."""
+def generate_corpus(pages, seed=1, stdout=None, index=True, languages=None):
+    """Build the corpus; returns counts per page type (by model label) plus totals and timing.
+
+    `languages`: the locales' codes, the default language first (default: it alone); each
+    language gets pages // len(languages) pages, the others translations of the first's."""
+    default = settings.LANGUAGE_CODE
+    codes = list(dict.fromkeys(languages or [default]))
+    if codes[0] != default or any(code not in VOCABULARIES for code in codes):
+        raise CorpusError(
+            f"Languages must start with the default language, {default!r}, and be among "
+            f"{', '.join(VOCABULARIES)} (got {', '.join(codes)})."
+        )
+    if pages // len(codes) < MIN_PAGES:
+        raise CorpusError(f"Ask for at least {MIN_PAGES} pages in each language.")
     if corpus_exists():
         raise CorpusError("A synthetic corpus exists already: clear it first (generate --clear).")
-    return CorpusBuilder(pages, seed, stdout).run(index=index)
+    source = CorpusBuilder(pages // len(codes), seed, stdout)
+    counts = source.run(index=index)
+    totals = {"languages": {codes[0]: counts["pages"]}}
+    for code in codes[1:]:
+        translated = CorpusBuilder(pages // len(codes), seed, stdout, language=code, source=source)
+        more = translated.run(index=index)
+        totals["languages"][code] = more["pages"]
+        for name, value in more.items():
+            if isinstance(value, int) and name not in ("countries", "new_countries"):
+                counts[name] = counts.get(name, 0) + value
+        counts["seconds"] = round(counts["seconds"] + more["seconds"], 1)
+    return {**counts, **totals}
 
 
 def clear_corpus(stdout=None):
@@ -214,14 +298,21 @@ def search_index_deferred(models):
 class CorpusBuilder:
     """Creates pages one by one with treebeard's add_child, and their child and M2M rows in bulk."""
 
-    def __init__(self, pages, seed=1, stdout=None):
+    def __init__(self, pages, seed=1, stdout=None, language=None, source=None):
+        """`source`: the default language's builder, already run, when this one builds its
+        translation into `language` (the same seed: the same tree, word for word)."""
         self.pages, self.seed, self.rng = pages, seed, random.Random(seed)
         self.log = stdout.write if stdout else (lambda message: None)
         self.created, self.indexed, self.number = defaultdict(list), [], 0
         self.rows, self.articles, self.article_count = defaultdict(list), [], 0
+        self.language = language or settings.LANGUAGE_CODE
+        self.source = source
+        self.vocabulary, self.marker = VOCABULARIES[self.language], MARKERS[self.language]
+        self.keys, self.root_keys = [], {}  # translation keys of content pages (in order), roots
+        self.locale = Locale.objects.get(language_code=self.language)
 
     def words(self, low, high):
-        return [self.rng.choice(VOCABULARY) for _ in range(self.rng.randint(low, high))]
+        return [self.rng.choice(self.vocabulary) for _ in range(self.rng.randint(low, high))]
 
     def text(self, words):
         sentences, rest = [], list(words)
@@ -236,9 +327,9 @@ class CorpusBuilder:
 
     def summary(self, limit=1000):
         words = self.words(20, 40)
-        while sum(len(word) + 2 for word in words) + len(MARKER) >= limit:
+        while sum(len(word) + 2 for word in words) + len(self.marker) >= limit:
             words.pop()
-        return f"{self.text(words)} {MARKER}"
+        return f"{self.text(words)} {self.marker}"
 
     def body(self):
         """StreamField paragraphs, 80-200 words in all; block ids come from the seed too."""
@@ -265,13 +356,21 @@ class CorpusBuilder:
             chosen = [first, *chosen[:-1]] if chosen else [first]
         return chosen
 
-    def add(self, parent, page, when, slug=None):
+    def add(self, parent, page, when, slug=None, key=None, locale=None):
         """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail
         validates it minimally (a live page's full_clean costs a quarter of the time); `run`
-        makes the pages live."""
+        makes the pages live. A translation takes its source page's translation_key (`key`,
+        or the source's content page at the same position)."""
         self.number = number = self.number + 1
         page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
-        page.live, page.has_unpublished_changes, page.locale_id = False, False, parent.locale_id
+        page.live, page.has_unpublished_changes = False, False
+        page.locale_id = locale.pk if locale else parent.locale_id
+        if key is None and slug is None and self.source:
+            key = self.source.keys[len(self.keys)]
+        if key is not None:
+            page.translation_key = key
+        if slug is None:
+            self.keys.append(page.translation_key)
         page.first_published_at = page.last_published_at = datetime.datetime.combine(
             when, datetime.time(9), tzinfo=datetime.UTC
         )
@@ -345,13 +444,16 @@ class CorpusBuilder:
         self.countries = list(
             country.objects.filter(code__in=codes).order_by("code").values_list("pk", flat=True)
         )
-        words = self.rng.sample(VOCABULARY, plan_counts["topics"] + plan_counts["organizations"])
-        default_locale = apps.get_model("wagtailcore.Locale").get_default()
+        count = plan_counts["topics"] + plan_counts["organizations"]
+        words = self.rng.sample(self.vocabulary, count)
+        if self.source:  # translations of the source's, named in this language
+            return self.translated_taxonomy(topic, org, words[: plan_counts["topics"]],
+                                            words[plan_counts["topics"] :])  # fmt: skip
         topics = [
             topic(
                 name=f"{TOPIC_PREFIX}{i:02d}: {word}",
                 slug=f"synthetic-topic-{i:02d}-{word}",
-                locale=default_locale,
+                locale=self.locale,
             )
             for i, word in enumerate(words[: plan_counts["topics"]], 1)
         ]
@@ -359,35 +461,79 @@ class CorpusBuilder:
             org(
                 name=f"{ORG_PREFIX}{i:02d}: {word.capitalize()} Institute",
                 acronym=f"SO{i:02d}",
-                locale=default_locale,
+                locale=self.locale,
             )
             for i, word in enumerate(words[plan_counts["topics"] :], 1)
         ]
-        self.topics = [row.pk for row in topic.objects.bulk_create(topics)]
-        self.orgs = [row.pk for row in org.objects.bulk_create(orgs)]
+        self.topic_rows = topic.objects.bulk_create(topics)
+        self.org_rows = org.objects.bulk_create(orgs)
+        self.topics = [row.pk for row in self.topic_rows]
+        self.orgs = [row.pk for row in self.org_rows]
         self.indexed = [
             (model, [row.pk for row in rows])
             for model, rows in ((country, missing), (topic, topics), (org, orgs))
         ]
         return len(missing)
 
-    def roots(self):
+    def translated_taxonomy(self, topic, org, topic_words, org_words):
+        """Pages keep pointing at the default locale's topics (as the models require); the
+        topics and organizations get names in this language."""
+        code, source_topics = self.language, self.source.topic_rows
+        topics = [
+            topic(name=f"{TOPIC_PREFIX}{i:02d} ({code}): {word}", slug=source.slug,
+                  locale=self.locale, translation_key=source.translation_key)
+            for i, (word, source) in enumerate(zip(topic_words, source_topics, strict=True), 1)
+        ]  # fmt: skip
+        orgs = [
+            org(name=f"{ORG_PREFIX}{i:02d} ({code}): {word.capitalize()}", acronym=source.acronym,
+                locale=self.locale, translation_key=source.translation_key)
+            for i, (word, source) in enumerate(zip(org_words, self.source.org_rows, strict=True), 1)
+        ]  # fmt: skip
+        self.topic_rows = topic.objects.bulk_create(topics)
+        self.org_rows = org.objects.bulk_create(orgs)
+        self.topics = self.source.topics
+        self.orgs = [row.pk for row in self.org_rows]
+        self.indexed = [(topic, [r.pk for r in self.topic_rows]), (org, self.orgs)]
+        return 0
+
+    def home(self):
+        """The site's home in this language: the default site's root page, its translation, or
+        a synthetic translation made for the corpus."""
         site = Site.objects.filter(is_default_site=True).first()
         home = site.root_page.specific if site else None
         if home is None or home._meta.label != "portal.HomePage":
             raise CorpusError("The default site's root page must be the HomePage.")
-        area_index = apps.get_model("research.ResearchAreaIndexPage").objects.first()
+        if not self.source:
+            return home
+        found = Page.objects.filter(translation_key=home.translation_key, locale=self.locale)
+        if found.exists():
+            return found.first().specific
+        page = type(home)(title=f"{PREFIX}{home.title} ({self.language})")
+        slug = f"{HOME_SLUG}{self.language}"
+        return self.add(home.get_parent(), page, FIRST_DAY, slug, home.translation_key,
+                        locale=self.locale)  # fmt: skip
+
+    def roots(self):
+        home = self.home()
+        index_model = apps.get_model("research.ResearchAreaIndexPage")
+        area_index = index_model.objects.filter(locale=self.locale).first()
+        self.area_index_key = area_index.translation_key if area_index else None
         made = {}
         for slug, (label, title) in ROOTS.items():
             if label == "research.ResearchAreaIndexPage" and area_index is not None:
                 continue
             parent = area_index if label == "research.ResearchAreaPage" else home
+            key = self.source.root_keys.get(slug) if self.source else None
+            if key is None and label == "research.ResearchAreaIndexPage" and self.source:
+                key = self.source.area_index_key
             made[slug] = self.add(
                 parent,
-                apps.get_model(label)(title=PREFIX + title, intro=f"<p>{MARKER}</p>"),
+                apps.get_model(label)(title=PREFIX + title, intro=f"<p>{self.marker}</p>"),
                 FIRST_DAY,
                 slug,
+                key,
             )
+            self.root_keys[slug] = made[slug].translation_key
             area_index = made.get("synthetic-research-areas", area_index)
         return made
 
@@ -474,7 +620,7 @@ class CorpusBuilder:
         for _ in range(plan_counts["briefs.JournalSupplementPage"]):
             page = apps.get_model("briefs.JournalSupplementPage")(
                 title=self.title(),
-                journal=f"Synthetic Journal of {self.rng.choice(VOCABULARY).capitalize()}",
+                journal=f"Synthetic Journal of {self.rng.choice(self.vocabulary).capitalize()}",
                 volume=str(self.rng.randint(1, 40)),
                 issue=f"Supplement {self.rng.randint(1, 4)}",
                 intro=f"<p>{self.summary()}</p>",
@@ -517,15 +663,16 @@ class CorpusBuilder:
 
     def run(self, index=True):
         self.started = time.monotonic()
-        plan_counts = plan(
-            self.pages, apps.get_model("research.ResearchAreaIndexPage").objects.exists()
-        )
+        has_index = apps.get_model("research.ResearchAreaIndexPage").objects.exists()
+        # A translation has its source's plan, page for page.
+        plan_counts = self.source.plan_counts if self.source else plan(self.pages, has_index)
+        self.plan_counts = plan_counts
         models = [
             apps.get_model(label)
             for label in {*(label for label, _ in ROOTS.values()), *plan_counts}
             if "." in label
         ]
-        self.log(f"Generating {self.pages} synthetic pages (seed {self.seed})…")
+        self.log(f"Generating {self.pages} synthetic pages in {self.language} (seed {self.seed})…")
         with (
             transaction.atomic(),
             disable_reference_index_auto_update(),
@@ -539,6 +686,8 @@ class CorpusBuilder:
             studies = self.build_studies(areas, plan_counts["research.StudyPage"])
             self.build_outputs(plan_counts, roots, areas, studies)
             self.flush()
+            made_home = Page.objects.filter(slug=f"{HOME_SLUG}{self.language}", depth=2)
+            made_home.filter(title__startswith=PREFIX).update(live=True)
             for root in roots.values():
                 Page.objects.descendant_of(root, inclusive=True).update(live=True)
             # Wagtail logs each creation; 20,000 of them would bury the site history.
@@ -584,7 +733,8 @@ def month(index):
 
 
 def main(argv=None):
-    """`python -m bench.corpus generate --pages N [--seed S] [--clear] [--no-index]`, or `clear`."""
+    """`python -m bench.corpus generate --pages N [--seed S] [--languages en,fr,pt] [--clear]
+    [--no-index]`, or `clear`."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.corpus",
         description="The deterministic synthetic corpus (titles 'Synthetic: …') below the home "
@@ -598,6 +748,12 @@ def main(argv=None):
     )
     generate.add_argument(
         "--seed", type=int, default=1, help="Random seed; the same seed gives the same corpus."
+    )
+    generate.add_argument(
+        "--languages",
+        default=settings.LANGUAGE_CODE,
+        help="Comma-separated locales, the default first (e.g. en,fr,pt): N pages in all, "
+        "each language a page-for-page translation of the first, in its own vocabulary.",
     )
     generate.add_argument(
         "--clear", action="store_true", help="Delete a previously generated corpus first."
@@ -614,7 +770,8 @@ def main(argv=None):
         if args.command == "clear" or args.clear:
             clear_corpus(stdout=stdout)
         if args.command == "generate":
-            generate_corpus(args.pages, seed=args.seed, stdout=stdout, index=not args.no_index)
+            generate_corpus(args.pages, seed=args.seed, stdout=stdout, index=not args.no_index,
+                            languages=args.languages.split(","))  # fmt: skip
     except CorpusError as error:
         parser.exit(1, f"{parser.prog}: {error}\n")
     return 0

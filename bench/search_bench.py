@@ -2,8 +2,14 @@
 OpenSearch.
 
     .venv/bin/python -m bench.search_bench --pages 20000 [--engine opensearch] [--requests N]
+    .venv/bin/python -m bench.search_bench --pages 20000 --engine opensearch --languages en,fr,pt
 
-Uses a scratch SQLite database (never the project's db.sqlite3); see bench/README.md.
+With several languages it runs twice, side by side: the English-only corpus, then the
+trilingual one (each language a third of the pages, queries in each language in turn,
+under its URL prefix), each in a process and a scratch database of its own, and prints
+the trilingual p95 over the English-only p95 for each backend.
+
+Uses scratch databases (never the project's db.sqlite3); see bench/README.md.
 """
 
 import argparse
@@ -14,6 +20,7 @@ import os
 import platform
 import random
 import sqlite3
+import subprocess
 import sys
 import time
 import urllib.request
@@ -25,6 +32,7 @@ if not __package__:  # run as `python bench/<script>.py`: import from the reposi
 
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
 REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
+LANGUAGE_RATIO_TARGET = 1.1  # trilingual p95 / English-only p95, each backend
 ENDPOINTS = ("/search/", "/api/search/")
 CLASSES = (
     "word",
@@ -60,6 +68,19 @@ def parse_args():
     parser.add_argument(
         "--keep-index", action="store_true", help="leave the OpenSearch bench index behind"
     )
+    parser.add_argument(
+        "--languages",
+        default="en",
+        help="corpus languages, the default first; several (en,fr,pt) compare that corpus "
+        "with the English-only one in the same run",
+    )
+    parser.add_argument(
+        "--languages-database-url",
+        help="scratch database of the multilingual corpus (default: --database-url's, "
+        "suffixed with the languages)",
+    )
+    parser.add_argument("--json", help=argparse.SUPPRESS)  # where one corpus's run reports
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -70,6 +91,7 @@ def setup_django(args):
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
     os.environ["DEBUG"] = "0"  # no query log
+    os.environ["PAGE_CACHE_TIMEOUT"] = "0"  # every request is searched, none answered by the cache
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -105,22 +127,31 @@ def prepare_database():
         call_command("load_demo_content")
 
 
-def ensure_corpus(pages, seed):
-    """Reuse a corpus of the same size; otherwise clear it and generate a new one."""
+def ensure_corpus(pages, seed, codes):
+    """Reuse a corpus of the same size and languages; otherwise clear it and generate anew."""
     from django.core.management.base import OutputWrapper
+    from django.db.models import Count
     from wagtail.models import Page
 
     from bench.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
 
-    found = Page.objects.filter(title__startswith=PREFIX).count()
-    if found == pages:
-        print(f"   reusing the corpus of {found} synthetic pages")
+    found = dict(
+        Page.objects.filter(title__startswith=PREFIX, depth__gt=2)
+        .values_list("locale__language_code")
+        .annotate(Count("pk"))
+    )
+    each = pages // len(codes)  # a translation may add its own research area index
+    if set(found) == set(codes) and all(each <= found[code] <= each + 1 for code in codes):
+        print(f"   reusing the corpus of {sum(found.values())} synthetic pages ({found})")
         return
     if corpus_exists():
-        print(f"   corpus has {found} synthetic pages, {pages} asked for: regenerating")
+        print(f"   corpus has {found} synthetic pages, {each} in each of {codes} asked for: "
+              "regenerating")  # fmt: skip
         clear_corpus(stdout=OutputWrapper(sys.stdout))
     # Admin search index: not measured
-    generate_corpus(pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False)
+    generate_corpus(
+        pages, seed=seed, stdout=OutputWrapper(sys.stdout), index=False, languages=codes
+    )
 
 
 def rebuild_store():
@@ -135,31 +166,48 @@ def rebuild_store():
     return count, count / seconds
 
 
-def query_set(count, seed):
-    """A deterministic list of (class, GET parameters), the classes in turn."""
-    from bench.corpus import VOCABULARY
+def query_set(count, seed, codes=("en",)):
+    """A deterministic list of (class, GET parameters, language), the classes in turn and, in
+    a multilingual corpus, the languages in turn (each query in one language's words)."""
+    from bench.corpus import MARKERS, VOCABULARIES
     from search.models import SearchDocument, SearchFacetValue
 
     rng = random.Random(seed)
     values = defaultdict(list)
     for facet, value in (
-        SearchFacetValue.objects.values_list("facet", "value").distinct().order_by("facet", "value")
+        SearchFacetValue.objects.exclude(facet="lang")
+        .values_list("facet", "value")
+        .distinct()
+        .order_by("facet", "value")
     ):
         values[facet].append(value)
-    doc_ids = list(SearchDocument.objects.order_by("pk").values_list("pk", flat=True))
+    documents = SearchDocument.objects.order_by("pk")
+    doc_ids = {
+        code: list(
+            (documents.filter(language=code) if len(codes) > 1 else documents).values_list(
+                "pk", flat=True
+            )
+        )
+        for code in codes
+    }
 
-    def phrase():  # two adjacent words of a stored summary, so that phrases do match
-        summary = SearchDocument.objects.get(pk=rng.choice(doc_ids)).summary
-        words = [w.strip(".,").lower() for w in summary.split()][:-5]  # not the marker sentence
+    def phrase(code):  # two adjacent words of a stored summary, so that phrases do match
+        words = []
+        while len(words) < 2:  # a page of the demo may have a summary of one word, or none
+            summary = SearchDocument.objects.get(pk=rng.choice(doc_ids[code])).summary
+            summary = summary.replace(MARKERS[code], "")  # not the marker sentence
+            words = [w.strip(".,").lower() for w in summary.split()]
         start = rng.randrange(len(words) - 1)
         return f'"{words[start]} {words[start + 1]}"'
 
-    def facets(low, high, multi=False):
+    def facets(code, low, high, multi=False):
         """Values one document carries together (as a user clicks counted values), one facet maybe
         OR-ed."""
         own = defaultdict(list)
-        rows = SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids)).order_by(
-            "facet", "value"
+        rows = (
+            SearchFacetValue.objects.filter(document_id=rng.choice(doc_ids[code]))
+            .exclude(facet="lang")
+            .order_by("facet", "value")
         )
         for facet, value in rows.values_list("facet", "value"):
             own[facet].append(value)
@@ -172,26 +220,26 @@ def query_set(count, seed):
             params[facet].append(rng.choice([v for v in values[facet] if v not in params[facet]]))
         return params
 
-    def make(kind):
+    def make(kind, code):
         def word():
-            return rng.choice(VOCABULARY)
+            return rng.choice(VOCABULARIES[code])
 
         if kind == "word":
             return {"q": word()}
         if kind == "two-words":
             return {"q": f"{word()} {word()}"}
         if kind == "phrase":
-            return {"q": phrase()}
+            return {"q": phrase(code)}
         if kind == "exclusion":
             return {"q": f"{word()} -{word()}"}
         if kind == "facets":
-            return facets(1, 3)
+            return facets(code, 1, 3)
         if kind == "facets-or":
-            return facets(1, 3, multi=True)
+            return facets(code, 1, 3, multi=True)
         if kind == "text+facets":
             return {
-                "q": rng.choice([word(), f"{word()} {word()}", phrase()]),
-                **facets(1, 2, rng.random() < 0.3),
+                "q": rng.choice([word(), f"{word()} {word()}", phrase(code)]),
+                **facets(code, 1, 2, rng.random() < 0.3),
             }
         size = 20 if kind == "deep-20" else 100
         return {"q": rng.choice(["", word()]), "page": rng.randint(20, 50), "page_size": size}
@@ -199,11 +247,22 @@ def query_set(count, seed):
     queries = []
     for number in range(count):
         kind = CLASSES[number % len(CLASSES)]
-        params = make(kind)
+        code = codes[(number // len(CLASSES)) % len(codes)]
+        params = make(kind, code)
         if rng.random() < 0.2 and not kind.startswith("deep"):
             params["sort"] = rng.choice(["relevance", "newest", "title"])
-        queries.append((kind, params))
+        queries.append((kind, params, code))
     return queries
+
+
+def endpoints(code):
+    """(endpoint label, path, extra parameters) of a query in `code`: the page under the
+    language's prefix, the API (not under one) with `lang`."""
+    from django.conf import settings
+
+    if code == settings.LANGUAGE_CODE:
+        return [("/search/", "/search/", {}), ("/api/search/", "/api/search/", {})]
+    return [("/search/", f"/{code}/search/", {}), ("/api/search/", "/api/search/", {"lang": code})]
 
 
 def percentile(values, p):
@@ -217,24 +276,24 @@ def run_queries(queries, warmup, expect_backend):
 
     client = Client()
     print(f"   load average (1 min) before: {os.getloadavg()[0]:.1f}")
-    for _kind, params in warmup:
-        for endpoint in ENDPOINTS:
-            client.get(endpoint, params)
+    for _kind, params, code in warmup:
+        for _endpoint, path, extra in endpoints(code):
+            client.get(path, {**params, **extra})
     times = defaultdict(list)  # (endpoint, kind) -> [ms]
     failures, backends, fallbacks, empty = [], defaultdict(int), 0, defaultdict(int)
     started = time.perf_counter()
-    for kind, params in queries:
-        for endpoint in ENDPOINTS:
+    for kind, params, code in queries:
+        for endpoint, path, extra in endpoints(code):
             t0 = time.perf_counter()
             try:
-                response = client.get(endpoint, params)
+                response = client.get(path, {**params, **extra})
                 status = response.status_code
             # A crash of any kind is a failure to report, not the end of the run.
             except Exception as error:  # noqa: BLE001
                 response, status = None, f"{type(error).__name__}: {error}"
             times[endpoint, kind].append((time.perf_counter() - t0) * 1000)
             if status != 200:
-                failures.append((endpoint, kind, params, status))
+                failures.append((path, kind, params, status))
                 continue
             if endpoint == "/api/search/":
                 data = json.loads(response.content)
@@ -264,7 +323,7 @@ def run_queries(queries, warmup, expect_backend):
 
 def print_table(result, queries):
     counts = defaultdict(int)
-    for kind, _params in queries:
+    for kind, _params, _code in queries:
         counts[kind] += 1
     head = "| class | n | no hits |" + "".join(f" {e} p50 | {e} p95 | {e} max |" for e in ENDPOINTS)
     print(head)
@@ -310,7 +369,7 @@ def use_opensearch(url, index):
     from django.conf import settings
 
     timeout = float(os.environ.get("SEARCH_TIMEOUT", "10"))
-    options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": "english"}
+    options = {"URL": url, "INDEX": index, "TIMEOUT": timeout, "ANALYZER": ""}
     settings.PORTAL_SEARCH = {
         "BACKEND": "search.backends.opensearch.OpenSearchBackend",
         "OPTIONS": options,
@@ -378,7 +437,7 @@ def summary(rows, pages, documents, engine_version):
                 f"{verdict(rebuild, REBUILD_TARGET, higher=True)}"
             )
         cells = " | ".join(f"{overall(result, e, p):.1f} ms" for e in ENDPOINTS for p in (50, 95))
-        label = "database (SQLite FTS5)" if name == "database" else f"OpenSearch {engine_version}"
+        label = database_label() if name == "database" else f"OpenSearch {engine_version}"
         print(
             f"| {label} | {pages:,} | {documents:,} | {cells} | {result['throughput']:.1f} "
             f"| {rebuild:,.0f} | {'; '.join(checks)} |"
@@ -391,20 +450,60 @@ def summary(rows, pages, documents, engine_version):
         print("Note: the targets are set for 20,000 pages.")
 
 
+def database_label():
+    from django.db import connection
+
+    return "database (SQLite FTS5)" if connection.vendor == "sqlite" else "database (PostgreSQL)"
+
+
+def report(path, rows, pages, documents, codes, version):
+    """One corpus's figures as JSON, for the run that compares corpora."""
+    from django.db import connection
+
+    figures = {
+        "pages": pages,
+        "documents": documents,
+        "languages": codes,
+        "database": connection.vendor,
+        "engine_version": version,
+        "machine": machine(),
+        "backends": {
+            name: {
+                "p50": {e: overall(result, e, 50) for e in ENDPOINTS},
+                "p95": {e: overall(result, e, 95) for e in ENDPOINTS},
+                "classes": {
+                    kind: {e: percentile(result["times"][e, kind], 95) for e in ENDPOINTS}
+                    for kind in CLASSES
+                    if result["times"][ENDPOINTS[0], kind]
+                },
+                "throughput": result["throughput"],
+                "rebuild": rebuild,
+                "failures": result["failures"],
+            }
+            for name, result, rebuild in rows
+        },
+    }
+    Path(path).write_text(json.dumps(figures, indent=1))
+
+
 def main():
     args = parse_args()
+    codes = args.languages.split(",")
+    if len(codes) > 1 and not args.one:
+        return compare(args, codes)
     if "db.sqlite3" in args.database_url and "portal-bench" not in args.database_url:
         sys.exit("Refusing to benchmark the project's own database: pass a scratch --database-url.")
     engine_url = setup_django(args)
     stages = Stages()
     stages.run("migrate and site", prepare_database)
-    stages.run(f"corpus ({args.pages} pages)", ensure_corpus, args.pages, args.seed)
+    label = f"corpus ({args.pages} pages, {', '.join(codes)})"
+    stages.run(label, ensure_corpus, args.pages, args.seed, codes)
     documents, store_rate = stages.run("document store rebuild", rebuild_store)
-    queries = query_set(args.requests, args.seed)
-    warmup = query_set(args.warmup, args.seed + 1000)
+    queries = query_set(args.requests, args.seed, codes)
+    warmup = query_set(args.warmup, args.seed + 1000, codes)
     print(
         f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} "
-        "warm-up queries"
+        f"warm-up queries, in {', '.join(codes)}"
     )
 
     database = stages.run("queries: database", run_queries, queries, warmup, "database")
@@ -435,6 +534,68 @@ def main():
         print(f"   {name}: {seconds:.1f} s")
     summary(rows, args.pages, documents, version)
     print(f"\nNon-200 responses in all: {failures}")
+    if args.json:
+        report(args.json, rows, args.pages, documents, codes, version)
+
+
+def suffixed(url, codes):
+    """The scratch database of a multilingual corpus: the English one's, suffixed
+    (`…/portal-bench-en-fr-pt.sqlite3`, or database `portal_bench_en_fr_pt`, which must exist)."""
+    if url.startswith("sqlite:"):
+        stem, dot, extension = url.rpartition(".")
+        return f"{stem}-{'-'.join(codes)}.{extension}" if dot else f"{url}-{'-'.join(codes)}"
+    base, _, query = url.partition("?")
+    return f"{base}_{'_'.join(codes)}" + (f"?{query}" if query else "")
+
+
+def compare(args, codes):
+    """Both corpora in the same run, each in a process of its own (settings are read once),
+    then their p95 side by side."""
+    runs = [
+        (["en"], args.database_url, args.index),
+        (codes, args.languages_database_url or suffixed(args.database_url, codes),
+         f"{args.index}_{'_'.join(codes)}"),  # not matched by the first's `<index>-*`
+    ]  # fmt: skip
+    figures = []
+    for languages, database_url, index in runs:
+        path = Path(f"/tmp/search-bench-{os.getpid()}-{'-'.join(languages)}.json")
+        command = [sys.executable, "-m", "bench.search_bench", "--one", "--json", str(path),
+                   "--pages", str(args.pages), "--requests", str(args.requests),
+                   "--warmup", str(args.warmup), "--seed", str(args.seed),
+                   "--database-url", database_url, "--index", index,
+                   "--languages", ",".join(languages)]  # fmt: skip
+        if args.engine:
+            command += ["--engine", args.engine]
+        if args.keep_index:
+            command.append("--keep-index")
+        print(f"\n######## corpus in {', '.join(languages)}: {database_url}", flush=True)
+        subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
+        figures.append(json.loads(path.read_text()))
+        path.unlink()
+    print_comparison(*figures)
+
+
+def print_comparison(english, multilingual):
+    languages = ", ".join(multilingual["languages"])
+    print(f"\n== {languages} corpus against the English-only one: p95 (ms), same run")
+    print(f"\n| backend | endpoint | English-only p50 | English-only p95 | {languages} p50 | "
+          f"{languages} p95 | p95 ratio | target ≤ {LANGUAGE_RATIO_TARGET}× |")  # fmt: skip
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for name, base in english["backends"].items():
+        other = multilingual["backends"].get(name)
+        if other is None:
+            continue
+        label = f"database ({english['database']})" if name == "database" else (
+            f"OpenSearch {english['engine_version']}")  # fmt: skip
+        for endpoint in ENDPOINTS:
+            ratio = other["p95"][endpoint] / base["p95"][endpoint]
+            print(f"| {label} | {endpoint} | {base['p50'][endpoint]:.1f} | "
+                  f"{base['p95'][endpoint]:.1f} | {other['p50'][endpoint]:.1f} | "
+                  f"{other['p95'][endpoint]:.1f} | {ratio:.2f}× | "
+                  f"{verdict(ratio, LANGUAGE_RATIO_TARGET)} |")  # fmt: skip
+    print(f"\nDocuments: {english['documents']:,} English-only, {multilingual['documents']:,} "
+          f"in {languages}; {english['pages']:,} pages asked for each.")  # fmt: skip
+    print(f"Machine (second corpus's run): {multilingual['machine']}.")
 
 
 if __name__ == "__main__":

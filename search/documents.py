@@ -19,10 +19,14 @@ import datetime
 import functools
 import html
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.html import strip_tags
 from modelsearch import index
 from wagtail.models import Page, get_page_models
+
+from . import languages
 
 SUMMARY_FIELDS = ("summary", "aim", "intro", "abstract")
 HIGHLIGHT_MARKERS = ("\ue000", "\ue001")  # never in stored text; replaced by <mark> after escaping
@@ -54,10 +58,22 @@ class Field:
         types = {INTEGER: int | None, PAGE: int, DATE: datetime.date | None, TAGS: list}
         return types.get(self.kind, str)
 
-    def mapping(self, analyzer):
-        """The cluster's mapping of this field."""
+    def in_language(self, code):
+        """A text field's name in the cluster, one per language's analyser: `title_fr`."""
+        return f"{self.name}_{code.replace('-', '_')}"
+
+    def mappings(self, analyzers):
+        """The cluster's mapping of this field: {name: mapping}; a text field has one per
+        language (`analyzers`: language code -> analyser), each filled only by documents in
+        that language."""
         if self.kind == TEXT:
-            return {"type": "text", "analyzer": analyzer}
+            return {
+                self.in_language(code): {"type": "text", "analyzer": analyzer}
+                for code, analyzer in analyzers.items()
+            }
+        return {self.name: self.mapping()}
+
+    def mapping(self):
         if self.kind in (INTEGER, PAGE):
             return {"type": "integer"}
         if self.kind == DATE:
@@ -100,6 +116,8 @@ FIELDS = (
     Field("parent_id", INTEGER, hit=False, db_index=True),  # the page a listing shows it under
     Field("type", KEYWORD, facet="type", max_length=20, db_index=True),
     Field("type_name", KEYWORD, indexed=False, max_length=60, null=True),  # "Journal supplement"
+    # The document's language (its page's locale): its text is analysed in it, on every backend.
+    Field("language", KEYWORD, facet="lang", max_length=10, null=True, db_index=True),
     Field("title", TEXT, boost=3),
     Field("title_sort", KEYWORD, hit=False, db_index=True),
     Field("summary", TEXT, boost=2),
@@ -139,9 +157,19 @@ def _make_document_class():
             for facet, field in FACET_FIELDS.items()
             for value in facet_values(getattr(self, field.name))
         ],
-        "as_source": lambda self: {f.name: f.to_source(getattr(self, f.name)) for f in FIELDS},
+        "as_source": _as_source,
     }
     return dataclasses.make_dataclass("Document", _dataclass_fields(FIELDS), namespace=namespace)
+
+
+def _as_source(document):
+    """The cluster's `_source`: text under its language's field names (`title_fr`)."""
+    return {
+        field.in_language(document.language) if field.kind == TEXT else field.name: (
+            field.to_source(getattr(document, field.name))
+        )
+        for field in FIELDS
+    }
 
 
 def facet_values(value):
@@ -160,9 +188,22 @@ StoredHit = dataclasses.make_dataclass(
 
 
 def hit_from_source(source, highlight=None):
-    """A StoredHit from a cluster's `_source` (or any dict with the hit fields)."""
-    values = {f.name: f.from_source(source.get(f.name)) for f in HIT_FIELDS}
+    """A StoredHit from a cluster's `_source` (text under its language's field names)."""
+    language = source.get("language") or ""
+    values = {
+        f.name: f.from_source(source.get(f.in_language(language) if f.kind == TEXT else f.name))
+        for f in HIT_FIELDS
+    }
     return StoredHit(**values, highlight=highlight or {})
+
+
+def source_fields(codes):
+    """The `_source` fields a hit reads, with the text fields of every language."""
+    return [
+        name
+        for field in HIT_FIELDS
+        for name in ([field.in_language(c) for c in codes] if field.kind == TEXT else [field.name])
+    ]
 
 
 # --- Where each value comes from ------------------------------------------------------
@@ -193,6 +234,8 @@ class DocumentBuilder:
         builder stores as codes and slugs and names in the text."""
         given = getattr(self.item, f"search_{field.name}", None)
         value = given() if callable(given) else given
+        if field.name == "type_name" and value is not None:
+            return source_text(value)
         return clean_text(value) if field.kind == TEXT and value is not None else value
 
     def prepare_key(self):
@@ -209,7 +252,12 @@ class DocumentBuilder:
         return self.result_type.value
 
     def prepare_type_name(self):
-        return str(self.result_type.name)
+        """The name as declared (its msgid): results translate it into the reader's language."""
+        return source_text(self.result_type.name)
+
+    def prepare_language(self):
+        """The language of its page's locale (an article's is its supplement's)."""
+        return languages.get(self.page.locale.language_code).code
 
     def prepare_title(self):
         return self.item.title
@@ -228,7 +276,8 @@ class DocumentBuilder:
         """The item's own search_fields (minus title and summary), then the names of what it
         is about, so "Mali" typed in the box finds what is tagged Mali."""
         text = search_field_text(self.item, exclude={"title", self._summary_field()})
-        names = [item.name for item in (*self.countries, *self.topics)]
+        with translation.override(self.values["language"]):  # names in the document's language
+            names = [*labels(self.countries), *labels(self.topics)]
         return " ".join(filter(None, [*text, *names]))
 
     def prepare_url(self):
@@ -265,7 +314,45 @@ class DocumentBuilder:
         return [topic.slug for topic in self.topics]
 
     def prepare_studies(self):
-        return [study.slug for study in self.item.search_studies()]
+        return study_keys(self.item.search_studies())
+
+
+def source_text(value):
+    """A declared name (gettext_lazy) as written in the code, whatever language is active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(value)
+
+
+def labels(items):
+    """Names of taxonomy items in the active language: their `label` (a translatable model's
+    `labels()` reads many in two queries); the default language's names are their own."""
+    items = list(items)
+    if not items:
+        return []
+    if languages.active() == languages.get(settings.LANGUAGE_CODE).code:
+        return [item.name for item in items]
+    many = getattr(type(items[0]), "labels", None)
+    if callable(many):
+        found = many(items, key="pk")
+        return [found[item.pk] for item in items]
+    return [str(getattr(item, "label", item.name)) for item in items]
+
+
+def study_keys(studies):
+    """A study's facet value: the slug of its default-locale page, the same for every
+    translation (a study with no default-locale page keeps its own)."""
+    studies = list(studies)
+    if not studies:
+        return []
+    sources = dict(
+        type(studies[0])
+        .objects.filter(
+            translation_key__in=[study.translation_key for study in studies],
+            locale__language_code=settings.LANGUAGE_CODE,
+        )
+        .values_list("translation_key", "slug")
+    )
+    return [sources.get(study.translation_key, study.slug) for study in studies]
 
 
 def sort_title(title):
@@ -320,9 +407,10 @@ def is_indexed(page):
 
 
 def documents_for(page, known_public=False):
-    """The documents a live, public page contributes (none if it is not searchable)."""
+    """The documents a live, public page contributes (none if it is not searchable, or an
+    alias: an alias shows another page, which has its documents in its own language)."""
     page = page.specific
-    if not is_indexed(page) or not page.live:
+    if not is_indexed(page) or not page.live or page.alias_of_id:
         return []
     if not known_public and page.get_view_restrictions().exists():
         return []
@@ -331,4 +419,5 @@ def documents_for(page, known_public=False):
 
 def live_indexed_pages():
     """Every page that may contribute documents, for rebuilds."""
-    return Page.objects.live().public().type(*indexed_models()).specific()
+    pages = Page.objects.live().public().type(*indexed_models())
+    return pages.filter(alias_of__isnull=True).specific()

@@ -1,16 +1,25 @@
-"""The five facets: how their URL values are normalised and labelled.
+"""The facets: how their URL values are normalised and labelled.
 
-Both backends count the same stored values; this module is the one place
-that knows a country is filtered by its ISO code and shown by its name.
+Both backends count the same stored values, which are the same in every language (ISO
+codes, the default locale's slugs, language codes); this module is the one place that
+knows a country is filtered by its ISO code and shown by its name in the reader's language.
 """
 
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale
 
+from . import languages
 from .documents import result_types
+
+
+def _language_labels(values):
+    """Each language by its own name ("Français"), whatever the page's language."""
+    return {language.code: language.name for language in languages.languages()}
 
 
 def _type_labels(values):
@@ -20,17 +29,42 @@ def _type_labels(values):
 
 def _country_labels(values):
     Country = apps.get_model("research", "Country")
-    return dict(Country.objects.filter(code__in=values).values_list("code", "name"))
+    return {country.code: country.label for country in Country.objects.filter(code__in=values)}
+
+
+def _in_default_language():
+    return languages.active() == languages.get(settings.LANGUAGE_CODE).code
 
 
 def _topic_labels(values):
+    """Facet values are the default locale's slugs; names are the active language's."""
     Topic = apps.get_model("research", "Topic")
-    return dict(Topic.objects.filter(slug__in=values).values_list("slug", "name"))
+    sources = Topic.objects.filter(slug__in=values, locale__language_code=settings.LANGUAGE_CODE)
+    if _in_default_language():
+        return dict(sources.values_list("slug", "name"))
+    return Topic.labels(sources, "slug")
 
 
 def _study_labels(values):
+    """A study's value is its default-locale page's slug; its label is the title of its
+    translation in the active language, when there is one."""
     StudyPage = apps.get_model("research", "StudyPage")
-    return dict(StudyPage.objects.filter(slug__in=values).values_list("slug", "title"))
+    sources = {}  # slug -> (translation_key, title), the default locale's page first
+    rows = StudyPage.objects.filter(slug__in=values).values_list(
+        "slug", "translation_key", "title", "locale__language_code"
+    )
+    for slug, key, title, code in rows:
+        if slug not in sources or code == settings.LANGUAGE_CODE:
+            sources[slug] = (key, title)
+    translated = {}
+    if sources and not _in_default_language():
+        translated = dict(
+            StudyPage.objects.filter(
+                translation_key__in=[key for key, _title in sources.values()],
+                locale=Locale.get_active(),
+            ).values_list("translation_key", "title")
+        )
+    return {slug: translated.get(key, title) for slug, (key, title) in sources.items()}
 
 
 @dataclass(frozen=True)
@@ -40,14 +74,17 @@ class Facet:
     normalise: callable = str.lower
     labeller: callable = None
     order: str = "count"  # "count" (most first) or "value-desc" (years)
+    choices: callable = None  # the only values it takes (others are a 400), if limited
 
     def labels(self, values):
         values = set(values)
         found = self.labeller(values) if self.labeller else {}
-        return {value: found.get(value) or value for value in values}
+        return {value: str(found.get(value) or value) for value in values}
 
 
+LANGUAGE = "lang"
 FACETS = (
+    Facet(LANGUAGE, _("Language"), labeller=_language_labels, choices=languages.codes),
     Facet("country", _("Country"), normalise=str.upper, labeller=_country_labels),
     Facet("topic", _("Topic"), labeller=_topic_labels),
     Facet("study", _("Study"), labeller=_study_labels),

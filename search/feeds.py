@@ -47,7 +47,7 @@ class SearchFeed(Feed):
 
     def get_object(self, request, *args, **kwargs):
         try:
-            params = SearchParams.from_query_dict(request.GET)
+            params = SearchParams.for_request(request.GET)
         except InvalidSearch as invalid:
             raise InvalidFeed(invalid.errors) from invalid
         params = replace(params, sort="newest", page=1, page_size=FEED_SIZE)
@@ -61,7 +61,7 @@ class SearchFeed(Feed):
         """ "costing; Country: Mali" for the title, or nothing for the whole site."""
         parts = [f"“{results.params.q}”"] if results.params.q else []
         for name, values in results.facets.items():
-            if name in self.fixed_filters:
+            if name in self.fixed_filters or name in results.params.defaulted:
                 continue
             chosen = [value.label for value in values if value.selected]
             if chosen:

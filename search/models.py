@@ -42,6 +42,8 @@ class SearchFacetValue(models.Model):
     )
     facet = models.CharField(max_length=20)
     value = models.CharField(max_length=255)
+    # Its document's language, so that a search in one language counts from its rows alone.
+    language = models.CharField(max_length=10, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -49,7 +51,12 @@ class SearchFacetValue(models.Model):
                 fields=["document", "facet", "value"], name="unique_facet_value"
             )
         ]
-        indexes = [models.Index(fields=["facet", "value", "document"], name="facet_value_document")]
+        indexes = [
+            models.Index(fields=["facet", "value", "document"], name="facet_value_document"),
+            models.Index(
+                fields=["language", "facet", "value", "document"], name="facet_language_value"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.facet}={self.value}"

@@ -1,9 +1,12 @@
 """Search parameters: validated once, shared by the page, the API and listings.
 
 Text is parsed here into words, "quoted phrases" and -exclusions, so that no
-query syntax ever reaches an engine and every backend reads the same query.
+query syntax ever reaches an engine and every backend reads the same query. It is parsed
+once per language (each has its own elisions and stop words): a document matches the text
+as its own language reads it.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -12,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from portal.validation import has_control_characters
 
-from .facets import FACETS
+from . import languages
+from .facets import FACETS, LANGUAGE
 
 MAX_QUERY_LENGTH = 500
 DEFAULT_PAGE_SIZE = 20
@@ -22,23 +26,7 @@ MAX_FACET_VALUES = 50  # per facet in one request
 MAX_VALUE_LENGTH = 100
 SORTS = ("relevance", "newest", "title")
 
-# Lucene's English stop words: the cluster's `english` analyzer drops them, so the parser does too.
-_STOP_WORDS = (
-    "a an and are as at be but by for if in into is it no not of on or such that the their then"
-    " there these they this to was will with"
-)
-STOP_WORDS = frozenset(_STOP_WORDS.split())
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
-
-
-def words(text):
-    """Lower-case words of `text`, possessive 's removed, as the English analyzer does."""
-    found = []
-    for word in WORD_RE.findall(text.lower()):
-        word = re.sub(r"['’]s$", "", word).replace("’", "'")
-        found.extend(part for part in word.split("'") if part)
-    return found
 
 
 @dataclass(frozen=True)
@@ -50,16 +38,17 @@ class TextQuery:
     excluded: tuple = ()  # each a tuple of words (one word or a phrase)
 
     @classmethod
-    def parse(cls, text):
+    def parse(cls, text, language):
+        """The text as `language` reads it: its words, less its stop words outside phrases."""
         terms, phrases, excluded = [], [], []
         for match in TOKEN_RE.finditer(text or ""):
             quoted = match.group(2) is not None
             negative = bool(match.group(1) if quoted else match.group(3))
-            parts = words(match.group(2) if quoted else match.group(4))
-            if all(part in STOP_WORDS for part in parts):
+            parts = language.words(match.group(2) if quoted else match.group(4))
+            if all(language.is_stop(part) for part in parts):
                 continue  # nothing the engines would index
             if not quoted:
-                parts = [part for part in parts if part not in STOP_WORDS]
+                parts = [part for part in parts if not language.is_stop(part)]
             if negative:
                 excluded.append(tuple(parts))
             elif quoted and len(parts) > 1:
@@ -85,6 +74,26 @@ class TextQuery:
         return [*self.terms, *(w for p in self.phrases for w in p)]
 
 
+class SearchText(dict):
+    """The text parsed in every language: language code -> TextQuery. False when no language
+    has anything to match (the text was only stop words)."""
+
+    @classmethod
+    def parse(cls, text):
+        return cls((lang.code, TextQuery.parse(text, lang)) for lang in languages.languages())
+
+    @property
+    def positive(self):
+        return any(text.positive for text in self.values())
+
+    def __bool__(self):
+        return any(self.values())
+
+    def matching(self):
+        """(code, TextQuery) of the languages whose documents the text can match."""
+        return [(code, text) for code, text in self.items() if text]
+
+
 class InvalidSearch(ValueError):
     """Bad parameters: `errors` maps each bad parameter to what is wrong with it."""
 
@@ -101,10 +110,11 @@ class SearchParams:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     parent_id: int | None = None  # listings: only the children of this page
+    defaulted: frozenset = frozenset()  # facets whose selection is the default, not asked for
 
-    @property
+    @functools.cached_property
     def text(self):
-        return TextQuery.parse(self.q)
+        return SearchText.parse(self.q)
 
     @property
     def effective_sort(self):
@@ -119,13 +129,21 @@ class SearchParams:
     def selected(self, facet_name):
         return self.filters.get(facet_name, ())
 
+    @property
+    def explicit_filters(self):
+        """The selections the reader made (the language a page defaults to is not one)."""
+        return {k: v for k, v in self.filters.items() if k not in self.defaulted}
+
     def without(self, facet_name):
         """The same search without one facet's selection (for multi-select counts)."""
         return replace(self, filters={k: v for k, v in self.filters.items() if k != facet_name})
 
     @classmethod
-    def from_query_dict(cls, data, **fixed):
-        """Validate GET parameters; raise InvalidSearch naming every bad one."""
+    def from_query_dict(cls, data, defaults=None, **fixed):
+        """Validate GET parameters; raise InvalidSearch naming every bad one.
+
+        `defaults`: facet selections that apply when the parameter is absent (the views
+        give `lang`: the page's language). `lang=all` asks for every language."""
         errors = {}
         for name in ("q", "sort", "page", "page_size", *(f.name for f in FACETS)):
             for value in data.getlist(name):
@@ -150,20 +168,37 @@ class SearchParams:
             errors["page"] = _(
                 "is beyond the first %(count)s results; narrow the search instead."
             ) % {"count": number_format(MAX_RESULT_WINDOW, force_grouping=True)}
-        filters = {}
+        filters, defaulted = {}, set()
         for facet in FACETS:
             values = [facet.normalise(v.strip()) for v in data.getlist(facet.name) if v.strip()]
+            if facet.choices and languages.ALL in values:
+                continue  # every value: no filter
             if len(values) > MAX_FACET_VALUES:
                 errors[facet.name] = _("at most %(count)s values.") % {"count": MAX_FACET_VALUES}
             elif any(len(v) > MAX_VALUE_LENGTH for v in values):
                 errors[facet.name] = _("values must be at most %(count)s characters.") % {
                     "count": MAX_VALUE_LENGTH
                 }
+            elif facet.choices and (unknown := [v for v in values if v not in facet.choices()]):
+                errors[facet.name] = _("unknown value %(value)s: use %(choices)s or %(all)s.") % {
+                    "value": repr(unknown[0][:20]),
+                    "choices": ", ".join(facet.choices()),
+                    "all": languages.ALL,
+                }
             elif values and facet.name not in errors:
                 filters[facet.name] = tuple(dict.fromkeys(values))
+            elif not values and facet.name in (defaults or {}) and facet.name not in errors:
+                filters[facet.name] = tuple(defaults[facet.name])
+                defaulted.add(facet.name)
         if errors:
             raise InvalidSearch(errors)
-        return cls(q=q, filters=filters, sort=sort, page=page, page_size=page_size, **fixed)
+        return cls(q=q, filters=filters, sort=sort, page=page, page_size=page_size,
+                   defaulted=frozenset(defaulted), **fixed)  # fmt: skip
+
+    @classmethod
+    def for_request(cls, data, **fixed):
+        """Parameters for a page or feed: `lang` defaults to the language the request is in."""
+        return cls.from_query_dict(data, defaults={LANGUAGE: (languages.active(),)}, **fixed)
 
 
 def _integer(data, name, default, minimum, maximum, errors):

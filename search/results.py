@@ -39,12 +39,15 @@ class Hit:
     topics: list  # [(slug, name)]
     studies: list  # [(slug, title)]
     changed: datetime.date | None = None  # when its page last changed (feeds' updated)
+    language: str = ""  # its text's language code ("fr")
+    language_label: str = ""  # and that language's own name ("Français")
 
     def as_json(self):
         return {
             "title": self.title,
             "url": self.url,
             "type": self.type,
+            "language": self.language,
             "snippet": str(self.snippet),
             "date": self.date.isoformat() if self.date else None,
             "countries": [{"value": v, "label": label} for v, label in self.countries],
@@ -98,6 +101,7 @@ class SearchResults:
             "num_pages": self.num_pages,
             "sort": self.params.effective_sort,
             "backend": self.backend,
+            "lang": list(self.params.selected("lang")),  # the languages searched; [] is every one
             "fallback": bool(self.fallback),
             "notice": self.fallback,
             "results": [hit.as_json() for hit in self.hits],
@@ -166,6 +170,8 @@ def present(params, raw, backend, fallback=""):
             topics=[(slug, labels["topic"][slug]) for slug in hit.topics],
             studies=[(slug, labels["study"][slug]) for slug in hit.studies],
             changed=hit.changed,
+            language=hit.language or "",
+            language_label=labels["lang"].get(hit.language, "") if hit.language else "",
         )
         for hit in raw.hits
     ]

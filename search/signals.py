@@ -6,14 +6,14 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from .documents import indexed_models, is_indexed
+from .documents import indexed_models, is_indexed, study_keys
 from .indexing import pages_referencing, request_update
 
 
 def _with_dependants(page):
-    """Pages whose documents carry this one as their study (outputs show its slug and may
-    inherit its countries) follow it."""
-    return {page.pk} | pages_referencing("study", [page.slug])
+    """Pages whose documents carry this one as their study (outputs show its key, the slug of
+    its default-locale page, and may inherit its countries) follow it."""
+    return {page.pk} | pages_referencing("study", study_keys([page]))
 
 
 @receiver(page_published)

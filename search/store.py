@@ -1,13 +1,14 @@
 """Writes documents into the database's document store (SearchDocument).
 
-Vendor-neutral: the full-text index over the store is kept in step by the
-database itself (SQLite triggers into an FTS5 table, a PostgreSQL generated
-tsvector column), both created by this app's migrations.
+The full-text index over the store (search/fulltext.py) follows it: on PostgreSQL a
+generated tsvector column, on SQLite FTS5 rows this module writes with each document's
+words analysed in its language (a trigger deletes them with the document).
 """
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from . import fulltext
 from .documents import FIELDS, STORE_COLUMNS, TAGS, Document, documents_for
 from .models import SearchDocument, SearchFacetValue
 
@@ -23,9 +24,10 @@ def replace_documents(docs, stale_keys=()):
     keys = [doc.key for doc in docs]
     SearchDocument.objects.filter(key__in=[*keys, *stale_keys]).delete()
     created = SearchDocument.objects.bulk_create([_rows(doc) for doc in docs], batch_size=500)
+    fulltext.write_sqlite([(row.pk, doc) for row, doc in zip(created, docs, strict=True)])
     SearchFacetValue.objects.bulk_create(
         [
-            SearchFacetValue(document_id=row.pk, facet=facet, value=value)
+            SearchFacetValue(document_id=row.pk, facet=facet, value=value, language=doc.language)
             for row, doc in zip(created, docs, strict=True)
             for facet, value in doc.facet_values()
         ],

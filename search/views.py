@@ -7,7 +7,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
+from . import languages
 from .backends import get_search_backend
+from .facets import LANGUAGE
 from .query import InvalidSearch, SearchParams
 
 
@@ -22,7 +24,7 @@ def uncached_if_fallback(response, results):
 def _run(request, fixed_filters=None):
     """(params, results, errors) for this request's GET parameters."""
     try:
-        params = SearchParams.from_query_dict(request.GET)
+        params = SearchParams.for_request(request.GET)
     except InvalidSearch as invalid:
         return None, None, invalid.errors
     if fixed_filters:
@@ -44,7 +46,9 @@ def search(request):
 
 
 def search_api(request):
-    """/api/search/: the same search as JSON; 400 names each bad parameter."""
+    """/api/search/: the same search as JSON; 400 names each bad parameter. It is not under a
+    language prefix, so `lang` defaults to English, as at /search/; `lang=all` for every
+    language."""
     params, results, errors = _run(request)
     if errors:
         return JsonResponse({"errors": errors}, status=400)
@@ -53,9 +57,11 @@ def search_api(request):
 
 
 def country_index(request):
-    """/countries/: every country with something published about it."""
+    """/countries/: every country with something published about it in the page's language."""
     Country = apps.get_model("research", "Country")
-    results = get_search_backend().search(SearchParams(page_size=1))
+    params = SearchParams(page_size=1, filters={LANGUAGE: (languages.active(),)},
+                          defaulted=frozenset({LANGUAGE}))  # fmt: skip
+    results = get_search_backend().search(params)
     counts = {value.value: value.count for value in results.facets["country"]}
     countries = [
         (country, counts[country.code])

@@ -44,7 +44,7 @@ SEARCH_ENGINES = {
     "opensearch": (
         "TEST_OPENSEARCH_URL",
         "search.backends.opensearch.OpenSearchBackend",
-        "english",
+        "",  # each language's analyser (search/languages.py)
     ),
     "elasticsearch": (
         "TEST_ELASTICSEARCH_URL",

@@ -258,6 +258,80 @@ def build_search_site():
     return SimpleNamespace(**locals())
 
 
+def translate_with_parents(page, code, **fields):
+    """A live translation of `page` into the locale `code`, with `fields` set: its parents
+    are aliases until translated themselves (as Wagtail's copy_for_translation makes them)."""
+    locale = Locale.objects.get(language_code=code)
+    translated = page.specific.copy_for_translation(locale, copy_parents=True)
+    for name, value in fields.items():
+        if hasattr(getattr(translated, name, None), "set"):
+            getattr(translated, name).set(value)
+        else:
+            setattr(translated, name, value)
+    translated.live = True
+    translated.save()
+    return translated
+
+
+def translate_snippet(item, code, **fields):
+    """A translation of a topic or organization (the same translation_key and slug)."""
+    translated = item.copy_for_translation(Locale.objects.get(language_code=code))
+    for name, value in fields.items():
+        setattr(translated, name, value)
+    translated.save()
+    return translated
+
+
+def build_trilingual_search_site():
+    """build_search_site() plus French and Portuguese pages whose every answer is known.
+
+    French: a translation of the policy study, and findings of it that speak of "politique",
+    "Évaluation" and "éducation"; Portuguese: findings on "política pública" in Mozambique.
+    The policy topic has a French name, Mozambique French and Portuguese ones (pycountry)."""
+    site = build_search_site()
+    mozambique = CountryFactory(name="Mozambique", code="MZ")
+    translate_snippet(site.policy, "fr", name="Politiques publiques")
+    site.fr_study = translate_with_parents(
+        site.s3,
+        "fr",
+        title="Analyse des politiques de la PCIME",
+        slug="analyse-des-politiques",
+        aim="Comment la politique est faite.",
+    )
+    fr_publications = translate_with_parents(site.publications, "fr", title="Publications")
+    site.fr_findings = FindingsPageFactory(
+        parent=fr_publications,
+        title="Évaluation de la politique nationale",
+        summary="Évaluation de la politique de santé de l'hôpital.",
+        studies=[site.fr_study],
+        date=datetime.date(2017, 3, 1),
+    )
+    site.fr_findings.topics.set([site.policy]), site.fr_findings.save()
+    site.fr_education = FindingsPageFactory(
+        parent=fr_publications,
+        title="Une éducation de qualité",
+        summary="Former les agents de santé communautaires.",
+        date=datetime.date(2017, 4, 1),
+    )
+    site.fr_education.countries.set([CountryFactory(name="Ethiopia", code="ET")])
+    site.fr_education.save()
+    pt_publications = translate_with_parents(site.publications, "pt", title="Publicações")
+    site.pt_findings = FindingsPageFactory(
+        parent=pt_publications,
+        title="Política pública de saúde em Moçambique",
+        summary="Crianças vacinadas pelos agentes comunitários.",
+        date=datetime.date(2017, 5, 1),
+    )
+    site.pt_findings.countries.set([mozambique]), site.pt_findings.save()
+    Page.objects.filter(first_published_at__isnull=True).update(
+        first_published_at=datetime.datetime(2017, 1, 1, tzinfo=datetime.UTC)
+    )
+    indexing.rebuild_store()
+    PendingIndexUpdate.objects.all().delete()
+    site.mozambique = mozambique
+    return site
+
+
 # --- Admin forms ----------------------------------------------------------------------
 
 

@@ -154,3 +154,54 @@ def test_corpus_without_a_research_area_index_makes_its_own(home, capsys):
     assert not Page.objects.filter(title__startswith=PREFIX).exists()
     status, _, err = run_main(capsys, "generate", "--pages", "10")
     assert status == 2 and "at least" in err
+
+
+def test_a_trilingual_corpus_is_the_english_one_translated_page_for_page(home):
+    """Each language is a translation of the English pages (shared translation_key, the same
+    tree, dates and taxonomy) in its own vocabulary, below its locale's home; `clear` removes
+    all of it."""
+    from bench.corpus import MARKERS, VOCABULARIES
+    from search import languages
+
+    corpus = generate_corpus(3 * 40, seed=7, languages=["en", "fr", "pt"])
+    by_locale = {
+        code: list(
+            synthetic_pages().filter(locale__language_code=code, depth__gt=2).order_by("path")
+        )
+        for code in ("en", "fr", "pt")
+    }
+    assert corpus["languages"] == {"en": 40, "fr": 41, "pt": 41}, "each adds its home"
+    assert len(by_locale["en"]) == len(by_locale["fr"]) == len(by_locale["pt"]) == 40
+    for english, french in zip(by_locale["en"], by_locale["fr"], strict=True):
+        assert english.translation_key == french.translation_key
+        assert english.specific_class is french.specific_class and english.depth == french.depth
+        assert english.first_published_at == french.first_published_at
+    french_study = StudyPage.objects.filter(locale__language_code="fr").first()
+    english_study = StudyPage.objects.get(translation_key=french_study.translation_key,
+                                          locale__language_code="en")  # fmt: skip
+    assert french_study.start_month == english_study.start_month
+    assert set(french_study.topics.all()) == set(english_study.topics.all()), "default locale's"
+    assert french_study.topics.first().locale.language_code == "en"
+    french = languages.get("fr")
+    words = french.words(french_study.aim.replace(MARKERS["fr"], ""))
+    assert words and set(words) <= set(VOCABULARIES["fr"])
+    accented = [w for w in VOCABULARIES["fr"] + VOCABULARIES["pt"] if not w.isascii()]
+    assert len(accented) >= 60, "folding is exercised"
+    assert Topic.objects.filter(locale__language_code="pt", name__startswith="Synthetic topic")
+    findings = FindingsPage.objects.filter(locale__language_code="pt", studies__isnull=False)
+    assert all(s.locale.language_code == "pt" for f in findings[:20] for s in f.studies.all())
+    clear_corpus()
+    assert not synthetic_pages().exists() and not corpus_exists()
+    assert not Topic.objects.filter(name__startswith="Synthetic").exists()
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "pt"])
+def test_each_vocabulary_has_one_word_per_stem_and_no_stop_words(code):
+    from bench.corpus import VOCABULARIES
+    from search import languages
+
+    language = languages.get(code)
+    vocabulary = VOCABULARIES[code]
+    terms = [language.term(word) for word in vocabulary]
+    assert len(vocabulary) == len(VOCABULARY), "position for position"
+    assert None not in terms and len(set(terms)) == len(vocabulary)

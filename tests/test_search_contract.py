@@ -10,11 +10,12 @@ import re
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from search import indexing
 from search.query import SearchParams
 
-from .helpers import build_search_site
+from .helpers import build_search_site, build_trilingual_search_site
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +262,110 @@ def test_an_article_known_by_its_year_only(site):
     assert all(hit.date >= start_of_2012 for hit in results.hits[:at])
     assert all(hit.date is None or hit.date <= start_of_2012 for hit in results.hits[at + 1 :])
     assert any(hit.date and hit.date.year == 2011 for hit in results.hits[at + 1 :])
+
+
+# --- Languages: each document's text is read in its own language ---------------------------
+
+
+@pytest.fixture
+def trilingual(search_backend):
+    site = build_trilingual_search_site()
+    if search_backend.uses_queue:
+        indexing.rebuild_backend()
+    site.backend = search_backend
+    return site
+
+
+@pytest.mark.parametrize(
+    "query, lang, title",
+    [
+        ("politiques", "fr", "Évaluation de la politique nationale"),  # plural, singular
+        ("evaluation", "fr", "Évaluation de la politique nationale"),  # accents folded
+        ("l'éducation", "fr", "Une éducation de qualité"),  # elision
+        ("políticas públicas", "pt", "Política pública de saúde em Moçambique"),
+        ("Mocambique", "pt", "Política pública de saúde em Moçambique"),
+        # French and Portuguese stemming, which English stemming does not do
+        ("hôpitaux", "fr", "Évaluation de la politique nationale"),  # the text says hôpital
+        ("vacinar", "pt", "Política pública de saúde em Moçambique"),  # it says vacinadas
+        # the body names taxonomy in the document's language
+        ("ethiopie", "fr", "Une éducation de qualité"),  # tagged Ethiopia: Éthiopie
+        ("publiques", "fr", "Évaluation de la politique nationale"),  # Politiques publiques
+    ],
+)
+def test_text_is_read_in_its_own_language(trilingual, query, lang, title):
+    found = titles(run(trilingual, f"q={query}&lang={lang}&page_size=100"))
+    assert title in found, f"{query!r} in {lang}: {found}"
+
+
+def test_a_language_finds_only_its_own_documents(trilingual):
+    assert titles(run(trilingual, "q=costing&lang=fr")) == set()
+    assert titles(run(trilingual, "q=ethiopia&lang=fr")) == set(), "its body says Éthiopie"
+    assert "Costing of iCCM" in titles(run(trilingual, "q=costing&lang=en"))
+    assert titles(run(trilingual, "lang=pt&page_size=100")) == {
+        "Política pública de saúde em Moçambique"
+    }
+
+
+def test_an_english_query_under_fr_finds_no_english_page_unless_widened(trilingual, client):
+    french = client.get("/fr/search/", {"q": "costing"}).content.decode()
+    assert "Costing of iCCM</a>" not in french
+    assert '<input type="checkbox" name="lang" value="fr" checked>' in french
+    assert '<input type="checkbox" name="lang" value="en">' in french, "English, to widen"
+    widened = client.get("/fr/search/", {"q": "costing", "lang": ["fr", "en"]}).content.decode()
+    assert "Costing of iCCM</a>" in widened
+    assert "Costing of iCCM</a>" in client.get("/search/", {"q": "costing"}).content.decode()
+
+
+def test_the_language_facet_counts_and_adds_up(trilingual):
+    everything = run(trilingual, "page_size=100")
+    by_language = counts(everything, "lang")
+    assert by_language == {"en": 10, "fr": 3, "pt": 1}
+    assert sum(by_language.values()) == everything.total
+    for code, count in by_language.items():
+        selected = run(trilingual, f"lang={code}")
+        assert selected.total == count
+        assert counts(selected, "lang") == by_language, "counted without its own selection"
+        assert sum(counts(selected, "type").values()) == count
+    politique = run(trilingual, "q=politique")
+    assert counts(politique, "lang") == {"fr": 2}, "French reads it; English and Portuguese do not"
+    labels = {value.value: value.label for value in everything.facets["lang"]}
+    assert labels == {"en": "English", "fr": "Français", "pt": "Português"}
+
+
+def test_facet_labels_are_in_the_active_language(trilingual):
+    with translation.override("fr"):
+        results = run(trilingual, "lang=fr&page_size=100")
+        topic = {v.value: v.label for v in results.facets["topic"]}
+        study = {v.value: v.label for v in results.facets["study"]}
+        country = {v.value: v.label for v in results.facets["country"]}
+    assert topic["policy"] == "Politiques publiques"
+    assert study == {"policy-analysis": "Analyse des politiques de la PCIME"}
+    assert country["ET"] == "Éthiopie"
+    with translation.override("pt"):
+        country = {v.value: v.label for v in run(trilingual, "lang=pt").facets["country"]}
+    assert country == {"MZ": "Moçambique"}
+    with translation.override("en"):
+        study = {v.value: v.label for v in run(trilingual, "lang=en").facets["study"]}
+    assert study["policy-analysis"] == "Policy Analysis of iCCM"
+
+
+def test_a_study_has_one_facet_value_in_every_language(trilingual):
+    """The French study's value is its English page's slug: selecting it in French finds
+    the French study and its French outputs."""
+    assert titles(run(trilingual, "study=policy-analysis&lang=fr")) == {
+        "Analyse des politiques de la PCIME",
+        "Évaluation de la politique nationale",
+    }
+    english = titles(run(trilingual, "study=policy-analysis&lang=en&page_size=100"))
+    assert "Policy Analysis of iCCM" in english and "Child mortality brief" in english
+    assert titles(run(trilingual, "study=analyse-des-politiques&lang=all")) == set()
+
+
+def test_snippets_come_from_the_documents_own_text(trilingual):
+    hit = next(
+        hit
+        for hit in run(trilingual, "q=evaluation&lang=fr").hits
+        if hit.title.startswith("Évaluation")
+    )
+    assert "<mark>Évaluation</mark>" in hit.snippet
+    assert hit.language == "fr"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from search import indexing
 
 from .factories import FindingsPageFactory
-from .helpers import build_search_site
+from .helpers import build_search_site, build_trilingual_search_site
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,9 @@ def test_search_page_highlights_and_helps_when_nothing_matches(client, site):
         ({"q": "a\x00b", "page_size": "x"}, ["q", "page_size"]),
         ({"country": "M\x07L"}, ["country"]),
         ({"page": "1000", "page_size": "100"}, ["page"]),
+        ({"lang": "xx"}, ["lang"]),
+        ({"lang": ["fr", "en-gb"]}, ["lang"]),
+        ({"lang": "f\x00r"}, ["lang"]),
     ],
 )
 def test_api_names_each_bad_parameter(client, site, params, bad):
@@ -63,13 +66,15 @@ def test_api_returns_the_documented_shape(client, site):
         "title",
         "url",
         "type",
+        "language",
         "snippet",
         "date",
         "countries",
         "topics",
         "studies",
     }
-    assert set(data["facets"]) == {"country", "topic", "study", "type", "year"}
+    assert data["results"][0]["language"] == "en" and data["lang"] == ["en"]
+    assert set(data["facets"]) == {"lang", "country", "topic", "study", "type", "year"}
     mali = next(v for v in data["facets"]["country"] if v["value"] == "ML")
     assert mali == {"value": "ML", "label": "Mali", "count": mali["count"], "selected": False}
 
@@ -161,3 +166,93 @@ def test_results_come_before_the_filters_in_the_page(client, site):
         < html.index("Apply filters")
     )
     assert '<a class="search__skip" href="#filters">Filters</a>' in html
+
+
+@pytest.fixture
+def trilingual():
+    return build_trilingual_search_site()
+
+
+def api_titles(client, path="/api/search/", **params):
+    data = client.get(path, {**params, "page_size": 100}).json()
+    return {result["title"] for result in data["results"]}
+
+
+def test_lang_defaults_to_the_pages_language(client, trilingual):
+    """/search/ is English, /fr/search/ French; /api/search/ is not under a prefix: English.
+    A page's default is not an active filter to remove."""
+    french = client.get("/fr/search/", {"q": "politique"}).content.decode()
+    assert "Évaluation de la politique nationale</a>" in french
+    assert "Clear all filters" not in french and "Remove filter" not in french
+    assert "Costing of iCCM</a>" not in client.get("/fr/search/").content.decode()
+    english = client.get("/search/").content.decode()
+    assert "Costing of iCCM</a>" in english and "Évaluation de la politique" not in english
+    assert "Política pública" in client.get("/pt/search/").content.decode()
+    assert "Évaluation de la politique nationale" not in api_titles(client, q="politique")
+    assert "Évaluation de la politique nationale" in api_titles(client, q="politique", lang="fr")
+
+
+def test_lang_all_and_several_languages(client, trilingual):
+    everything = api_titles(client, lang="all")
+    assert {
+        "Costing of iCCM",
+        "Une éducation de qualité",
+        "Política pública de saúde em Moçambique",
+    } <= everything
+    assert api_titles(client, lang=["fr", "pt"]) == {
+        "Analyse des politiques de la PCIME",
+        "Évaluation de la politique nationale",
+        "Une éducation de qualité",
+        "Política pública de saúde em Moçambique",
+    }
+    assert api_titles(client, "/api/search/", lang=["FR", "pt"]) == api_titles(
+        client, lang=["fr", "pt"]
+    )
+    data = client.get("/api/search/", {"lang": "all"}).json()
+    assert data["lang"] == []
+    facet = {value["value"]: value for value in data["facets"]["lang"]}
+    assert facet["fr"] == {"value": "fr", "label": "Français", "count": 3, "selected": False}
+
+
+def test_an_unknown_language_is_a_400_that_names_it(client, trilingual):
+    response = client.get("/api/search/", {"lang": "xx"})
+    assert response.status_code == 400
+    assert "'xx'" in response.json()["errors"]["lang"] and "fr" in response.json()["errors"]["lang"]
+    page = client.get("/fr/search/", {"lang": "xx"})
+    assert page.status_code == 400 and "xx" in page.content.decode()
+    feed = client.get("/fr/search/feed/", {"lang": "klingon"})
+    assert feed.status_code == 400 and "klingon" in feed.content.decode()
+
+
+def test_feeds_and_country_pages_follow_the_pages_language(client, trilingual):
+    import feedparser
+
+    french = feedparser.parse(client.get("/fr/feed/").content)
+    assert {entry.title.split(" (")[0] for entry in french.entries} == {
+        "Analyse des politiques de la PCIME",
+        "Évaluation de la politique nationale",
+        "Une éducation de qualité",
+    }
+    assert "Langue" not in french.feed.title and "Language" not in french.feed.title
+    english = feedparser.parse(client.get("/feed/").content)
+    assert "Costing of iCCM" in {entry.title.split(" (")[0] for entry in english.entries}
+    countries = client.get("/pt/countries/").content.decode()
+    assert 'href="/pt/countries/mz/"' in countries and 'href="/pt/countries/ml/"' not in countries
+    page = client.get("/pt/countries/mz/").content.decode()
+    assert "Política pública de saúde em Moçambique" in page
+
+
+def test_hits_in_another_language_say_so(client, trilingual):
+    html = client.get("/search/", {"q": "politique", "lang": ["en", "fr"]}).content.decode()
+    assert '<article class="hit" lang="fr">' in html and "· <span>Français</span>" in html
+    assert "· <span>English</span>" not in html
+
+
+def test_a_listing_lists_its_children_in_its_own_language(client, trilingual):
+    """Its children share its locale, whatever the prefix it is served under (an untranslated
+    English listing under /fr/: tests/test_interface_languages.py)."""
+    english = client.get(trilingual.publications.url).content.decode()
+    assert "Data quality lessons</a>" in english and "Évaluation de la politique" not in english
+    french = client.get(trilingual.fr_findings.get_parent().url).content.decode()
+    assert "Évaluation de la politique nationale</a>" in french
+    assert "Data quality lessons" not in french and "· <span>Français</span>" not in french

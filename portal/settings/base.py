@@ -362,7 +362,7 @@ if ELASTICSEARCH_URL or OPENSEARCH_URL:
             "URL": ELASTICSEARCH_URL or OPENSEARCH_URL,
             "INDEX": os.environ.get("SEARCH_INDEX", "portal"),
             "TIMEOUT": float(os.environ.get("SEARCH_TIMEOUT", "2")),
-            "ANALYZER": os.environ.get("SEARCH_ANALYZER", "english"),
+            "ANALYZER": os.environ.get("SEARCH_ANALYZER", ""),
         },
     }
 

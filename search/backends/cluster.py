@@ -15,13 +15,15 @@ from django.utils import timezone
 
 from portal.retry import Breaker
 
+from .. import languages
 from ..documents import (
     FACET_FIELDS,
     FIELDS,
+    FIELDS_BY_NAME,
     HIGHLIGHT_MARKERS,
-    HIT_FIELDS,
     TEXT_FIELDS,
     hit_from_source,
+    source_fields,
 )
 from ..facets import FACETS
 from ..results import RawResults
@@ -29,8 +31,6 @@ from .base import BackendUnavailable, BaseSearchBackend
 from .database import DatabaseBackend
 
 logger = logging.getLogger(__name__)
-
-SOURCE_FIELDS = [field.name for field in HIT_FIELDS]
 
 
 class ClusterBackend(BaseSearchBackend):
@@ -41,13 +41,13 @@ class ClusterBackend(BaseSearchBackend):
     #: A rebuild reports its progress every this many documents.
     progress_every = 500
 
-    def __init__(
-        self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="english", RETRY_AFTER=15, **options
-    ):
+    def __init__(self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="", RETRY_AFTER=15, **options):
         super().__init__(**options)
         self.url = URL
         self.alias = INDEX
         self.timeout = float(TIMEOUT)
+        # "": each language's own analyser (search/languages.py); a built-in analyser's name
+        # ("standard") analyses every language with it, for a node without analysis-common.
         self.analyzer = ANALYZER
         self.retry_after = float(RETRY_AFTER)
         self._client = None
@@ -87,10 +87,18 @@ class ClusterBackend(BaseSearchBackend):
     def execute(self, params):
         body = self.build(params).to_dict()
         response = self.call(self.client.search, index=self.alias, body=body)
+        field_of = {  # `summary_fr` -> `summary`
+            field.in_language(code): field.name
+            for field in TEXT_FIELDS
+            for code in languages.codes()
+        }
         hits = [
             hit_from_source(
                 hit["_source"],
-                {name: " … ".join(parts) for name, parts in hit.get("highlight", {}).items()},
+                {
+                    field_of[name]: " … ".join(parts)
+                    for name, parts in hit.get("highlight", {}).items()
+                },
             )
             for hit in response["hits"]["hits"]
         ]
@@ -106,16 +114,24 @@ class ClusterBackend(BaseSearchBackend):
 
     def build(self, params):
         """The elasticsearch-dsl Search: facets as filtered aggregations plus a post_filter."""
-        search = dsl.Search(index=self.alias).extra(track_total_hits=True).source(SOURCE_FIELDS)
+        codes = languages.codes()
+        search = dsl.Search(index=self.alias).extra(track_total_hits=True)
+        search = search.source(source_fields(codes))
         text = params.text
         if text:
-            search = search.query(
-                "simple_query_string",
-                query=text.as_simple_query_string(),
-                fields=[f"{field.name}^{field.boost}" for field in TEXT_FIELDS],
-                default_operator="and",
-                flags="PHRASE|NOT|WHITESPACE",
-            )
+            # Each language's reading of the text, on its fields, for its documents only.
+            search = search.query("bool", should=[
+                dsl.Q("bool", filter=[dsl.Q("term", language=code)], must=[dsl.Q(
+                    "simple_query_string",
+                    query=query.as_simple_query_string(),
+                    fields=[f"{field.in_language(code)}^{field.boost}" for field in TEXT_FIELDS],
+                    default_operator="and",
+                    flags="PHRASE|NOT|WHITESPACE",
+                )])
+                for code, query in text.matching()
+            ], minimum_should_match=1)  # fmt: skip
+        elif params.q:  # only words no language indexes
+            search = search.query("match_none")
         if params.parent_id is not None:
             search = search.filter("term", parent_id=params.parent_id)
         selections = {
@@ -136,8 +152,13 @@ class ClusterBackend(BaseSearchBackend):
         if text.positive:
             start, end = HIGHLIGHT_MARKERS
             search = search.highlight_options(pre_tags=[start], post_tags=[end], encoder="default")
-            search = search.highlight("summary", fragment_size=300, number_of_fragments=1)
-            search = search.highlight("body", fragment_size=200, number_of_fragments=1)
+            for code, query in text.matching():
+                if query.positive:
+                    summary, body = (
+                        FIELDS_BY_NAME[name].in_language(code) for name in ("summary", "body")
+                    )
+                    search = search.highlight(summary, fragment_size=300, number_of_fragments=1)
+                    search = search.highlight(body, fragment_size=200, number_of_fragments=1)
         return search[params.offset : params.offset + params.page_size]
 
     @staticmethod
@@ -155,13 +176,20 @@ class ClusterBackend(BaseSearchBackend):
     # --- the index ------------------------------------------------------------------
 
     def index_body(self):
-        """Settings and the mapping, derived from the document's declaration."""
+        """Settings and the mapping, derived from the document's declaration and the
+        languages' (one text field per language, each with its language's analyser)."""
+        index_settings = {"number_of_shards": 1, "number_of_replicas": 0}
+        if self.analyzer:
+            analyzers = {code: self.analyzer for code in languages.codes()}
+        else:
+            analyzers = {language.code: language.analyzer for language in languages.languages()}
+            index_settings["analysis"] = languages.cluster_analysis()
+        properties = {}
+        for field in FIELDS:
+            properties.update(field.mappings(analyzers))
         return {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-            "mappings": {
-                "dynamic": "strict",
-                "properties": {field.name: field.mapping(self.analyzer) for field in FIELDS},
-            },
+            "settings": index_settings,
+            "mappings": {"dynamic": "strict", "properties": properties},
         }
 
     def ensure_index(self):

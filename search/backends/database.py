@@ -1,24 +1,29 @@
 """The default backend: the database's own full-text search, no service needed.
 
-SQLite searches an FTS5 table (porter stemming, bm25 with title > summary >
-body weights); PostgreSQL a weighted `english` tsvector column. Both are kept
-in step with the document store by the database (see this app's migrations).
-Facet counts are plain SQL over SearchFacetValue.
+Each document's text is indexed in its language (search/languages.py, search/fulltext.py):
+SQLite searches an FTS5 table of words the store analysed in Python (bm25 with title >
+summary > body weights); PostgreSQL a weighted tsvector column computed with the row's
+language's text search configuration. A query is read in every language, and each
+document matches it as its own language reads it. Facet counts are plain SQL over
+SearchFacetValue.
 """
 
 from dataclasses import dataclass
 
 from django.db import connection
 
+from .. import fulltext, languages
 from ..documents import HIGHLIGHT_MARKERS, HIT_FIELDS, TAGS, StoredHit
-from ..facets import FACETS
+from ..facets import FACETS, FACETS_BY_NAME, LANGUAGE
+from ..languages import STOP
 from ..models import SearchDocument, SearchFacetValue
 from ..results import RawResults
+from ..snippets import snippet
 from .base import BaseSearchBackend
 
 DOC = SearchDocument._meta.db_table
 FACET = SearchFacetValue._meta.db_table
-FTS = "portal_search_fts"
+FTS = fulltext.FTS
 HITS = "temp.portal_search_hits"  # one search's full-text matches (SQLite)
 START, END = HIGHLIGHT_MARKERS
 
@@ -36,6 +41,11 @@ class Scope:
         """True when the scope is the document table itself (no temporary table of matches)."""
         return self.id == "d.id"
 
+    @property
+    def language(self):
+        """Its documents' language column (the temporary table of matches holds it too)."""
+        return self.id.replace(".id", ".language")
+
     def where(self, extra=()):
         return _where([*self.conditions, *extra])
 
@@ -47,50 +57,99 @@ def _where(conditions):
     ]
 
 
-def _fts5_string(words):
-    return '"' + " ".join(words).replace('"', '""') + '"'
+def _fts5_string(terms):
+    return '"' + " ".join(terms).replace('"', '""') + '"'
 
 
-def _fts5_positive(text, operator="AND"):
+def _fts5_words(language, words):
+    """Words as the index holds them (analysed in `language`), as one FTS5 string: a phrase
+    when there are several, stop words standing where they were."""
+    return _fts5_string([language.term(word) or STOP for word in words])
+
+
+def _fts5_positive(language, text):
     """The words and phrases of `text` as an FTS5 expression built only from quoted strings."""
-    return f" {operator} ".join(
-        [*(_fts5_string([term]) for term in text.terms), *map(_fts5_string, text.phrases)]
-    )
+    return " AND ".join(
+        [*(_fts5_words(language, [term]) for term in text.terms),
+         *(_fts5_words(language, phrase) for phrase in text.phrases)]
+    )  # fmt: skip
 
 
-def _fts5_excluded(text):
-    return " OR ".join(_fts5_string(words) for words in text.excluded)
+def _fts5_excluded(language, text):
+    return " OR ".join(_fts5_words(language, words) for words in text.excluded)
+
+
+def _fts5_match(code, expression):
+    """An expression on one language's columns only: only its documents have words there."""
+    return f"{fulltext.sqlite_column_filter(code)} : ({expression})"
+
+
+def _language_condition(codes, column="d.language"):
+    marks = ", ".join(["%s"] * len(codes))
+    return (f"{column} IN ({marks})", list(codes))
 
 
 class SQLiteText:
-    """FTS5 over the store; the MATCH syntax is built from parsed words only.
+    """FTS5 over the store's analysed words; the MATCH syntax is built from parsed words only.
 
-    The MATCH runs once per search, into a temporary table of (id, score) that
-    the count, the ranking and the facet counts then read: a broad word matches
-    most of the corpus, and matching it again for each of those queries was most of the cost.
-    Temporary tables belong to one connection, so concurrent requests never share one.
+    A document matches the text as its own language reads it: one MATCH per language, on
+    that language's columns. The MATCHes run once per search, into a temporary table of
+    (id, score, language) that the count, the ranking and the facet counts then read: a broad
+    word matches most of the corpus, and matching it again for each of those queries was
+    most of the cost. Temporary tables belong to one connection, so concurrent
+    requests never share one.
     """
 
     def scope(self, text, ranked):
-        if not text.positive:
-            condition = f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)"
-            return Scope(
-                f"{DOC} d", "d.id", [(condition, [_fts5_excluded(text)])] if text.excluded else []
-            )
-        expression = _fts5_positive(text)
-        if text.excluded:
-            expression = f"({expression}) NOT ({_fts5_excluded(text)})"
-        score = f"bm25({FTS}, 10.0, 3.0, 1.0)" if ranked else "0"
+        matching = text.matching()
+        positive = [(code, t) for code, t in matching if t.positive]
+        negative = [(code, t) for code, t in matching if not t.positive]
+        if not positive:
+            if not negative:
+                return Scope(f"{DOC} d", "d.id", [])
+            return Scope(f"{DOC} d", "d.id", self._not_excluded(negative))
+        score = f"bm25({FTS}, {fulltext.bm25_weights()})" if ranked else "0"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {HITS} (id INTEGER PRIMARY KEY, score REAL)"
+                f"CREATE TABLE IF NOT EXISTS {HITS} "
+                "(id INTEGER PRIMARY KEY, score REAL, language TEXT)"
             )
             cursor.execute(f"DELETE FROM {HITS}")
-            cursor.execute(
-                f"INSERT INTO {HITS} SELECT rowid, {score} FROM {FTS} WHERE {FTS} MATCH %s",
-                [expression],
-            )
+            # One MATCH per language, on its columns: each match knows its language without
+            # reading its document, so filtering and counting by language cost nothing more.
+            for code, text_of_language in positive:
+                expression = _fts5_match(
+                    code, self._expression(languages.get(code), text_of_language)
+                )
+                cursor.execute(
+                    f"INSERT INTO {HITS} SELECT rowid, {score}, %s FROM {FTS} WHERE {FTS} MATCH %s",
+                    [code, expression],
+                )
+            if negative:  # languages whose reading of the text only excludes words
+                where, params = _where(self._not_excluded(negative))
+                cursor.execute(
+                    f"INSERT INTO {HITS} SELECT d.id, 0, d.language FROM {DOC} d WHERE {where}",
+                    params,
+                )
         return Scope(f"{HITS} h", "h.id", [])
+
+    @staticmethod
+    def _expression(language, text):
+        expression = _fts5_positive(language, text)
+        if text.excluded:
+            expression = f"({expression}) NOT ({_fts5_excluded(language, text)})"
+        return expression
+
+    @staticmethod
+    def _not_excluded(negative):
+        """Documents in these languages without their excluded words."""
+        expression = " OR ".join(
+            _fts5_match(code, _fts5_excluded(languages.get(code), t)) for code, t in negative
+        )
+        return [
+            _language_condition([code for code, _ in negative]),
+            (f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [expression]),
+        ]
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
         """Best bm25 first, ties newest first: only rows up to the page's last score are sorted
@@ -107,83 +166,106 @@ class SQLiteText:
         return _column(sql, [*params, offset + limit - 1, limit, offset])
 
     def highlights(self, text, ids):
-        """Snippets from a throwaway FTS5 table holding only this page's hits (cheap, whatever
-        the total)."""
+        """Snippets cut from each hit's own text, its words read in its language."""
         if not text.positive or not ids:
             return {}
         placeholders = ", ".join(["%s"] * len(ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.portal_search_page USING fts5("
-                "title, summary, body, tokenize='porter unicode61 remove_diacritics 2')"
-            )
-            cursor.execute("DELETE FROM temp.portal_search_page")
-            cursor.execute(
-                "INSERT INTO temp.portal_search_page (rowid, title, summary, body) "
-                f"SELECT id, title, summary, body FROM {DOC} WHERE id IN ({placeholders})",
+                f"SELECT id, language, summary, body FROM {DOC} WHERE id IN ({placeholders})",
                 list(ids),
             )
-            cursor.execute(
-                "SELECT rowid, snippet(portal_search_page, 1, %s, %s, '…', 40), "
-                "snippet(portal_search_page, 2, %s, %s, '…', 32) "
-                "FROM temp.portal_search_page WHERE portal_search_page MATCH %s",
-                [START, END, START, END, _fts5_positive(text, "OR")],
-            )
-            return {row[0]: {"summary": row[1], "body": row[2]} for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+        found, seen = {}, {}  # seen: language -> word -> whether it matches
+        for pk, code, summary, body in rows:
+            language = languages.get(code)
+            query = text.get(language.code)
+            if not query or not query.positive:
+                continue
+            terms = {language.term(word) for word in query.highlight_words()} - {None}
+            words = seen.setdefault(language.code, {})
+            marked = snippet(summary, language, terms, 40, words)
+            # the summary's snippet is shown when it matched (results.choose_snippet)
+            body_marked = "" if marked else snippet(body, language, terms, 32, words)
+            found[pk] = {"summary": marked, "body": body_marked}
+        return found
 
 
 class PostgresText:
-    """The weighted `english` tsvector column and tsqueries built from parsed words."""
+    """The weighted tsvector column, each row's in its language's configuration, and
+    tsqueries built from parsed words with the same configuration."""
 
-    config = "english"
-
-    def tsquery(self, text, positive_only=False):
+    @staticmethod
+    def tsquery(config, text, positive_only=False):
         parts, params = [], []
         for term in text.terms:
-            parts.append(f"plainto_tsquery('{self.config}', %s)")
+            parts.append(f"plainto_tsquery('{config}', %s)")
             params.append(term)
         for phrase in text.phrases:
-            parts.append(f"phraseto_tsquery('{self.config}', %s)")
+            parts.append(f"phraseto_tsquery('{config}', %s)")
             params.append(" ".join(phrase))
         if not positive_only:
             for words in text.excluded:
-                parts.append(f"!! phraseto_tsquery('{self.config}', %s)")
+                parts.append(f"!! phraseto_tsquery('{config}', %s)")
                 params.append(" ".join(words))
         return "(" + " && ".join(parts) + ")", params
 
     def scope(self, text, ranked):
-        if not text:
+        matching = text.matching()
+        if not matching:
             return Scope(f"{DOC} d", "d.id", [])
-        sql, params = self.tsquery(text)
-        return Scope(f"{DOC} d", "d.id", [(f"d.search_vector @@ {sql}", params)])
+        parts, params = [], []
+        for code, query in matching:
+            sql, query_params = self.tsquery(languages.get(code).postgres_config, query)
+            parts.append(f"(d.language = %s AND d.search_vector @@ {sql})")
+            params += [code, *query_params]
+        return Scope(f"{DOC} d", "d.id", [("(" + " OR ".join(parts) + ")", params)])
+
+    def _by_language(self, text, expression):
+        """CASE d.language WHEN <code> THEN <expression of its config and tsquery> … END, for
+        the languages whose text has something positive; (sql, params)."""
+        cases, params = [], []
+        for code, query in text.matching():
+            if query.positive:
+                config = languages.get(code).postgres_config
+                tsquery, tsparams = self.tsquery(config, query, positive_only=True)
+                sql, extra = expression(config, tsquery)
+                cases.append(f"WHEN %s THEN {sql}")
+                params += [code, *tsparams, *extra]
+        return f"CASE d.language {' '.join(cases)} END", params
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
-        tsquery, tsparams = self.tsquery(text, positive_only=True)
+        rank, rank_params = self._by_language(
+            text,
+            lambda config, q: (f"ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {q})", []),
+        )
         sql = (
             f"SELECT d.id FROM {DOC} d WHERE {where} "
-            f"ORDER BY ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {tsquery}) DESC, "
-            "d.sort_date DESC NULLS LAST, "
-            f"d.key LIMIT %s OFFSET %s"
+            f"ORDER BY COALESCE({rank}, 0) DESC, d.sort_date DESC NULLS LAST, d.key "
+            "LIMIT %s OFFSET %s"
         )
-        return _column(sql, [*params, *tsparams, limit, offset])
+        return _column(sql, [*params, *rank_params, limit, offset])
 
     def highlights(self, text, ids):
         if not text.positive or not ids:
             return {}
-        tsquery, tsparams = self.tsquery(text, positive_only=True)
         options = (
             f"StartSel={START}, StopSel={END}, HighlightAll=false, MaxFragments=1, "
             "FragmentDelimiter=…"
         )
-        sql = (
-            f"SELECT d.id, ts_headline('{self.config}', d.summary, query.q, %s), "
-            f"ts_headline('{self.config}', d.body, query.q, %s) "
-            f"FROM {DOC} d CROSS JOIN (SELECT {tsquery} AS q) AS query WHERE d.id = ANY(%s)"
-        )
-        summary_options = options + ", MaxWords=40, MinWords=20"
-        body_options = options + ", MaxWords=32, MinWords=16"
+        summary, summary_params = self._by_language(
+            text,
+            lambda config, q: (f"ts_headline('{config}', d.summary, {q}, %s)",
+                               [options + ", MaxWords=40, MinWords=20"]),
+        )  # fmt: skip
+        body, body_params = self._by_language(
+            text,
+            lambda config, q: (f"ts_headline('{config}', d.body, {q}, %s)",
+                               [options + ", MaxWords=32, MinWords=16"]),
+        )  # fmt: skip
+        sql = f"SELECT d.id, {summary}, {body} FROM {DOC} d WHERE d.id = ANY(%s)"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [summary_options, body_options, *tsparams, list(ids)])
+            cursor.execute(sql, [*summary_params, *body_params, list(ids)])
             return {row[0]: {"summary": row[1], "body": row[2]} for row in cursor.fetchall()}
 
 
@@ -201,26 +283,38 @@ class DatabaseBackend(BaseSearchBackend):
         return PostgresText() if connection.vendor == "postgresql" else SQLiteText()
 
     @staticmethod
-    def facet_conditions(params, column, skip_facet=None):
-        """(sql, params) pairs on a document id column: the selected values of every facet but
-        one."""
+    def facet_conditions(params, scope, skip=()):
+        """(sql, params) pairs on the scope's documents: the selected values of every facet but
+        the skipped ones. The language is a column of the scope (documents, matches), so it
+        is read there, not from the facet rows of every document in that language."""
         conditions = []
         for facet in FACETS:
             values = params.selected(facet.name)
-            if values and facet.name != skip_facet:
-                placeholders = ", ".join(["%s"] * len(values))
-                conditions.append(
-                    (
-                        f"{column} IN (SELECT document_id FROM {FACET} "
-                        f"WHERE facet = %s AND value IN ({placeholders}))",
-                        [facet.name, *values],
-                    )
+            if not values or facet.name in skip:
+                continue
+            if facet.name == LANGUAGE:
+                # Not through SQLite's index of the documents' language: a language holds most
+                # documents, and that index would beat the sort's (newest first: 22 ms, not 1)
+                column = scope.language
+                if scope.on_documents and connection.vendor == "sqlite":
+                    column = f"+{column}"
+                conditions.append(_language_condition(values, column))
+                continue
+            placeholders = ", ".join(["%s"] * len(values))
+            conditions.append(
+                (
+                    f"{scope.id} IN (SELECT document_id FROM {FACET} "
+                    f"WHERE facet = %s AND value IN ({placeholders}))",
+                    [facet.name, *values],
                 )
+            )
         return conditions
 
     def scope(self, params):
         """Text and parent: what the total and every facet count share."""
         scope = self.text_search.scope(params.text, ranked=params.effective_sort == "relevance")
+        if params.q and not params.text:  # only words no language indexes: nothing matches
+            scope.conditions.append(("1=0", []))
         if params.parent_id is not None:
             scope.conditions.append(
                 (f"{scope.id} IN (SELECT id FROM {DOC} WHERE parent_id = %s)", [params.parent_id])
@@ -229,7 +323,7 @@ class DatabaseBackend(BaseSearchBackend):
 
     def execute(self, params):
         scope = self.scope(params)
-        where, where_params = scope.where(self.facet_conditions(params, scope.id))
+        where, where_params = scope.where(self.facet_conditions(params, scope))
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {scope.table} WHERE {where}", where_params)
             total = cursor.fetchone()[0]
@@ -306,17 +400,26 @@ class DatabaseBackend(BaseSearchBackend):
         for names, skip in groups:
             if not names:
                 continue
+            if names == [LANGUAGE]:  # selected: counted from the scope's language column
+                counts[LANGUAGE] = self._language_counts(params, scope)
+                continue
             conditions = [
                 *scope.conditions,
-                *self.facet_conditions(params, scope.id, skip_facet=skip),
+                *self.facet_conditions(params, scope, skip={skip, LANGUAGE}),
             ]
-            if (
-                conditions and scope.on_documents
-            ):  # one subquery: PostgreSQL plans it far better than many
-                where, where_params = _where(conditions)
+            # The language where it is cheapest: with other conditions on the documents, among
+            # them; alone, on the facet rows themselves (their index by language); with text,
+            # on the matches. So a search in one language counts its rows alone.
+            language = self.facet_conditions(params, scope, skip=set(FACETS_BY_NAME) - {LANGUAGE})
+            if conditions and scope.on_documents:  # one subquery: PostgreSQL plans it far better
+                where, where_params = _where([*conditions, *language])
                 conditions = [
                     (f"v.document_id IN (SELECT d.id FROM {DOC} d WHERE {where})", where_params)
                 ]
+            elif params.selected(LANGUAGE) and scope.on_documents:
+                conditions = [_language_condition(params.selected(LANGUAGE), "v.language")]
+            else:
+                conditions += language
             in_names = ", ".join(["%s"] * len(names))
             where, where_params = _where([(f"v.facet IN ({in_names})", names), *conditions])
             with connection.cursor() as cursor:
@@ -327,6 +430,15 @@ class DatabaseBackend(BaseSearchBackend):
                 for facet, value, count in cursor.fetchall():
                     counts[facet][value] = count
         return counts
+
+    def _language_counts(self, params, scope):
+        """The language facet with every other selection applied: grouped by the scope's
+        language column (an index of the documents, or the matches), not by facet rows."""
+        where, where_params = scope.where(self.facet_conditions(params, scope, skip={LANGUAGE}))
+        sql = f"SELECT {scope.language}, COUNT(*) FROM {scope.table} WHERE {where} GROUP BY 1"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, where_params)
+            return {language: count for language, count in cursor.fetchall() if language}
 
     def status(self):
         return {
