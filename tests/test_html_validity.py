@@ -130,7 +130,7 @@ def public_pages(demo):
         # The same templates in French and Portuguese: translations must not break the markup.
         ("home (fr)", "/fr/", 200),
         ("study (pt)", "/pt" + StudyPage.objects.get(slug="costing-of-iccm").url, 200),
-        ("search q=costing (fr)", "/fr/search/?q=costing&country=ML", 200),
+        ("search q=costing (fr)", "/fr/search/?q=costing&country=ML&lang=en", 200),
         ("search 400 (pt)", "/pt/search/?page=x", 400),
         ("newsletter (pt)", "/pt/newsletter/", 200),
         ("404 (fr)", "/fr/no-such-page/", 404),
