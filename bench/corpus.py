@@ -29,7 +29,6 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from contextlib import contextmanager
 from pathlib import Path
 
 if __name__ == "__main__":  # `python -m bench.corpus` or `python bench/corpus.py`: Django first
@@ -45,12 +44,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_save
 from django.utils.text import slugify
 from wagtail.models import Locale, Page, PageLogEntry, ReferenceIndex, Site
 from wagtail.search.backends import get_search_backends
-from wagtail.search.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from portal.bulk import search_index_deferred
 
 PREFIX = "Synthetic: "
 MARKER = "Synthetic page generated for benchmarks."
@@ -279,20 +278,6 @@ def clear_corpus(stdout=None):
         "organizations."
     )
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
-
-
-@contextmanager
-def search_index_deferred(models):
-    """Stop indexing on every save (the SQLite backend rescans its table each time); index in bulk
-    afterwards."""
-    disconnected = [
-        model for model in models if post_save.disconnect(post_save_signal_handler, sender=model)
-    ]
-    try:
-        yield
-    finally:
-        for model in disconnected:
-            post_save.connect(post_save_signal_handler, sender=model)
 
 
 class CorpusBuilder:

@@ -9,10 +9,13 @@ Tests import shared code from here, never from another `test_*` module. Kept apa
 import datetime
 import io
 import re
+import sys
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import translation
 from wagtail.models import Locale, Page, PageViewRestriction, Site
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
@@ -52,6 +55,30 @@ TRANSLATED_VIEWS = {
     "country page": "/countries/ml/",
     "newsletter": "/newsletter/",
 }
+
+
+@contextmanager
+def loaded_once(django_db_blocker, **options):
+    """The demo (`load_demo_content` with `options`) loaded once for a class of tests, in a
+    transaction rolled back after them; each test's own transaction (the `db` fixture) is a
+    savepoint inside it, so what one test changes the next does not see. Yields the command's
+    output. Not for live-server tests: their server reads committed rows only."""
+    out = io.StringIO()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with translation.override("en"):
+                call_command("load_demo_content", stdout=out, **options)
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield out.getvalue()
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def load_translated_demo():

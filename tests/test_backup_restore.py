@@ -68,13 +68,24 @@ class ScratchDatabases:
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
 
     def drop_all(self):
+        """FORCE ends the portal's own connections; an autovacuum worker that started on a
+        freshly restored database belongs to the superuser, so wait for it to finish."""
+        import psycopg
         from psycopg import sql
 
         with self._admin() as connection:
             for name in self.created:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)
                 )
+                for attempt in range(30):
+                    try:
+                        connection.execute(drop)
+                        break
+                    except psycopg.errors.InsufficientPrivilege:
+                        if attempt == 29:
+                            raise
+                        time.sleep(1)
 
     @staticmethod
     def _admin():

@@ -12,6 +12,8 @@ from wagtail.models import Page, Revision, Site
 from briefs.models import PolicyBriefPage
 from research.models import Country, Organization, StudyPage, Topic
 
+from .helpers import loaded_once
+
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
 
 # The seed's study facts, as the acceptance criteria list them.
@@ -56,12 +58,16 @@ SUMMARY_TITLES = [
 ]
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="class")
+def loaded(django_db_setup, django_db_blocker):
     """The English demo; test_demo_translations.py covers its French and Portuguese."""
-    out = io.StringIO()
-    call_command("load_demo_content", stdout=out, no_translations=True)
-    return out.getvalue()
+    with loaded_once(django_db_blocker, no_translations=True) as output:
+        yield output
+
+
+@pytest.fixture
+def demo(db, loaded):
+    return loaded
 
 
 def facts(html):
@@ -93,107 +99,107 @@ def test_loading_twice_changes_nothing(db):
     assert "0 saved" in out.getvalue(), "nor any translation"
 
 
-def test_an_edited_page_is_restored_without_duplicates(demo):
-    study = StudyPage.objects.get(slug="costing-of-iccm")
-    study.aim = "Changed by hand"
-    study.save_revision().publish()
-    call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
-    study.refresh_from_db()
-    assert study.aim.startswith("The aim of this project was to develop and test an iCCM costing")
-    assert StudyPage.objects.count() == 3
+class TestTheLoadedDemo:
+    """The English demo loaded once for these tests (a savepoint each)."""
 
-
-@pytest.mark.parametrize("slug", list(STUDIES))
-def test_study_pages_show_the_seed_facts_exactly(client, demo, slug):
-    expected = STUDIES[slug]
-    response = client.get(f"{ICCM}{slug}/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    shown = facts(html)
-    assert shown["Implemented by"] == expected["implemented_by"]
-    assert shown["Location"] == expected["location"]
-    assert shown["Timeline"].startswith(expected["timeline"])
-    assert "Completed" in shown["Timeline"]
-    assert expected["caption"] in html
-    if expected["credit"]:
-        assert f'<span class="credit">{expected["credit"]}</span>' in html
-
-
-def test_study_objectives_keep_the_seed_order(client, demo):
-    html = client.get(f"{ICCM}improving-data-for-iccm/").content.decode()
-    items = re.findall(
-        r"<li>(.*?)</li>", re.search(r'<ul class="objectives">(.*?)</ul>', html, re.S).group(1)
-    )
-    assert items == [
-        "Assess iCCM monitoring and evaluation (M&amp;E) systems",
-        "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to "
-        "data collection",
-        "Examine feasibility, cost and quality of innovative approaches",
-        "Document benefits and use of improved iCCM M&amp;E in programmatic decisions",
-    ]
-    assert "TRAction and its research partners addressed the following objectives:" in html
-
-
-def test_iccm_page_is_the_seed_page(client, demo):
-    html = client.get(ICCM).content.decode()
-    assert "<h1>Integrated Community Case Management</h1>" in html
-    for sentence in (
-        "Integrated Community Case Management (iCCM) is a community care strategy",
-        "including the WHO, UNICEF, and USAID",
-        "TRAction is supporting three research studies",
-        "TRAction is engaging in several activities to share iCCM research findings",
-    ):
-        assert sentence in html
-    summaries = re.search(
-        r'id="summaries-heading">Study Summaries</h2>(.*?)</section>', html, re.S
-    ).group(1)
-    assert re.findall(r'<a href="[^"]+">([^<]+)</a>', summaries) == SUMMARY_TITLES
-    assert "Sharing Results and Lessons Learned" in html
-    assert "Health Policy and Planning Supplement" in html
-    assert "Collaborative Efforts" in html
-    assert html.count('class="study-card"') == 3
-    crumbs = re.search(r'<nav class="breadcrumbs[^>]*>(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r">([^<>]+)</(?:a|span)>", crumbs) == [
-        "Home",
-        "Research Areas",
-        "Community Care Strategies",
-        "Integrated Community Case Management",
-    ]
-
-
-def test_every_demo_page_and_the_admin_login_answer(client, demo):
-    pages = Page.objects.live().filter(depth__gte=2)
-    assert pages.count() == 18
-    for page in pages:
-        assert client.get(page.url).status_code == 200, page.url
-    assert client.get("/admin/login/").status_code == 200
-
-
-def test_every_seed_link_title_is_a_page_of_the_right_type(demo):
-    types = {page.title: page.specific_class.__name__ for page in Page.objects.filter(depth__gte=2)}
-    for title in SUMMARY_TITLES[:-1]:
-        assert types[title] == "FindingsPage"
-    assert types["Child Mortality: A Brief for Policymakers"] == "PolicyBriefPage"
-    assert types["Health Policy and Planning Supplement"] == "JournalSupplementPage"
-    assert types["Collaborative Efforts"] == "CollaborativeEffortsPage"
-    assert types["Research Areas"] == "ResearchAreaIndexPage"
-    assert types["Community Care Strategies"] == "ResearchAreaPage"
-    assert types["Briefs for Policymakers"] == "PolicyBriefIndexPage"
-
-
-def test_demo_images_are_local_renditions_with_alt_text(client, demo):
-    for image in get_image_model().objects.all():
-        assert image.alt_text
-        assert re.fullmatch(r"original_images/[0-9a-f]{32}\.jpg", image.file.name), (
-            "uploads get random names"
+    def test_an_edited_page_is_restored_without_duplicates(self, demo):
+        study = StudyPage.objects.get(slug="costing-of-iccm")
+        study.aim = "Changed by hand"
+        study.save_revision().publish()
+        call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
+        study.refresh_from_db()
+        assert study.aim.startswith(
+            "The aim of this project was to develop and test an iCCM costing"
         )
-    html = client.get(f"{ICCM}policy-analysis-of-iccm/").content.decode()
-    assert 'alt="Rwandan mother and child"' in html
+        assert StudyPage.objects.count() == 3
 
+    @pytest.mark.parametrize("slug", list(STUDIES))
+    def test_study_pages_show_the_seed_facts_exactly(self, client, demo, slug):
+        expected = STUDIES[slug]
+        response = client.get(f"{ICCM}{slug}/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        shown = facts(html)
+        assert shown["Implemented by"] == expected["implemented_by"]
+        assert shown["Location"] == expected["location"]
+        assert shown["Timeline"].startswith(expected["timeline"])
+        assert "Completed" in shown["Timeline"]
+        assert expected["caption"] in html
+        if expected["credit"]:
+            assert f'<span class="credit">{expected["credit"]}</span>' in html
 
-def test_footer_has_the_seed_social_link(client, demo):
-    html = client.get("/").content.decode()
-    assert 'href="https://twitter.com/TRActionProject"' in html
+    def test_study_objectives_keep_the_seed_order(self, client, demo):
+        html = client.get(f"{ICCM}improving-data-for-iccm/").content.decode()
+        items = re.findall(
+            r"<li>(.*?)</li>", re.search(r'<ul class="objectives">(.*?)</ul>', html, re.S).group(1)
+        )
+        assert items == [
+            "Assess iCCM monitoring and evaluation (M&amp;E) systems",
+            "Identify priority gaps in iCCM M&amp;E systems and potential innovative approaches to "
+            "data collection",
+            "Examine feasibility, cost and quality of innovative approaches",
+            "Document benefits and use of improved iCCM M&amp;E in programmatic decisions",
+        ]
+        assert "TRAction and its research partners addressed the following objectives:" in html
+
+    def test_iccm_page_is_the_seed_page(self, client, demo):
+        html = client.get(ICCM).content.decode()
+        assert "<h1>Integrated Community Case Management</h1>" in html
+        for sentence in (
+            "Integrated Community Case Management (iCCM) is a community care strategy",
+            "including the WHO, UNICEF, and USAID",
+            "TRAction is supporting three research studies",
+            "TRAction is engaging in several activities to share iCCM research findings",
+        ):
+            assert sentence in html
+        summaries = re.search(
+            r'id="summaries-heading">Study Summaries</h2>(.*?)</section>', html, re.S
+        ).group(1)
+        assert re.findall(r'<a href="[^"]+">([^<]+)</a>', summaries) == SUMMARY_TITLES
+        assert "Sharing Results and Lessons Learned" in html
+        assert "Health Policy and Planning Supplement" in html
+        assert "Collaborative Efforts" in html
+        assert html.count('class="study-card"') == 3
+        crumbs = re.search(r'<nav class="breadcrumbs[^>]*>(.*?)</nav>', html, re.S).group(1)
+        assert re.findall(r">([^<>]+)</(?:a|span)>", crumbs) == [
+            "Home",
+            "Research Areas",
+            "Community Care Strategies",
+            "Integrated Community Case Management",
+        ]
+
+    def test_every_demo_page_and_the_admin_login_answer(self, client, demo):
+        pages = Page.objects.live().filter(depth__gte=2)
+        assert pages.count() == 18
+        for page in pages:
+            assert client.get(page.url).status_code == 200, page.url
+        assert client.get("/admin/login/").status_code == 200
+
+    def test_every_seed_link_title_is_a_page_of_the_right_type(self, demo):
+        types = {
+            page.title: page.specific_class.__name__ for page in Page.objects.filter(depth__gte=2)
+        }
+        for title in SUMMARY_TITLES[:-1]:
+            assert types[title] == "FindingsPage"
+        assert types["Child Mortality: A Brief for Policymakers"] == "PolicyBriefPage"
+        assert types["Health Policy and Planning Supplement"] == "JournalSupplementPage"
+        assert types["Collaborative Efforts"] == "CollaborativeEffortsPage"
+        assert types["Research Areas"] == "ResearchAreaIndexPage"
+        assert types["Community Care Strategies"] == "ResearchAreaPage"
+        assert types["Briefs for Policymakers"] == "PolicyBriefIndexPage"
+
+    def test_demo_images_are_local_renditions_with_alt_text(self, client, demo):
+        for image in get_image_model().objects.all():
+            assert image.alt_text
+            assert re.fullmatch(r"original_images/[0-9a-f]{32}\.jpg", image.file.name), (
+                "uploads get random names"
+            )
+        html = client.get(f"{ICCM}policy-analysis-of-iccm/").content.decode()
+        assert 'alt="Rwandan mother and child"' in html
+
+    def test_footer_has_the_seed_social_link(self, client, demo):
+        html = client.get("/").content.decode()
+        assert 'href="https://twitter.com/TRActionProject"' in html
 
 
 # --- the base URL: one setting names the site's host and port in every absolute URL ---------------
@@ -211,15 +217,20 @@ def test_the_loader_takes_the_site_address_from_the_base_url(
     assert (site.hostname, site.port, site.root_url) == ("127.0.0.1", 8200, "http://127.0.0.1:8200")
     assert Site.objects.count() == 1
 
-    settings.WAGTAILADMIN_BASE_URL = "https://portal.example.org/"
-    call_command("load_demo_content", stdout=io.StringIO())
+    settings.WAGTAILADMIN_BASE_URL = "https://portal.example.org/"  # the site, not its pages
+    call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     site.refresh_from_db()
     assert (site.hostname, site.port, site.root_url) == (
         "portal.example.org",
         443,
         "https://portal.example.org",
     ), "a second run with another base URL moves the site"
-    call_command("load_demo_content", stdout=io.StringIO(), base_url="http://localhost:9000")
+    call_command(
+        "load_demo_content",
+        stdout=io.StringIO(),
+        base_url="http://localhost:9000",
+        no_translations=True,
+    )
     site.refresh_from_db()
     assert site.root_url == "http://localhost:9000", "--base-url wins over the setting"
 

@@ -27,6 +27,8 @@ from django.db import transaction
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site, TranslatableMixin
 
+from portal.bulk import wagtail_indexing_coalesced
+
 DATA_FILE = Path(__file__).with_name("traction_iccm.json")
 
 # Relations to pages (resolved after every page exists), and child lists.
@@ -86,6 +88,10 @@ class DemoLoader:
 
     @transaction.atomic
     def run(self):
+        with wagtail_indexing_coalesced():
+            return self._run()
+
+    def _run(self):
         models = self.data["models"]
         self.countries = self._upsert(models["countries"], "code", self.data["countries"])
         self.topics = self._upsert(models["topics"], "slug", self.data["topics"])
