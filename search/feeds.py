@@ -14,6 +14,7 @@ from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from .backends import get_search_backend
 from .facets import FACETS_BY_NAME
@@ -41,7 +42,8 @@ class SearchFeed(Feed):
         except InvalidFeed as invalid:
             lines = [f"{name}: {message}" for name, message in invalid.errors.items()]
             return HttpResponseBadRequest(
-                "Bad feed parameters.\n" + "\n".join(lines), content_type="text/plain"
+                _("Bad feed parameters.") + "\n" + "\n".join(lines),
+                content_type="text/plain; charset=utf-8",
             )
         return uncached_if_fallback(response, getattr(request, "search_results", None))
 
@@ -69,16 +71,15 @@ class SearchFeed(Feed):
         return "; ".join(parts)
 
     def title(self, results):
-        described = self.describe(results)
-        return (
-            f"{settings.WAGTAIL_SITE_NAME}: {described}"
-            if described
-            else f"{settings.WAGTAIL_SITE_NAME}: latest"
-        )
+        described = self.describe(results) or _("latest")
+        return f"{settings.WAGTAIL_SITE_NAME}: {described}"
 
     def description(self, results):
-        described = self.describe(results) or "Everything published."
-        return f"The newest {FEED_SIZE} results, newest first. {described}"
+        described = self.describe(results) or _("Everything published.")
+        return _("The newest %(count)s results, newest first. %(search)s") % {
+            "count": FEED_SIZE,
+            "search": described,
+        }
 
     subtitle = description  # Atom's name for it
 
@@ -112,7 +113,7 @@ class SearchFeed(Feed):
         return _midnight(max(filter(None, [hit.date, hit.changed]), default=None))
 
     def item_categories(self, hit):
-        return [name for _, name in (*hit.countries, *hit.topics)]
+        return [name for _code, name in (*hit.countries, *hit.topics)]
 
 
 class AtomSearchFeed(SearchFeed):
@@ -123,7 +124,8 @@ class NewsFeed(SearchFeed):
     fixed_filters = {"type": ("news",)}
 
     def title(self, results):
-        return f"{settings.WAGTAIL_SITE_NAME}: news"
+        news = _("News")
+        return f"{settings.WAGTAIL_SITE_NAME}: {news}"
 
 
 class AtomNewsFeed(NewsFeed):

@@ -256,3 +256,18 @@ def test_a_listing_lists_its_children_in_its_own_language(client, trilingual):
     french = client.get(trilingual.fr_findings.get_parent().url).content.decode()
     assert "Évaluation de la politique nationale</a>" in french
     assert "Data quality lessons" not in french and "· <span>Français</span>" not in french
+
+
+def test_the_feeds_own_words_are_in_the_pages_language(client, trilingual):
+    import feedparser
+
+    french = feedparser.parse(client.get("/fr/feed/atom/").content).feed
+    assert french.title.endswith(": dernières publications"), french.title
+    assert french.subtitle.startswith("Les 30 résultats les plus récents"), french.subtitle
+    news = feedparser.parse(client.get("/pt/feed/news/").content).feed
+    assert news.title.endswith(": Notícias") and news.language == "pt", news.title
+    english = feedparser.parse(client.get("/feed/news/").content).feed
+    assert english.title.endswith(": News")
+    refused = client.get("/pt/search/feed/", {"sort": "x"})
+    assert refused.status_code == 400
+    assert refused.content.decode().startswith("Parâmetros de feed incorretos.\nsort: ")
