@@ -236,3 +236,18 @@ def test_the_command_reports_missing_translations_as_an_error(db, monkeypatch, t
     call_command("load_demo_content", stdout=io.StringIO(), no_translations=True)
     assert Page.objects.filter(locale__language_code="en", depth__gte=2).count() == 18
     assert not Page.objects.filter(locale__language_code="pt").exists()
+
+
+def test_the_load_indexes_each_page_for_the_admin_once_done(db, django_capture_on_commit_callbacks):
+    """The loader defers Wagtail's per-save reference and admin-search updates (portal/bulk.py);
+    each page must still be in both when it is done."""
+    from wagtail.models import ReferenceIndex
+    from wagtail.search.backends import get_search_backend
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo_content", stdout=io.StringIO())
+    french = Page.objects.get(locale__language_code="fr", slug="actualites")
+    found = get_search_backend().search("Actualités", Page.objects.filter(pk=french.pk))
+    assert list(found) == [french]
+    study = StudyPage.objects.get(locale__language_code="fr", slug="estimation-des-couts-de-l-iccm")
+    assert ReferenceIndex.get_references_for_object(study).exists(), "its topics and countries"
