@@ -33,6 +33,7 @@ HIGHLIGHT_MARKERS = ("\ue000", "\ue001")  # never in stored text; replaced by <m
 
 # Kinds of field, and what each becomes in the cluster and in the store.
 KEYWORD, TEXT, INTEGER, DATE, TAGS, PAGE = "keyword", "text", "integer", "date", "tags", "page"
+DATETIME = "datetime"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +56,13 @@ class Field:
 
     @property
     def python_type(self):
-        types = {INTEGER: int | None, PAGE: int, DATE: datetime.date | None, TAGS: list}
+        types = {
+            INTEGER: int | None,
+            PAGE: int,
+            DATE: datetime.date | None,
+            DATETIME: datetime.datetime | None,
+            TAGS: list,
+        }
         return types.get(self.kind, str)
 
     def in_language(self, code):
@@ -78,6 +85,8 @@ class Field:
             return {"type": "integer"}
         if self.kind == DATE:
             return {"type": "date", "format": "strict_date"}
+        if self.kind == DATETIME:
+            return {"type": "date", "format": "strict_date_optional_time"}
         return {"type": "keyword"} if self.indexed else {"type": "keyword", "index": False}
 
     def model_field(self):
@@ -91,12 +100,14 @@ class Field:
             return models.IntegerField(null=True, **options)
         if self.kind == DATE:
             return models.DateField(null=True, **options)
+        if self.kind == DATETIME:
+            return models.DateTimeField(null=True, **options)
         if self.kind == TEXT:
             return models.TextField(blank=True)
         return models.CharField(max_length=self.max_length, blank=True, null=self.null, **options)
 
     def to_source(self, value):
-        if self.kind == DATE:
+        if self.kind in (DATE, DATETIME):
             return value.isoformat() if value else None
         if self.kind == TAGS:
             return list(dict.fromkeys(value))
@@ -105,6 +116,8 @@ class Field:
     def from_source(self, value):
         if self.kind == DATE:
             return datetime.date.fromisoformat(value) if value else None
+        if self.kind == DATETIME:
+            return datetime.datetime.fromisoformat(value) if value else None
         if self.kind == TAGS:
             return value or []
         return value
@@ -127,6 +140,8 @@ FIELDS = (
     Field("year", KEYWORD, facet="year", hit=False, max_length=4, null=True),
     Field("sort_date", DATE, hit=False, db_index=True),  # "newest": the date, else its year's start
     Field("changed", DATE),  # when its page last changed (a feed entry's update), not its date
+    # When it first appeared on the site: what alerts count as new (search/alerts).
+    Field("published", DATETIME, db_index=True),
     Field("countries", TAGS, facet="country"),
     Field("topics", TAGS, facet="topic"),
     Field("studies", TAGS, facet="study"),
@@ -298,6 +313,13 @@ class DocumentBuilder:
     def prepare_changed(self):
         changed = self.page.last_published_at or self.page.first_published_at
         return changed.date() if changed else None
+
+    def prepare_published(self):
+        """A page's first publication; a part of one (an article) appeared when its page was
+        last published, and alerts remember what they sent, so a republish sends nothing twice."""
+        if self.item is self.page:
+            return self.page.first_published_at or self.page.last_published_at
+        return self.page.last_published_at or self.page.first_published_at
 
     @functools.cached_property
     def countries(self):

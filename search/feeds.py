@@ -17,7 +17,6 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from .backends import get_search_backend
-from .facets import FACETS_BY_NAME
 from .query import InvalidSearch, SearchParams
 from .views import uncached_if_fallback
 
@@ -60,15 +59,7 @@ class SearchFeed(Feed):
         return request.search_results
 
     def describe(self, results):
-        """ "costing; Country: Mali" for the title, or nothing for the whole site."""
-        parts = [f"“{results.params.q}”"] if results.params.q else []
-        for name, values in results.facets.items():
-            if name in self.fixed_filters or name in results.params.defaulted:
-                continue
-            chosen = [value.label for value in values if value.selected]
-            if chosen:
-                parts.append(f"{FACETS_BY_NAME[name].label}: {', '.join(chosen)}")
-        return "; ".join(parts)
+        return results.describe(fixed=self.fixed_filters)
 
     def title(self, results):
         described = self.describe(results) or _("latest")

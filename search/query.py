@@ -6,9 +6,11 @@ once per language (each has its own elisions and stop words): a document matches
 as its own language reads it.
 """
 
+import datetime
 import functools
 import re
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -110,6 +112,7 @@ class SearchParams:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     parent_id: int | None = None  # listings: only the children of this page
+    published_after: datetime.datetime | None = None  # alerts: only what appeared since
     defaulted: frozenset = frozenset()  # facets whose selection is the default, not asked for
 
     @functools.cached_property
@@ -133,6 +136,19 @@ class SearchParams:
     def explicit_filters(self):
         """The selections the reader made (the language a page defaults to is not one)."""
         return {k: v for k, v in self.filters.items() if k not in self.defaulted}
+
+    def canonical_query(self):
+        """The search as one stable query string (the feed's and an alert's): the text and the
+        reader's own selections, values sorted, no paging or sort. A search in every language
+        says lang=all; one in the page's language says nothing (its language is the reader's)."""
+        pairs = [("q", self.q)] if self.q else []
+        for facet in FACETS:
+            pairs += [
+                (facet.name, value) for value in sorted(self.explicit_filters.get(facet.name, ()))
+            ]
+        if LANGUAGE not in self.filters and LANGUAGE not in self.defaulted:
+            pairs.append((LANGUAGE, languages.ALL))
+        return urlencode(pairs)
 
     def without(self, facet_name):
         """The same search without one facet's selection (for multi-select counts)."""

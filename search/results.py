@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
-from .facets import FACETS
+from .facets import FACETS, FACETS_BY_NAME
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Hit:
     changed: datetime.date | None = None  # when its page last changed (feeds' updated)
     language: str = ""  # its text's language code ("fr")
     language_label: str = ""  # and that language's own name ("Français")
+    published: datetime.datetime | None = None  # when it first appeared (alerts' mark)
 
     def as_json(self):
         return {
@@ -72,6 +73,18 @@ class SearchResults:
     facets: dict  # facet name -> [FacetValue]
     backend: str
     fallback: str = ""  # why the database answered instead of the configured cluster
+
+    def describe(self, fixed=()):
+        """ "“costing”; Country: Mali" for a title, or "" for the whole site; the facets in
+        `fixed` (a feed's or a country page's own) and the defaulted language are left out."""
+        parts = [f"“{self.params.q}”"] if self.params.q else []
+        for name, values in self.facets.items():
+            if name in fixed or name in self.params.defaulted:
+                continue
+            chosen = [value.label for value in values if value.selected]
+            if chosen:
+                parts.append(f"{FACETS_BY_NAME[name].label}: {', '.join(chosen)}")
+        return "; ".join(parts)
 
     @property
     def num_pages(self):
@@ -172,6 +185,7 @@ def present(params, raw, backend, fallback=""):
             changed=hit.changed,
             language=hit.language or "",
             language_label=labels["lang"].get(hit.language, "") if hit.language else "",
+            published=hit.published,
         )
         for hit in raw.hits
     ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import feeds, views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("feed/", feeds.SearchFeed(), name="search_feed"),
     path("feed/atom/", feeds.AtomSearchFeed(), name="search_feed_atom"),
+    path("alerts/", include("search.alerts.urls")),
 ]

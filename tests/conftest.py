@@ -8,6 +8,7 @@ import pytest
 from wagtail.models import Page, Site
 
 from .factories import HomePageFactory
+from .helpers import Inbox, clear_rate_limits, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +143,24 @@ def chromium(monkeypatch):
         # ORM calls made under that loop get their own connection (connections are context-local):
         # close it, or PostgreSQL refuses to drop the test database at the end.
         connections.close_all()
+
+
+@pytest.fixture
+def smtp(settings, home):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), with the portal's email backend sending to
+    it; its `messages` are what arrived."""
+    from aiosmtpd.controller import Controller
+
+    clear_rate_limits()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "updates@traction.test"
+    yield inbox
+    controller.stop()
+    clear_rate_limits()

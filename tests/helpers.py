@@ -7,8 +7,11 @@ Tests import shared code from here, never from another `test_*` module. Kept apa
 """
 
 import datetime
+import email
+import email.policy
 import io
 import re
+import socket
 import sys
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -388,7 +391,9 @@ def supplement_form(title="Supplement", **article):
 
 # --- Newsletter -----------------------------------------------------------------------
 
-LINK_RE = re.compile(r"https?://\S+/newsletter/(confirm|unsubscribe)/([^/\s]+)/")
+LINK_RE = re.compile(
+    r"https?://\S+/(?:newsletter|search/alerts)/(confirm|unsubscribe|stop|manage)/([^/\s]+)/"
+)
 
 
 def signup_data(email="ann@example.org", **extra):
@@ -396,11 +401,36 @@ def signup_data(email="ann@example.org", **extra):
 
 
 def links(text):
-    """{"confirm": path, "unsubscribe": path} from an email body."""
+    """{"confirm": path, "unsubscribe": path, "stop": path, …} from an email body."""
     found = {}
     for match in LINK_RE.finditer(text):
         found.setdefault(match.group(1), "/" + match.group(0).split("/", 3)[3])
     return found
+
+
+def free_port():
+    """A port free on 127.0.0.1 now, for a server a test starts."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return server.getsockname()[1]
+
+
+class Inbox:
+    """A real SMTP server's mailbox (aiosmtpd on 127.0.0.1): (recipients, parsed message)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address):
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+def text_of(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def clear_rate_limits():

@@ -1,56 +1,14 @@
 """End to end over a real SMTP server (aiosmtpd on 127.0.0.1): sign up, confirm, unsubscribe."""
 
-import email
-import email.policy
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 
 from portal.newsletter.models import OutboxMessage, Subscriber
 
-from .helpers import clear_rate_limits, links, signup_data
+from .helpers import free_port, links, signup_data, text_of
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted for delivery"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings, home):
-    clear_rate_limits()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "updates@traction.test"
-    yield inbox
-    controller.stop()
-    clear_rate_limits()
-
-
-def text_of(message):
-    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_signup_confirm_and_unsubscribe_over_smtp(committing_client, smtp):

@@ -3,7 +3,6 @@ and pages and signups that go on while Redis is down."""
 
 import logging
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from django.core.cache import caches
 from portal.log_filters import Throttle
 from portal.settings.base import redis_cache
 
-from .helpers import signup_data
+from .helpers import free_port, signup_data
 
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def free_port():
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        return server.getsockname()[1]
 
 
 @pytest.fixture

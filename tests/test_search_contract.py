@@ -264,6 +264,27 @@ def test_an_article_known_by_its_year_only(site):
     assert any(hit.date and hit.date.year == 2011 for hit in results.hits[at + 1 :])
 
 
+def test_published_after_keeps_only_what_appeared_since(site):
+    """Alerts' window: what was first published after a moment, whatever its own date, with
+    every facet counted inside the window."""
+    from .factories import FindingsPageFactory
+
+    mark = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    assert run(site, published_after=mark).total == 0, "the site was published in 2017"
+    new = FindingsPageFactory(
+        parent=site.publications, title="Old finding, new here", date=datetime.date(2010, 1, 1)
+    )
+    new.countries.set([site.mali]), new.save()
+    new.save_revision().publish()
+    indexing.process_pending()
+    since = run(site, "country=ML&sort=newest", published_after=mark)
+    assert titles(since) == {"Old finding, new here"}
+    assert since.hits[0].published > mark
+    assert counts(since, "type") == {"findings": 1}
+    assert run(site, "country=RW", published_after=mark).total == 0
+    assert run(site, "country=ML", published_after=since.hits[0].published).total == 0
+
+
 # --- Languages: each document's text is read in its own language ---------------------------
 
 

@@ -18,25 +18,33 @@ from .tokens import make_confirm_token, make_unsubscribe_token
 
 def _build(template, to, base_url, subject, **context):
     """The email in the active language (the callers' override)."""
-    language = translation.get_language()
     unsubscribe_url = base_url + reverse(
         "newsletter:unsubscribe", args=[make_unsubscribe_token(to)]
     )
+    return build(f"newsletter/email/{template}", to, subject, unsubscribe_url, **context)
+
+
+def build(template, to, subject, unsubscribe_url, headers=None, **context):
+    """An email as the outbox stores it, in the active language: `template`.txt and .html
+    rendered with `context`, and the one-click unsubscribe headers for `unsubscribe_url`."""
+    language = translation.get_language()
     context = {
         **context,
         "unsubscribe_url": unsubscribe_url,
         "site_name": settings.WAGTAIL_SITE_NAME,
+        "language": language,
     }
     return {
         "to": to,
         "language": language,
         "subject": subject,
-        "text": render_to_string(f"newsletter/email/{template}.txt", context),
-        "html": render_to_string(f"newsletter/email/{template}.html", context),
+        "text": render_to_string(f"{template}.txt", context),
+        "html": render_to_string(f"{template}.html", context),
         "headers": {
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Content-Language": language,
+            **(headers or {}),
         },
     }
 

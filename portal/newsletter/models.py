@@ -18,6 +18,12 @@ def email_hash_of(email):
     return hashlib.md5(email.lower().encode()).hexdigest()
 
 
+def suppression_hash_of(email):
+    """What the suppression list keeps of an address: a SHA-256 of it lower-cased, so an
+    erased address is never mailed again and is not kept in the clear."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
 def language_choices():
     """The site's languages (settings.LANGUAGES), read when a form asks, never at import."""
     return settings.LANGUAGES
@@ -109,6 +115,14 @@ class OutboxMessage(models.Model):
         max_length=254, help_text="Kept when the subscriber record is deleted."
     )
     payload = models.JSONField(default=dict, blank=True)
+    key = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="One message per recipient and update (alert:7:…, update:3:…): queuing it "
+        "again after a crash or a second run adds nothing.",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -124,3 +138,34 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.email} ({self.state})"
+
+
+class Suppression(models.Model):
+    """An address never to be mailed again: hard bounces, complaints, erasure requests.
+
+    Only its hash is kept (suppression_hash_of), so erasing a reader keeps their refusal and
+    nothing else. The outbox checks it before every email, whoever queued it.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Hard bounce"
+        COMPLAINED = "complained", "Complaint (marked as spam)"
+        ERASED = "erased", "Erased on request"
+        STAFF = "staff", "Suppressed by staff"
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.email_hash[:12]}… ({self.reason})"
+
+    @classmethod
+    def add(cls, email, reason):
+        cls.objects.get_or_create(
+            email_hash=suppression_hash_of(email), defaults={"reason": reason}
+        )
+
+    @classmethod
+    def covers(cls, email):
+        return cls.objects.filter(email_hash=suppression_hash_of(email)).exists()

@@ -11,14 +11,16 @@ absorb (deliveries are upserts).
 
 import logging
 import smtplib
+import time
 
-from django.core.mail import EmailMultiAlternatives
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from portal.retry import Breaker, RetryPolicy
 
-from .models import OutboxMessage
+from .models import OutboxMessage, Suppression
 from .providers import get_provider
 from .providers.base import DeliveryError, PermanentFailure, TemporaryFailure
 
@@ -56,35 +58,111 @@ def queue_provider_delete(email):
 
 
 def queue_email(subscriber, email):
-    """Queue an email (a dict from `emails.build`); sent after the commit, retried if SMTP fails."""
+    """Queue an email (a dict from `emails.build`); sent after the commit, retried if SMTP fails.
+    `subscriber` is None for an email to a reader not on the list (an alert's confirmation)."""
     message = OutboxMessage.objects.create(
-        kind=OutboxMessage.Kind.EMAIL, subscriber=subscriber, email=subscriber.email, payload=email
+        kind=OutboxMessage.Kind.EMAIL, subscriber=subscriber, email=email["to"], payload=email
     )
     _deliver_after_commit(message.pk)
     return message
+
+
+def queue_bulk(emails, batch_size=500):
+    """Queue many emails for the worker: (key, payload, subscriber or None) triples.
+
+    Each key is one recipient and one update, unique in the outbox: queuing the same key
+    again (a second run, a rerun after a crash) adds nothing. Returns how many are queued.
+    """
+    messages = [
+        OutboxMessage(
+            kind=OutboxMessage.Kind.EMAIL,
+            key=key,
+            subscriber=subscriber,
+            email=payload["to"],
+            payload=payload,
+        )
+        for key, payload, subscriber in emails
+    ]
+    before = OutboxMessage.objects.filter(key__in=[m.key for m in messages]).count()
+    OutboxMessage.objects.bulk_create(messages, batch_size=batch_size, ignore_conflicts=True)
+    return len(messages) - before
 
 
 def _deliver_after_commit(pk):
     transaction.on_commit(lambda: deliver_due(ids=[pk], in_request=True))
 
 
+class Throttle:
+    """At most `rate` emails a second from this worker (settings.NEWSLETTER["SEND_RATE"]), so
+    a list of thousands does not trip the SMTP server's limits; 0 means no limit."""
+
+    def __init__(self, rate):
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next_at = 0.0
+
+    def wait(self):
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(now, self.next_at) + self.interval
+
+
 def deliver_due(limit=200, ids=None, in_request=False, now=None):
-    """Deliver due messages; returns (sent, retrying, failed) counts."""
+    """Deliver due messages; returns (sent, retrying, failed) counts.
+
+    The worker's batches share one SMTP connection and keep to the send rate; a reader's
+    request sends its one email at once."""
     now = now or timezone.now()
     due = OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
     if ids is not None:
         due = due.filter(pk__in=ids)
     sent = retrying = failed = 0
-    for message in due.order_by("next_attempt_at", "pk")[:limit]:
-        if in_request and BREAKERS[message.kind].is_open:
-            continue  # the target failed moments ago: do not make this reader wait for it too
-        if not _claim(message, now):
-            continue
-        outcome = _attempt(message)
-        sent += outcome == "sent"
-        retrying += outcome == "retrying"
-        failed += outcome == "failed"
+    throttle = Throttle(0 if in_request else settings.NEWSLETTER["SEND_RATE"])
+    with Mailer() as mailer:
+        for message in due.order_by("next_attempt_at", "pk")[:limit]:
+            if in_request and BREAKERS[message.kind].is_open:
+                continue  # the target failed moments ago: do not make this reader wait for it too
+            if not _claim(message, now):
+                continue
+            if message.kind == OutboxMessage.Kind.EMAIL:
+                throttle.wait()
+            outcome = _attempt(message, mailer)
+            sent += outcome == "sent"
+            retrying += outcome == "retrying"
+            failed += outcome == "failed"
     return sent, retrying, failed
+
+
+class Mailer:
+    """One email-backend connection for a batch, opened on first use and reopened after an
+    error (a dropped SMTP connection must not fail the rest of the batch)."""
+
+    connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except (smtplib.SMTPException, OSError):  # a failed connection has nothing to close
+                logger.debug("Newsletter outbox: closing the email connection failed")
+            self.connection = None
+
+    def send(self, payload):
+        if self.connection is None:
+            self.connection = get_connection()
+        try:
+            send_email(payload, self.connection)
+        except Exception:
+            self.close()
+            raise
 
 
 def _claim(message, now):
@@ -92,11 +170,13 @@ def _claim(message, now):
     return POLICY.claim(pending, message.pk, now)
 
 
-def _attempt(message):
+def _attempt(message, mailer):
     message.refresh_from_db()
     try:
         if message.kind == OutboxMessage.Kind.EMAIL:
-            send_email(message.payload)
+            if Suppression.covers(message.email):
+                raise PermanentFailure("suppressed: the address bounced, complained or was erased")
+            mailer.send(message.payload)
         else:
             get_provider().deliver(message)
     except DeliveryError as error:
@@ -134,13 +214,14 @@ def _record_failure(message, error):
     return outcome
 
 
-def send_email(payload):
+def send_email(payload, connection=None):
     """Send a queued email; refused recipients fail for good, everything else is retried."""
     email = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["text"],
         to=[payload["to"]],
         headers=payload.get("headers", {}),
+        connection=connection,
     )
     if payload.get("html"):
         email.attach_alternative(payload["html"], "text/html")

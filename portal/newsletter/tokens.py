@@ -34,6 +34,21 @@ def read_confirm_token(token):
         raise InvalidToken(_("This confirmation link is not valid.")) from error
 
 
+def sign(value, salt):
+    """A signed link token for `value` (any JSON), for apps that mail readers (search alerts)."""
+    return signing.dumps(value, salt=salt, compress=True)
+
+
+def read(token, salt, message, max_age=None):
+    """The value of a token from `sign`, or InvalidToken with `message` (expired: `expired`)."""
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise InvalidToken(message, expired=True) from error
+    except signing.BadSignature as error:
+        raise InvalidToken(message) from error
+
+
 def make_unsubscribe_token(email):
     return signing.dumps(email.lower(), salt=UNSUBSCRIBE_SALT)
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "research",
     "briefs",
     "search",
+    "search.alerts",
     "wagtail.api.v2",
     "rest_framework",
     # Translation: a segment editor, PO export and import, and sync from the source page.
@@ -308,6 +309,8 @@ NEWSLETTER = {
         "ip": rate("NEWSLETTER_RATE_IP", "10/3600"),
         "email": rate("NEWSLETTER_RATE_EMAIL", "3/3600"),
     },
+    # Emails a second the worker sends at most (0: no limit), under the SMTP server's limits.
+    "SEND_RATE": float(os.environ.get("NEWSLETTER_SEND_RATE", "10")),
 }
 
 # Wagtail

@@ -23,3 +23,6 @@ PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS
 # Login throttling is tested on its own (tests/test_production.py turns it on); elsewhere
 # tests log in with client.login(), which authenticates without a request.
 AXES_ENABLED = False
+
+# Unthrottled: the throttle has its own test (tests/test_outbox_delivery.py).
+NEWSLETTER = {**NEWSLETTER, "SEND_RATE": 0}

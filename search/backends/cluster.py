@@ -134,6 +134,8 @@ class ClusterBackend(BaseSearchBackend):
             search = search.query("match_none")
         if params.parent_id is not None:
             search = search.filter("term", parent_id=params.parent_id)
+        if params.published_after is not None:
+            search = search.filter("range", published={"gt": params.published_after.isoformat()})
         selections = {
             facet.name: dsl.Q(
                 "terms", **{FACET_FIELDS[facet.name].name: list(params.selected(facet.name))}

@@ -319,6 +319,13 @@ class DatabaseBackend(BaseSearchBackend):
             scope.conditions.append(
                 (f"{scope.id} IN (SELECT id FROM {DOC} WHERE parent_id = %s)", [params.parent_id])
             )
+        if params.published_after is not None:  # alerts: what appeared since their mark
+            since = (
+                "d.published > %s"
+                if scope.on_documents
+                else f"{scope.id} IN (SELECT id FROM {DOC} WHERE published > %s)"
+            )
+            scope.conditions.append((since, [params.published_after]))
         return scope
 
     def execute(self, params):

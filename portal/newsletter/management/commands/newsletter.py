@@ -1,31 +1,39 @@
-"""`newsletter sync` delivers the outbox (cron every minute, or --watch); `newsletter status`
-counts."""
+"""`newsletter send-due` queues what is due (alert digests) and delivers the outbox (cron every
+few minutes, or --watch); `newsletter sync` only delivers; `newsletter status` counts."""
 
 import time
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
+from django.utils import timezone
 
 from ...models import OutboxMessage, Subscriber
 from ...outbox import deliver_due, retry_now
 from ...providers import get_provider
+from ...schedule import run_due
 
 
 class Command(BaseCommand):
     help = (
-        "Deliver queued newsletter changes and emails (sync), "
-        "or show the list and the outbox (status)."
+        "Queue due emails and deliver them (send-due), deliver queued changes and emails "
+        "(sync), or show the list and the outbox (status)."
     )
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True)
+        send_due = commands.add_parser(
+            "send-due", help="queue the digests and updates that are due, then deliver"
+        )
         sync = commands.add_parser("sync", help="deliver what is due")
-        sync.add_argument(
-            "--now", action="store_true", help="retry everything pending at once (after an outage)"
-        )
-        sync.add_argument(
-            "--watch", type=float, metavar="SECONDS", help="keep delivering, every SECONDS"
-        )
+        for command in (send_due, sync):
+            command.add_argument(
+                "--now",
+                action="store_true",
+                help="retry everything pending at once (after an outage)",
+            )
+            command.add_argument(
+                "--watch", type=float, metavar="SECONDS", help="keep going, every SECONDS"
+            )
         commands.add_parser("status", help="subscribers by status, outbox by state")
 
     def handle(self, *args, action, **options):
@@ -34,6 +42,10 @@ class Command(BaseCommand):
         if options["now"]:
             self.stdout.write(f"{retry_now()} pending message(s) made due now.")
         while True:
+            if action == "send-due":
+                for name, queued in run_due(timezone.now()).items():
+                    if queued or not options["watch"]:
+                        self.stdout.write(f"Queued {queued} email(s): {name}.")
             sent, retrying, failed = self.deliver_all_due()
             if sent or retrying or failed or not options["watch"]:
                 self.stdout.write(f"Delivered {sent}, to retry {retrying}, failed {failed}.")
