@@ -1,9 +1,11 @@
 """A local HTTP server speaking the part of Mailchimp's Marketing API v3 the adapter calls.
 
 It checks what Mailchimp checks (Basic auth with the API key, the list id, the
-subscriber hash matching the address, the JSON shape) and keeps members and
-tags. Faults are injected per request: "down" (connection closed), "500",
-"timeout" (no answer), or a 400 with Mailchimp's error body. Binds 127.0.0.1.
+subscriber hash matching the address, the JSON shape) and keeps members, tags, static
+segments and campaigns. Faults are injected for every request ("down": connection closed,
+"500", "timeout": no answer, or a 400 with Mailchimp's error body), or once for the next
+request matching a method and path (`fail_next`), before or after doing its work (a
+timeout after the work is the case a retry must not repeat). Binds 127.0.0.1.
 """
 
 import base64
@@ -17,6 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MEMBER_RE = re.compile(
     r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<tags>/tags)?$"
 )
+SEGMENTS_RE = re.compile(r"^/3\.0/lists/(?P<list>[^/?]+)/segments(\?.*)?$")
+CAMPAIGNS_RE = re.compile(r"^/3\.0/campaigns(\?.*)?$")
+CAMPAIGN_RE = re.compile(
+    r"^/3\.0/campaigns/(?P<id>[^/?]+)(?P<rest>/content|/actions/schedule|/actions/send)?$"
+)
 STATUSES = {"subscribed", "unsubscribed", "cleaned", "pending", "transactional"}
 
 
@@ -28,6 +35,9 @@ class FakeMailchimp:
         self.created = {}  # hash -> times a member was created (must stay 1)
         self.requests = []
         self.fault = None  # None, "down", "500", "timeout", "400"
+        self.once = []  # [(method, path regex, fault, after the work?)], each used once
+        self.segments = {}  # id -> {"name", "emails"}
+        self.campaigns = {}  # id -> campaign dict, with "content" and "actions"
         self.lock = threading.Lock()
         server = self
 
@@ -43,6 +53,12 @@ class FakeMailchimp:
 
             def do_DELETE(self):
                 server.handle(self, "DELETE")
+
+            def do_GET(self):
+                server.handle(self, "GET")
+
+            def do_PATCH(self):
+                server.handle(self, "PATCH")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/3.0"
@@ -73,25 +89,52 @@ class FakeMailchimp:
             {"type": "about:blank", "title": title, "status": status, "detail": detail},
         )
 
+    def fail_next(self, method, path, fault, after=False):
+        """Fail the next `method` request whose path matches `path` (a regex) with `fault`;
+        `after`: do its work first, then fail (the change is made, the answer lost)."""
+        self.once.append((method, re.compile(path), fault, after))
+
+    def _one_shot(self, method, path):
+        for entry in self.once:
+            if entry[0] == method and entry[1].search(path):
+                self.once.remove(entry)
+                return entry[2], entry[3]
+        return None, False
+
+    def _fail(self, handler, fault):
+        if fault == "down":
+            handler.close_connection = True
+            handler.connection.close()
+        elif fault == "timeout":
+            time.sleep(3)
+            self.reply(handler, 504, None)
+        else:
+            self.error(handler, 500, "Internal Server Error", "Try again later.")
+
     def handle(self, handler, method):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         self.requests.append((method, handler.path))
-        if self.fault == "down":
-            handler.close_connection = True
-            handler.connection.close()
-            return
-        if self.fault == "timeout":
-            time.sleep(3)
-            return self.reply(handler, 504, None)
-        if self.fault == "500":
-            return self.error(handler, 500, "Internal Server Error", "Try again later.")
+        once, after = self._one_shot(method, handler.path)
+        fault = self.fault if self.fault in ("down", "timeout", "500") else None
+        if fault or (once and not after):
+            return self._fail(handler, fault or once)
+        if once:  # after the work: do it, answer nothing useful
+            self._handle(_Discard(handler), method, raw)
+            return self._fail(handler, once)
+        return self._handle(handler, method, raw)
+
+    def _handle(self, handler, method, raw):
         auth = handler.headers.get("Authorization", "")
         if (
             not auth.startswith("Basic ")
             or base64.b64decode(auth[6:]).decode().split(":", 1)[1] != self.api_key
         ):
             return self.error(handler, 401, "API Key Invalid", "Your API key may be invalid.")
+        path = handler.path
+        if SEGMENTS_RE.match(path) or CAMPAIGNS_RE.match(path) or CAMPAIGN_RE.match(path):
+            with self.lock:
+                return self.campaign_api(handler, method, path, json.loads(raw or b"{}"))
         match = MEMBER_RE.match(handler.path)
         if not match or match["list"] != self.list_id:
             return self.error(
@@ -152,3 +195,110 @@ class FakeMailchimp:
 
     def member(self, email):
         return self.members.get(hashlib.md5(email.lower().encode()).hexdigest())
+
+    # --- Static segments (tags) and campaigns ---------------------------------------------
+
+    def campaign_api(self, handler, method, path, body):
+        if match := SEGMENTS_RE.match(path):
+            if match["list"] != self.list_id:
+                return self.error(handler, 404, "Resource Not Found", "No such list.")
+            if method == "GET":
+                segments = [{"id": i, "name": s["name"], "member_count": len(s["emails"]),
+                             "type": "static"} for i, s in self.segments.items()]  # fmt: skip
+                return self.reply(handler, 200, {"segments": segments})
+            if method == "POST":
+                return self.post_segment(handler, body)
+        if CAMPAIGNS_RE.match(path):
+            if method == "GET":
+                return self.reply(handler, 200, {"campaigns": list(self.campaigns.values())})
+            if method == "POST":
+                return self.post_campaign(handler, body)
+        if match := CAMPAIGN_RE.match(path):
+            campaign = self.campaigns.get(match["id"])
+            if campaign is None:
+                return self.error(handler, 404, "Resource Not Found", "No such campaign.")
+            if match["rest"] is None and method == "GET":
+                return self.reply(handler, 200, campaign)
+            if match["rest"] == "/content" and method == "PUT":
+                if not body.get("html"):
+                    return self.error(handler, 400, "Invalid Resource", "html is required.")
+                campaign["content"] = body
+                return self.reply(handler, 200, {"html": body["html"]})
+            if match["rest"] in ("/actions/schedule", "/actions/send") and method == "POST":
+                return self.act(handler, campaign, match["rest"].rsplit("/", 1)[1], body)
+        return self.error(handler, 405, "Method Not Allowed", "")
+
+    def post_segment(self, handler, body):
+        emails = body.get("static_segment")
+        if not body.get("name") or not isinstance(emails, list):
+            return self.error(handler, 400, "Invalid Resource", "name and static_segment.")
+        known = {m["email_address"].lower() for m in self.members.values()}
+        segment_id = len(self.segments) + 1
+        self.segments[segment_id] = {
+            "name": body["name"],
+            "emails": {e.lower() for e in emails if e.lower() in known},
+        }
+        return self.reply(
+            handler,
+            200,
+            {
+                "id": segment_id,
+                "name": body["name"],
+                "member_count": len(self.segments[segment_id]["emails"]),
+            },
+        )
+
+    def post_campaign(self, handler, body):
+        recipients = body.get("recipients") or {}
+        if body.get("type") != "regular" or recipients.get("list_id") != self.list_id:
+            return self.error(handler, 400, "Invalid Resource", "type and recipients.list_id.")
+        segment = (recipients.get("segment_opts") or {}).get("saved_segment_id")
+        if segment is not None and segment not in self.segments:
+            return self.error(handler, 400, "Invalid Resource", "No such segment.")
+        campaign_id = f"c{len(self.campaigns) + 1}"
+        self.campaigns[campaign_id] = {
+            "id": campaign_id, "status": "save", "recipients": recipients,
+            "settings": body.get("settings", {}), "tracking": body.get("tracking", {}),
+            "actions": [],
+        }  # fmt: skip
+        return self.reply(handler, 200, self.campaigns[campaign_id])
+
+    def act(self, handler, campaign, action, body):
+        if "html" not in campaign.get("content", {}):
+            return self.error(handler, 400, "Bad Request", "The campaign has no content.")
+        if campaign["status"] != "save":
+            return self.error(handler, 400, "Bad Request", f"Campaign is {campaign['status']}.")
+        if action == "schedule":
+            minute = (body.get("schedule_time") or "")[14:16]
+            if minute not in ("00", "15", "30", "45"):
+                return self.error(handler, 400, "Invalid Resource", "Quarter hours only.")
+        campaign["actions"].append((action, body.get("schedule_time")))
+        campaign["status"] = "schedule" if action == "schedule" else "sending"
+        return self.reply(handler, 204)
+
+    def recipients_of(self, campaign):
+        segment = (campaign["recipients"].get("segment_opts") or {}).get("saved_segment_id")
+        return self.segments[segment]["emails"] if segment else None
+
+
+class _Discard:
+    """A handler stand-in whose answer goes nowhere (the work is done, the reply is lost)."""
+
+    def __init__(self, handler):
+        self.headers, self.path = handler.headers, handler.path
+
+    def send_response(self, *args):
+        pass
+
+    def send_header(self, *args):
+        pass
+
+    def end_headers(self):
+        pass
+
+    @property
+    def wfile(self):
+        return self
+
+    def write(self, data):
+        pass

@@ -10,4 +10,7 @@ class NewsletterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects its receivers
+        from . import schedule, signals, updates  # signals connects its receivers
+
+        schedule.register("updates", updates.send_due)
+        assert signals

@@ -8,9 +8,21 @@ provider outage or a crashed worker loses nothing.
 import hashlib
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models.functions import Lower
+from django.http import HttpResponse
 from django.utils import timezone
+from wagtail.fields import StreamField
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+
+from .blocks import UpdateBodyBlock
 
 
 def email_hash_of(email):
@@ -169,3 +181,109 @@ class Suppression(models.Model):
     @classmethod
     def covers(cls, email):
         return cls.objects.filter(email_hash=suppression_hash_of(email)).exists()
+
+
+class NewsletterIssue(
+    PreviewableMixin, WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model
+):
+    """An update staff write in the CMS and send to everyone or to a segment.
+
+    It goes through the pages' review workflow ("Moderators approval"): editors write and
+    submit it, moderators approve (publish) it, and only they can send it. Sending is
+    scheduled; `manage.py newsletter send-due` then queues one email per recipient in the
+    outbox (portal/newsletter/updates.py), or one campaign when Mailchimp is the provider.
+    """
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone subscribed"
+        SEGMENT = "segment", "A segment: by topics, countries and language"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Not scheduled"
+        SCHEDULED = "scheduled", "Scheduled"
+        QUEUED = "queued", "Sending"  # in the outbox (or with the provider)
+
+    subject = models.CharField(max_length=150)
+    intro = models.TextField(blank=True, help_text="A few lines before the blocks.")
+    body = StreamField(UpdateBodyBlock(), blank=True, use_json_field=True)
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default=default_language,
+        help_text="The language it is written in.",
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    topics = models.JSONField(default=list, blank=True, help_text="Topic slugs (a segment).")
+    countries = models.JSONField(default=list, blank=True, help_text="Country codes (a segment).")
+    languages = models.JSONField(
+        default=list, blank=True, help_text="Subscribers' languages (a segment)."
+    )
+    send_status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    send_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
+    )
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recipient_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    campaign_id = models.CharField(max_length=100, blank=True, editable=False)
+
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="newsletter_issue",
+        for_concrete_model=False,
+    )
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="newsletter_issue",
+        for_concrete_model=False,
+    )
+
+    preview_modes = [("", "Web page"), ("email", "Email (HTML)"), ("text", "Email (plain text)")]
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "update"
+        permissions = [("send_newsletterissue", "Can schedule and send updates")]
+
+    def __str__(self):
+        return self.subject
+
+    def previous_sent_at(self):
+        """When the update before this one went out ("what is new since the last update")."""
+        earlier = NewsletterIssue.objects.exclude(pk=self.pk).filter(queued_at__isnull=False)
+        if self.queued_at:
+            earlier = earlier.filter(queued_at__lt=self.queued_at)
+        return earlier.order_by("-queued_at").values_list("queued_at", flat=True).first()
+
+    def get_preview_template(self, request, mode_name):
+        return "newsletter/newsletter_issue.html"
+
+    def get_preview_context(self, request, mode_name):
+        from . import updates
+
+        return {
+            **super().get_preview_context(request, mode_name),
+            "sections": updates.sections(self),
+        }
+
+    def serve_preview(self, request, mode_name):
+        """The web page, or the email exactly as a reader would get it (HTML or plain text)."""
+        from . import updates  # the email is built there, from this model
+
+        if mode_name in ("email", "text"):
+            email = updates.preview_email(self, request.user.email or "you@example.org")
+            if mode_name == "text":
+                return HttpResponse(email["text"], content_type="text/plain; charset=utf-8")
+            return HttpResponse(email["html"])
+        return super().serve_preview(request, mode_name)

@@ -57,6 +57,17 @@ def queue_provider_delete(email):
     return message
 
 
+def queue_provider_message(key, payload):
+    """Queue one keyed job for the provider (an update's campaign): queued once, whatever
+    reruns, and retried with backoff until the provider has it."""
+    message, created = OutboxMessage.objects.get_or_create(
+        key=key, defaults={"kind": OutboxMessage.Kind.PROVIDER, "email": "", "payload": payload}
+    )
+    if created:
+        _deliver_after_commit(message.pk)
+    return message
+
+
 def queue_email(subscriber, email):
     """Queue an email (a dict from `emails.build`); sent after the commit, retried if SMTP fails.
     `subscriber` is None for an email to a reader not on the list (an alert's confirmation)."""
@@ -223,6 +234,10 @@ def send_email(payload, connection=None):
         headers=payload.get("headers", {}),
         connection=connection,
     )
+    # No tracking pixel or rewritten links of the portal's own; an email provider (anymail)
+    # tracks opens only when the site turns them on.
+    email.track_opens = bool(settings.NEWSLETTER.get("TRACK_OPENS"))
+    email.track_clicks = False
     if payload.get("html"):
         email.attach_alternative(payload["html"], "text/html")
     try:

@@ -5,11 +5,14 @@ to groups in Settings > Groups. Both listings filter and export to CSV.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.urls import path
 from wagtail import hooks
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.snippets.models import register_snippet
 
-from . import outbox
+from . import admin_views, outbox
+from .issue_admin import NewsletterIssueViewSet
 from .models import OutboxMessage, Subscriber
 
 
@@ -105,3 +108,22 @@ class NewsletterGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_newsletter_viewsets():
     return NewsletterGroup()
+
+
+register_snippet(NewsletterIssueViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_newsletter_issue_urls():
+    return [
+        path(
+            "newsletter/updates/<int:pk>/send/",
+            admin_views.IssueSendView.as_view(),
+            name="newsletter_issue_send",
+        ),
+        path(
+            "newsletter/updates/<int:pk>/test/",
+            admin_views.send_test,
+            name="newsletter_issue_test",
+        ),
+    ]

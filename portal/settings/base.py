@@ -311,6 +311,8 @@ NEWSLETTER = {
     },
     # Emails a second the worker sends at most (0: no limit), under the SMTP server's limits.
     "SEND_RATE": float(os.environ.get("NEWSLETTER_SEND_RATE", "10")),
+    # Opens are not tracked unless turned on (an email provider's pixel; the portal adds none).
+    "TRACK_OPENS": env_bool("NEWSLETTER_TRACK_OPENS", False),
 }
 
 # Wagtail

@@ -9,8 +9,10 @@ class AlertsConfig(AppConfig):
     verbose_name = "Search alerts"
 
     def ready(self):
-        from portal.newsletter import schedule
+        from portal.newsletter import listings, schedule
 
         from . import digests
+        from .listings import SearchListings
 
         schedule.register("search alerts", digests.send_due)
+        listings.register(SearchListings())
