@@ -94,7 +94,10 @@ class IssueSendView(WagtailAdminTemplateMixin, FormView):
             return "Only an approved (published) update can be sent: submit it for moderation."
         if issue.send_status == NewsletterIssue.Status.QUEUED:
             return "This update has been sent already."
-        if not issue.audience:
+        segment = issue.audience == NewsletterIssue.Audience.SEGMENT
+        if not issue.audience or (
+            segment and not (issue.topics or issue.countries or issue.languages)
+        ):
             return "Choose its audience (everyone, or a segment) and publish it again."
         if updates.recipient_count(issue) == 0:
             return "Nobody is in this audience: no one would get it."

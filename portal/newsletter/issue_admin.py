@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from .interests import get_interests
@@ -60,13 +60,12 @@ class NewsletterIssueViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 290
     url_prefix = "newsletter/updates"
-    base_form_class = IssueForm
     index_view_class = IssueIndexView
     list_display = ["subject", "language", "audience", "send_status", "send_at", "recipient_count"]
     list_filter = ["send_status", "language", "audience"]
     search_fields = ["subject"]
     copy_view_enabled = False
-    panels = [
+    edit_handler = ObjectList([
         FieldPanel("subject"),
         FieldPanel("language"),
         FieldPanel("intro"),
@@ -80,4 +79,4 @@ class NewsletterIssueViewSet(SnippetViewSet):
             ],
             heading="Audience",
         ),
-    ]
+    ], base_form_class=IssueForm)  # fmt: skip

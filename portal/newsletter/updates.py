@@ -102,6 +102,9 @@ def send_test(issue, user):
 
 
 def schedule(issue, when, user):
+    """Send it at `when` (now or later); an update is sent once, never again."""
+    if NewsletterIssue.objects.filter(pk=issue.pk, queued_at__isnull=False).exists():
+        raise ValueError("This update has been sent already.")
     issue.send_status = NewsletterIssue.Status.SCHEDULED
     issue.send_at, issue.scheduled_by = when, user
     issue.save(update_fields=["send_status", "send_at", "scheduled_by"])
