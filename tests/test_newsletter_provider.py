@@ -281,3 +281,59 @@ def test_sign_up_service_is_idempotent_for_a_race(home):
 
 def signup_data_dict(email):
     return {"e": email, "n": "", "o": "", "c": "", "t": [], "k": [], "v": "2026-11", "s": ""}
+
+
+# --- Updates as Mailchimp campaigns ------------------------------------------------------
+
+
+def test_an_update_becomes_one_campaign_for_its_segment_scheduled_once_despite_faults(
+    mailchimp,
+):
+    from portal.newsletter import schedule, updates
+    from portal.newsletter.models import NewsletterIssue
+
+    TopicFactory(name="Costing", slug="costing")
+    everyone = [
+        Subscriber.objects.create(email=email, status="subscribed", language=lang, topics=topics)
+        for email, lang, topics in [
+            ("ana@example.org", "pt", ["costing"]),
+            ("rui@example.org", "pt", ["costing", "policy"]),
+            ("amy@example.org", "en", ["costing"]),
+            ("joao@example.org", "pt", ["policy"]),
+        ]
+    ]
+    for subscriber in everyone:
+        outbox.queue_provider_sync(subscriber)
+    call_command("newsletter", "sync")
+    issue = NewsletterIssue.objects.create(
+        subject="Novidades", language="pt", audience="segment", topics=["costing"],
+        languages=["pt"],
+    )  # fmt: skip
+    issue.save_revision().publish()
+    send_at = timezone.now() + datetime.timedelta(days=2)
+    updates.schedule(issue, send_at, None)
+    # Mailchimp creates the campaign, and the answer is lost; then scheduling fails once.
+    mailchimp.fail_next("POST", r"/campaigns$", "timeout", after=True)
+    mailchimp.fail_next("POST", r"/actions/schedule$", "500")
+    assert schedule.run_due(timezone.now())["updates"] == 1, "queued at once: Mailchimp waits"
+    for _attempt in range(3):
+        call_command("newsletter", "sync", "--now")
+    posts = [path for method, path in mailchimp.requests if method == "POST"]
+    assert sum(path.endswith("/campaigns") for path in posts) == 1, "created once, answer lost"
+    assert sum(path.endswith("/actions/schedule") for path in posts) == 2, "a 500, then done"
+    assert len(mailchimp.campaigns) == 1, "a retry finds the campaign it made, never a second"
+    [campaign] = mailchimp.campaigns.values()
+    assert mailchimp.recipients_of(campaign) == {"ana@example.org", "rui@example.org"}
+    assert [action for action, _when in campaign["actions"]] == ["schedule"]
+    scheduled = datetime.datetime.fromisoformat(campaign["actions"][0][1])
+    assert scheduled.minute % 15 == 0 and send_at <= scheduled < send_at + datetime.timedelta(
+        minutes=15
+    )
+    assert "*|UNSUB|*" in campaign["content"]["html"] and campaign["content"]["plain_text"]
+    assert campaign["tracking"]["opens"] is False, "opens are off unless the site turns them on"
+    issue.refresh_from_db()
+    assert issue.campaign_id == campaign["id"] and issue.send_status == "queued"
+    assert OutboxMessage.objects.get(key=f"campaign:{issue.pk}").state == "sent"
+    assert schedule.run_due(timezone.now())["updates"] == 0
+    call_command("newsletter", "sync", "--now")
+    assert len(mailchimp.campaigns) == 1 and len(campaign["actions"]) == 1

@@ -25,7 +25,7 @@ import base64
 import datetime
 
 from ..interests import get_interests
-from ..models import email_hash_of
+from ..models import NewsletterIssue, email_hash_of
 from .base import BaseProvider, PermanentFailure, http_json
 
 
@@ -115,6 +115,7 @@ class MailchimpProvider(BaseProvider):
                          "text_clicks": False},
         })[1]  # fmt: skip
         url = f"{self.base_url}/campaigns/{campaign['id']}"
+        NewsletterIssue.objects.filter(pk=update["issue"]).update(campaign_id=campaign["id"])
         if campaign.get("status", "save") != "save":
             return campaign["id"]  # scheduled or sent by an earlier attempt
         self.call("PUT", f"{url}/content", {"html": update["html"], "plain_text": update["text"]})
