@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal.newsletter.tracking import webhook as tracking_webhook
 from portal.sitemaps import TranslatedSitemap
 from portal.views import media_image, robots_txt
 from search import feeds as search_feeds
@@ -19,6 +20,8 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("api/search/", search_views.search_api, name="search_api"),
     path("api/v2/", api_router.urls),
+    # Email providers' tracking webhooks (django-anymail): bounces and complaints suppress.
+    path("anymail/<path:path>", tracking_webhook, name="anymail_webhook"),
 ]
 
 # What readers read, in each language: English at the root (so existing links keep working),

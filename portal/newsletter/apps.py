@@ -10,7 +10,7 @@ class NewsletterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import schedule, signals, updates  # signals connects its receivers
+        # signals and tracking connect their receivers
+        from . import schedule, signals, tracking, updates  # noqa: F401
 
         schedule.register("updates", updates.send_due)
-        assert signals

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "briefs",
     "search",
     "search.alerts",
+    "anymail",
     "wagtail.api.v2",
     "rest_framework",
     # Translation: a segment editor, PO export and import, and sync from the source page.
@@ -244,8 +245,10 @@ STORAGES = {
 # Page editors with many inline items (objectives, articles) exceed Django's 1000.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Email: SMTP with the EMAIL_* variables (dev.py prints to the console unless EMAIL_HOST is set).
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Email: SMTP with the EMAIL_* variables (dev.py prints to the console unless EMAIL_HOST is set),
+# or an email provider through django-anymail: EMAIL_BACKEND=anymail.backends.mailgun.EmailBackend
+# (or amazon_ses, postmark, brevo, mailjet, sendgrid, ...) with its ANYMAIL_* settings.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -301,6 +304,16 @@ def rate(name, default):
     count, _, seconds = os.environ.get(name, default).partition("/")
     return int(count), int(seconds)
 
+
+# django-anymail: every ANYMAIL_<NAME> variable is ANYMAIL["<NAME>"] (ANYMAIL_MAILGUN_API_KEY,
+# ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, ANYMAIL_POSTMARK_SERVER_TOKEN, ...). Tracking webhooks
+# (/anymail/<provider>/tracking/) answer only once ANYMAIL_WEBHOOK_SECRET ("user:password",
+# also put in the provider's webhook URL) is set.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 
 NEWSLETTER = {
     "PROVIDER": newsletter_provider(),

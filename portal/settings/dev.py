@@ -6,5 +6,5 @@ from .base import env_bool, os
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-dev-only-never-use-in-production"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-if not os.environ.get("EMAIL_HOST"):
+if not os.environ.get("EMAIL_HOST") and not os.environ.get("EMAIL_BACKEND"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
