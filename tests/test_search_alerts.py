@@ -228,3 +228,53 @@ def test_alerts_sharing_a_query_share_one_search_and_a_crash_loses_nothing(
     recipients = sorted(OutboxMessage.objects.values_list("email", flat=True))
     assert recipients == sorted(f"reader{n}@example.org" for n in range(7))
     assert AlertItem.objects.count() == 7
+
+
+def test_a_readers_data_is_exported_and_erased_and_the_address_never_mailed_again(
+    committing_client, smtp, french, capsys
+):
+    import json
+
+    from portal.newsletter.models import Subscriber, Suppression
+
+    alert = confirmed_alert(committing_client, smtp)
+    Subscriber.objects.create(email="lectrice@example.org", status="subscribed", name="Awa")
+    call_command("newsletter", "export", "LECTRICE@example.org")
+    data = json.loads(capsys.readouterr().out)
+    assert data["newsletter"]["subscriber"][0]["name"] == "Awa"
+    assert data["search alerts"][0]["query"] == MALI_FINDINGS
+    assert {e["kind"] for e in data["newsletter"]["emails"]} == {"email"}
+    call_command("newsletter", "erase", "lectrice@example.org")
+    assert SearchAlert.objects.filter(pk=alert.pk).exists(), "without --yes it only shows"
+    call_command("newsletter", "erase", "lectrice@example.org", "--yes")
+    assert not SearchAlert.objects.exists() and not Subscriber.objects.exists()
+    assert not OutboxMessage.objects.filter(email__iexact="lectrice@example.org").exists()
+    assert Suppression.covers("lectrice@example.org")
+    before = len(smtp.messages)
+    ask_for_alert(committing_client, MALI_FINDINGS)
+    assert len(smtp.messages) == before, "an erased address is never mailed again"
+
+
+def test_staff_see_what_readers_follow_without_their_addresses(
+    admin_client, django_user_model, french
+):
+    now = timezone.now()
+    for n, (query, frequency) in enumerate(
+        [(MALI_FINDINGS, "weekly"), (MALI_FINDINGS, "daily"), ("country=NE", "weekly")]
+    ):
+        SearchAlert.objects.create(
+            email=f"r{n}@example.org", query=query, language="fr", frequency=frequency,
+            consent_version="2026-11", consent_language="fr", consent_text="…", next_due_at=now,
+        )  # fmt: skip
+    page = admin_client.get("/admin/reports/followed-searches/").content.decode()
+    rows = page.split("<tbody>")[1]
+    assert rows.index("country=ML&amp;type=findings") < rows.index("country=NE"), "most first"
+    assert "<td>2</td><td>1</td><td>1</td>" in rows and "@example.org" not in page
+    from django.contrib.auth.models import Group
+
+    for group, status in (("Editors", 302), ("Newsletter managers", 200)):
+        user = django_user_model.objects.create_user(group, f"{group[:3]}@x.org", "pw")
+        user.groups.add(Group.objects.get(name=group))
+        staff = Client()
+        staff.force_login(user)
+        assert staff.get("/admin/reports/followed-searches/").status_code == status, group

@@ -9,10 +9,11 @@ class AlertsConfig(AppConfig):
     verbose_name = "Search alerts"
 
     def ready(self):
-        from portal.newsletter import listings, schedule
+        from portal.newsletter import listings, personal_data, schedule
 
-        from . import digests
+        from . import digests, following
         from .listings import SearchListings
 
         schedule.register("search alerts", digests.send_due)
         listings.register(SearchListings())
+        personal_data.register("search alerts", following.export_alerts, following.erase_alerts)

@@ -97,3 +97,31 @@ def manage_token(email):
 
 def email_for_manage_token(token):
     return read(token, MANAGE_SALT, _("This link to your alerts is not valid."))
+
+
+# --- A reader's data (portal.newsletter.personal_data) ----------------------------------
+
+
+def export_alerts(email):
+    alerts = SearchAlert.objects.filter(email__iexact=email).order_by("pk")
+    return [
+        {
+            "query": alert.query,
+            "language": alert.language,
+            "frequency": alert.frequency,
+            "consent_version": alert.consent_version,
+            "consent_language": alert.consent_language,
+            "consent_text": alert.consent_text,
+            "created_at": alert.created_at.isoformat(),
+            "last_sent_at": alert.last_sent_at.isoformat() if alert.last_sent_at else None,
+            "stopped_at": alert.stopped_at.isoformat() if alert.stopped_at else None,
+            "sent": list(alert.items.order_by("pk").values_list("key", flat=True)),
+        }
+        for alert in alerts
+    ]
+
+
+def erase_alerts(email):
+    return (
+        SearchAlert.objects.filter(email__iexact=email).delete()[1].get(SearchAlert._meta.label, 0)
+    )

@@ -1,12 +1,14 @@
 """`newsletter send-due` queues what is due (alert digests) and delivers the outbox (cron every
 few minutes, or --watch); `newsletter sync` only delivers; `newsletter status` counts."""
 
+import json
 import time
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 from django.utils import timezone
 
+from ... import personal_data
 from ...models import OutboxMessage, Subscriber
 from ...outbox import deliver_due, retry_now
 from ...providers import get_provider
@@ -35,10 +37,22 @@ class Command(BaseCommand):
                 "--watch", type=float, metavar="SECONDS", help="keep going, every SECONDS"
             )
         commands.add_parser("status", help="subscribers by status, outbox by state")
+        export = commands.add_parser("export", help="everything a reader gave, as JSON")
+        erase = commands.add_parser(
+            "erase", help="erase everything a reader gave (their address stays suppressed)"
+        )
+        for command in (export, erase):
+            command.add_argument("email")
+        erase.add_argument("--yes", action="store_true", help="do it (without: say what)")
 
     def handle(self, *args, action, **options):
         if action == "status":
             return self.status()
+        if action == "export":
+            data = personal_data.export(options["email"])
+            return self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+        if action == "erase":
+            return self.erase(options["email"], options["yes"])
         if options["now"]:
             self.stdout.write(f"{retry_now()} pending message(s) made due now.")
         while True:
@@ -52,6 +66,19 @@ class Command(BaseCommand):
             if not options["watch"]:
                 return
             time.sleep(options["watch"])
+
+    def erase(self, email, confirmed):
+        if not confirmed:
+            found = personal_data.export(email)
+            self.stdout.write(json.dumps(found, indent=2, ensure_ascii=False))
+            self.stdout.write("This is what would be erased; run again with --yes to erase it.")
+            return
+        removed = personal_data.erase(email)
+        self.stdout.write(
+            "Erased: "
+            + ", ".join(f"{name} {count}" for name, count in removed.items())
+            + ". The address stays on the suppression list as a hash."
+        )
 
     def deliver_all_due(self, batch=200):
         """Batches until nothing due is left (a retried message is due again only later, so
