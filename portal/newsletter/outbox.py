@@ -25,7 +25,12 @@ from .providers import get_provider
 from .providers.base import DeliveryError, PermanentFailure, TemporaryFailure
 
 logger = logging.getLogger(__name__)
-POLICY = RetryPolicy(backoff=(10, 60, 300, 900, 1800), then=3600, claim_seconds=120)
+# A claim a killed worker left is free again after CLAIM_SECONDS (then the message is retried).
+POLICY = RetryPolicy(
+    backoff=(10, 60, 300, 900, 1800),
+    then=3600,
+    claim_seconds=settings.NEWSLETTER.get("CLAIM_SECONDS", 120),
+)
 BREAKER_SECONDS = 30  # after a failure, requests leave deliveries of that kind to the worker
 BREAKERS = {
     kind: Breaker(f"newsletter:outbox:{kind}", BREAKER_SECONDS) for kind in OutboxMessage.Kind
@@ -167,9 +172,13 @@ class Mailer:
             self.connection = None
 
     def send(self, payload):
-        if self.connection is None:
-            self.connection = get_connection()
         try:
+            if self.connection is None:
+                self.connection = get_connection()
+                try:  # kept open: send() alone would open and close it for every message
+                    self.connection.open()
+                except (smtplib.SMTPException, OSError) as error:
+                    raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
             send_email(payload, self.connection)
         except Exception:
             self.close()

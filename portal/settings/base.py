@@ -324,6 +324,8 @@ NEWSLETTER = {
     },
     # Emails a second the worker sends at most (0: no limit), under the SMTP server's limits.
     "SEND_RATE": float(os.environ.get("NEWSLETTER_SEND_RATE", "10")),
+    # Seconds after which a message a killed worker was sending is tried again.
+    "CLAIM_SECONDS": int(os.environ.get("NEWSLETTER_CLAIM_SECONDS", "120")),
     # Opens are not tracked unless turned on (an email provider's pixel; the portal adds none).
     "TRACK_OPENS": env_bool("NEWSLETTER_TRACK_OPENS", False),
 }

@@ -154,6 +154,8 @@ def _quarter_hour(value):
     if when <= now + datetime.timedelta(minutes=15):
         return None
     rounded = when.replace(second=0, microsecond=0)
+    if rounded < when:
+        rounded += datetime.timedelta(minutes=1)
     rounded += datetime.timedelta(minutes=(-rounded.minute) % 15)
     return rounded.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
