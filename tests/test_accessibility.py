@@ -125,6 +125,7 @@ def demo():
         "countries index": "/countries/",
         "country page": "/countries/ml/",
         "newsletter": "/newsletter/",
+        "email me new results": "/search/alerts/?country=ML&type=study",
         "404 page": "/no-such-page/",
     }
 

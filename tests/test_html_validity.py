@@ -156,6 +156,44 @@ def newsletter_pages(client, django_capture_on_commit_callbacks):
     return found
 
 
+def alert_pages(client, django_capture_on_commit_callbacks):
+    """Following a search by email: its form, answers, links' pages, and the emails' HTML."""
+    from django.http import HttpResponse
+
+    from portal.newsletter import updates
+    from portal.newsletter.models import NewsletterIssue
+    from search.alerts import digests, emails
+    from search.alerts.models import SearchAlert
+
+    query = "country=ML&type=study"
+    found = {
+        "alert form": (client.get(f"/search/alerts/?{query}"), 200),
+        "alert form (fr)": (client.get("/fr/search/alerts/?country=ML"), 200),
+        "alert form, bad search": (client.get("/search/alerts/?lang=xx"), 400),
+        "alert form with errors": (client.post("/search/alerts/", {"query": query}), 400),
+    }
+    data = {"email": "reader@example.org", "frequency": "weekly", "consent": "on", "query": query}
+    with django_capture_on_commit_callbacks(execute=True):
+        found["alert asked"] = client.post("/search/alerts/", data), 200
+    sent = links(mail.outbox[-1].body)
+    found["alert confirmed"] = client.get(sent["confirm"]), 200
+    alert = SearchAlert.objects.get()
+    stop = f"/search/alerts/stop/{emails.following.stop_token(alert)}/"
+    found["alert stop"] = client.get(stop), 200
+    found["alert manage"] = client.get(sent["manage"]), 200
+    found["alert stopped"] = client.post(stop), 200
+    found["alert bad link"] = client.get("/search/alerts/stop/nope/"), 400
+    results = digests.search(query, "en", None)
+    digest = emails.digest(alert, results.hits[:3], results.describe(), True, "http://testserver")
+    found["email: alert digest"] = HttpResponse(digest["html"]), 200
+    issue = NewsletterIssue(pk=1, subject="An update", language="en", intro="Two lines.")
+    update = updates.build_email(
+        issue, "reader@example.org", [{"kind": "text", "html": "<p>Hi</p>"}]
+    )
+    found["email: update"] = HttpResponse(update["html"]), 200
+    return found
+
+
 def error_pages(client):
     """Django's own 400 (a host the site does not answer) and the 500 template, as served."""
     bad_host = client.get("/", headers={"host": "not-this-site.example"})
@@ -183,6 +221,7 @@ def test_every_public_page_and_error_page_is_valid_html(
     }
     others = {
         **newsletter_pages(client, django_capture_on_commit_callbacks),
+        **alert_pages(client, django_capture_on_commit_callbacks),
         **error_pages(client),
     }
     responses.update(
