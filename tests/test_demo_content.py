@@ -201,6 +201,24 @@ class TestTheLoadedDemo:
         html = client.get("/").content.decode()
         assert 'href="https://twitter.com/TRActionProject"' in html
 
+    def test_the_draft_update_is_the_seeds_own_words_and_is_never_sent(self, demo):
+        from portal.newsletter import updates
+        from portal.newsletter.models import NewsletterIssue
+
+        [update] = NewsletterIssue.objects.all()
+        assert not update.live and update.send_status == "draft" and update.revisions.count() == 1
+        assert (update.subject, update.intro) == (  # the seed's heading and sentence, verbatim
+            "Sharing Results and Lessons Learned",
+            "TRAction is engaging in several activities to share iCCM research findings and "
+            "encourage application of lessons learned emerging from the three studies.",
+        )
+        email = updates.preview_email(update, "staff@example.org")
+        for title in (
+            "Health Policy and Planning Supplement",
+            "Child Mortality: A Brief for Policymakers",
+        ):
+            assert title in email["text"]
+
 
 # --- the base URL: one setting names the site's host and port in every absolute URL ---------------
 

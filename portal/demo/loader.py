@@ -28,6 +28,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site, TranslatableMixin
 
 from portal.bulk import wagtail_indexing_coalesced
+from portal.newsletter.models import NewsletterIssue
 
 DATA_FILE = Path(__file__).with_name("traction_iccm.json")
 
@@ -107,12 +108,25 @@ class DemoLoader:
         for spec, parent_path in specs:
             self._apply(spec, parent_path)
         self._site_settings(home)
+        self._updates()
         self.log(f"Demo content: {self.created} pages created, {self.updated} updated.")
         if self.translations:
             from .translations import DemoTranslations
 
             DemoTranslations(self, stdout=self.stdout).run()
         return home
+
+    def _updates(self):
+        """The demo's draft email updates (never sent), made once: staff may edit them."""
+        for spec in self.data.get("updates", []):
+            if NewsletterIssue.objects.filter(subject=spec["subject"]).exists():
+                continue
+            pages = [self._page_at(self.home_path + path.lstrip("/")) for path in spec["pages"]]
+            body = [("pages", {"heading": "", "pages": [page for page in pages if page]})]
+            fields = {k: spec[k] for k in ("subject", "language", "intro", "audience")}
+            update = NewsletterIssue(**fields, body=body, live=False)
+            update.save()
+            update.save_revision()
 
     def pages(self):
         """(spec, page) for every demo page, parents before their children."""
