@@ -135,8 +135,9 @@ def ensure_corpus(pages, seed, codes):
 
     from bench.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
 
-    found = dict(
+    found = dict(  # order_by(): the Page manager's ordering (path) would join the GROUP BY
         Page.objects.filter(title__startswith=PREFIX, depth__gt=2)
+        .order_by()
         .values_list("locale__language_code")
         .annotate(Count("pk"))
     )

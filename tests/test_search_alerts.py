@@ -278,3 +278,18 @@ def test_staff_see_what_readers_follow_without_their_addresses(
         staff = Client()
         staff.force_login(user)
         assert staff.get("/admin/reports/followed-searches/").status_code == status, group
+
+
+def test_an_alert_whose_search_no_longer_runs_waits_and_the_others_go_out(french, caplog):
+    now = timezone.now()
+    week_ago = now - datetime.timedelta(days=7)
+    for n, query in enumerate(["lang=xx", MALI_FINDINGS]):  # xx: a language since removed
+        SearchAlert.objects.create(
+            email=f"r{n}@example.org", query=query, language="fr", consent_version="2026-11",
+            consent_language="fr", consent_text="…", mark=week_ago, next_due_at=now,
+        )  # fmt: skip
+    publish_finding(french["publications"], "Résultats à Kayes", french["mali"])
+    assert digests.send_due(now) == 1
+    broken = SearchAlert.objects.get(query="lang=xx")
+    assert broken.mark == week_ago and broken.next_due_at > now, "kept for the next run"
+    assert "cannot run" in caplog.text and "lang" in caplog.text
