@@ -287,7 +287,7 @@ def signup_data_dict(email):
 
 
 def test_an_update_becomes_one_campaign_for_its_segment_scheduled_once_despite_faults(
-    mailchimp,
+    mailchimp, admin_client
 ):
     from portal.newsletter import schedule, updates
     from portal.newsletter.models import NewsletterIssue
@@ -333,6 +333,8 @@ def test_an_update_becomes_one_campaign_for_its_segment_scheduled_once_despite_f
     assert campaign["tracking"]["opens"] is False, "opens are off unless the site turns them on"
     issue.refresh_from_db()
     assert issue.campaign_id == campaign["id"] and issue.send_status == "queued"
+    page = admin_client.get(f"/admin/newsletter/updates/{issue.pk}/send/").content.decode()
+    assert f"Sent as Mailchimp campaign {campaign['id']} to 2 recipients" in page
     assert OutboxMessage.objects.get(key=f"campaign:{issue.pk}").state == "sent"
     assert schedule.run_due(timezone.now())["updates"] == 0
     call_command("newsletter", "sync", "--now")
