@@ -146,6 +146,13 @@ def test_editors_write_and_submit_moderators_approve_and_send(client, home, peop
     assert schedule.run_due(timezone.now())["updates"] == 1
 
 
+def test_the_listing_links_each_update_to_its_send_page(admin_client, home):
+    issue = live_issue(subject="Listed update")
+    listing = admin_client.get(reverse(f"{ISSUES}:list"))
+    assert listing.status_code == 200 and "Listed update" in listing.content.decode()
+    assert reverse("newsletter_issue_send", args=[issue.pk]) in listing.content.decode()
+
+
 def test_previews_and_a_test_to_oneself(
     admin_client, home, django_user_model, django_capture_on_commit_callbacks
 ):

@@ -61,6 +61,16 @@ class IssueSendView(WagtailAdminTemplateMixin, FormView):
     def get_page_title(self):
         return f"Send: {self.issue.subject}"
 
+    def get_breadcrumbs_items(self):
+        viewset = NewsletterIssue.snippet_viewset
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(viewset.get_url_name("list")), "label": "Email updates"},
+            {"url": reverse(viewset.get_url_name("edit"), args=[self.issue.pk]),
+             "label": self.issue.subject},
+            {"url": "", "label": "Recipients, test and send"},
+        ]  # fmt: skip
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             issue=self.issue,
