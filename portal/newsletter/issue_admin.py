@@ -9,8 +9,8 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from .interests import get_interests
