@@ -42,8 +42,40 @@ class LanguageSelect(forms.Select):
         return option
 
 
-class SignupForm(forms.Form):
+class OptInForm(forms.Form):
+    """What every double opt-in form asks (the signup, a search alert): an address, consent to
+    the current text in the page's language, and a honeypot."""
+
     email = SingleLineEmailField(max_length=254, label=_("Email address"))
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("Tick the box to agree, or we cannot send you updates.")},
+    )
+    # A honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The consent is agreed to in the language of the page that shows it.
+        self.fields["consent"].label = consent.current_text(self.page_language)
+
+    @property
+    def page_language(self):
+        """The active language (the page's, from its URL): what the form is shown in."""
+        return consent.language_of(translation.get_language())
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+    def clean_email(self):
+        local, _at, domain = self.cleaned_data["email"].rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+
+class SignupForm(OptInForm):
+    field_order = ["email", "name", "organization", "country", "language", "topics",
+                   "countries", "consent", "website", "source"]  # fmt: skip
     name = SingleLineCharField(max_length=200, required=False, label=_("Name (optional)"))
     organization = SingleLineCharField(
         max_length=200, required=False, label=_("Organization (optional)")
@@ -63,12 +95,6 @@ class SignupForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label=_("Countries to hear about (optional)"),
     )
-    consent = forms.BooleanField(
-        required=True,
-        error_messages={"required": _("Tick the box to agree, or we cannot send you updates.")},
-    )
-    # A honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
     source = forms.CharField(required=False, widget=forms.HiddenInput, validators=[])
 
     def __init__(self, *args, prefix_id="", **kwargs):
@@ -81,26 +107,11 @@ class SignupForm(forms.Form):
         # The languages, each named in itself; the page's language is the default choice.
         self.fields["language"].choices = settings.LANGUAGES
         self.fields["language"].initial = self.page_language
-        # The consent is agreed to in the language of the page that shows it.
-        self.fields["consent"].label = consent.current_text(self.page_language)
         self.fields[
             "source"
         ].validators.clear()  # CharField's NUL check: a bad hidden value is dropped instead
         if prefix_id:  # the footer and the page may both show a form: keep ids unique
             self.auto_id = f"{prefix_id}-%s"
-
-    @property
-    def page_language(self):
-        """The active language (the page's, from its URL): what the form is shown in."""
-        return consent.language_of(translation.get_language())
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
-
-    def clean_email(self):
-        local, _, domain = self.cleaned_data["email"].rpartition("@")
-        return f"{local}@{domain.lower()}"
 
     def clean_language(self):
         return self.cleaned_data.get("language") or self.page_language

@@ -5,7 +5,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from portal.newsletter import consent
-from portal.newsletter.forms import SingleLineEmailField
+from portal.newsletter.forms import OptInForm
 
 from ..query import InvalidSearch, SearchParams
 from .models import SearchAlert
@@ -13,37 +13,22 @@ from .models import SearchAlert
 MAX_ALERT_QUERY = 2000
 
 
-class AlertForm(forms.Form):
-    email = SingleLineEmailField(max_length=254, label=_("Email address"))
+class AlertForm(OptInForm):
+    field_order = ["email", "frequency", "consent", "website", "query"]
     frequency = forms.ChoiceField(
         choices=SearchAlert.Frequency.choices,
         initial=SearchAlert.Frequency.WEEKLY,
         widget=forms.RadioSelect,
         label=_("How often"),
     )
-    consent = forms.BooleanField(
-        required=True,
-        error_messages={"required": _("Tick the box to agree, or we cannot send you alerts.")},
-    )
     # The search, as the search page's query string; validated like the search itself.
     query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=MAX_ALERT_QUERY)
-    website = forms.CharField(required=False, label=_("Leave this field empty"))  # a honeypot
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].label = consent.current_text(self.page_language)
-
-    @property
-    def page_language(self):
-        return consent.language_of()
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
-
-    def clean_email(self):
-        local, _at, domain = self.cleaned_data["email"].rpartition("@")
-        return f"{local}@{domain.lower()}"
+        self.fields["consent"].error_messages["required"] = _(
+            "Tick the box to agree, or we cannot send you alerts."
+        )
 
     def clean_query(self):
         """The search's canonical form, or an error naming each bad parameter."""
