@@ -104,6 +104,19 @@ def search_backend(request, settings, use_engine):
 
 
 @pytest.fixture
+def people(django_user_model):
+    """An editor and a moderator, in the editorial groups the migrations make."""
+    from django.contrib.auth.models import Group
+
+    def member(name, group):
+        user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw")
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return {"editor": member("editor", "Editors"), "moderator": member("moderator", "Moderators")}
+
+
+@pytest.fixture
 def committing_client(client, django_capture_on_commit_callbacks):
     """A test client whose requests run their on-commit callbacks (outbox deliveries) as a real
     commit would."""

@@ -4,7 +4,6 @@ the emails, and the bad inputs staff can make."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -18,16 +17,6 @@ from .factories import FindingsPageFactory, PublicationIndexPageFactory, TopicFa
 
 pytestmark = pytest.mark.django_db
 ISSUES = "wagtailsnippets_newsletter_newsletterissue"
-
-
-@pytest.fixture
-def people(django_user_model):
-    def member(name, group):
-        user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw")
-        user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return {"editor": member("editor", "Editors"), "moderator": member("moderator", "Moderators")}
 
 
 def subscriber(email, status="subscribed", language="pt", topics=("costing",), **extra):

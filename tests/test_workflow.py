@@ -15,16 +15,6 @@ from .helpers import page_form
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(django_user_model):
-    def member(name, group):
-        user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw")
-        user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return {"editor": member("editor", "Editors"), "moderator": member("moderator", "Moderators")}
-
-
 def news_form(title, **action):
     slug = title.lower().replace(" ", "-")
     fields = {

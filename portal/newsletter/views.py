@@ -16,7 +16,8 @@ from .tokens import InvalidToken, read_confirm_token, read_unsubscribe_token
 logger = logging.getLogger(__name__)
 
 
-def _base_url(request):
+def base_url(request):
+    """The site's address as the request reached it, for the links in emails."""
     return request.build_absolute_uri("/").rstrip("/")
 
 
@@ -71,7 +72,7 @@ def signup(request):
         return render(request, "newsletter/signup_page.html", {"form": form}, status=400)
     if ratelimit.email_limited(form.cleaned_data["email"]):
         return _too_many(request)
-    subscriptions.sign_up(form.signup(), _base_url(request))
+    subscriptions.sign_up(form.signup(), base_url(request))
     return render(request, "newsletter/signup_done.html", {"email": form.cleaned_data["email"]})
 
 

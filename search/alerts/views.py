@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.newsletter import ratelimit
 from portal.newsletter.tokens import InvalidToken
-from portal.newsletter.views import cross_site
+from portal.newsletter.views import base_url, cross_site
 
 from ..backends import get_search_backend
 from ..query import InvalidSearch, SearchParams
@@ -27,10 +27,6 @@ from . import following
 from .forms import AlertForm
 
 FORM = "search_alerts/alert_form.html"
-
-
-def _base_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _described(query):
@@ -76,7 +72,7 @@ def new(request):
         return _form_page(request, form, status=400)
     if ratelimit.email_limited(form.cleaned_data["email"]):
         return _too_many(request)
-    following.ask(form.signup(), _base_url(request))
+    following.ask(form.signup(), base_url(request))
     return render(request, "search_alerts/alert_asked.html", {"email": form.cleaned_data["email"]})
 
 
