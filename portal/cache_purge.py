@@ -20,7 +20,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site, get_page_models
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from . import pagecache
+from . import edge, pagecache
 
 # The pages built from the whole index, purged with every publish: the sitemap here, and
 # whatever the apps that serve them declare with register_index_paths() (search's pages).
@@ -42,6 +42,11 @@ def register_index_paths(trees=(), exact=()):
     `trees` are purged with everything under them, `exact` alone. Call from AppConfig.ready()."""
     INDEX_TREES.update(trees)
     INDEX_EXACT.update(exact)
+
+
+def is_index_path(path):
+    """Is this (unprefixed) path one of the pages built from the whole index?"""
+    return path in INDEX_EXACT or any(path.startswith(tree) for tree in INDEX_TREES)
 
 
 def register_site_wide_models(*models):
@@ -109,15 +114,25 @@ def purge_page(page):
     """Purge what shows this page (see the module docstring)."""
     page = page.specific
     if _in_menu(page):
-        pagecache.purge_all()
+        purge_all()
         return
     # Its translations list it in their hreflang links and language switcher.
     dependents = [*getattr(page, "cache_dependents", list)(), *page.get_translations()]
-    exact = _paths(page.get_ancestors()) | _paths(dependents) | _paths(_listing_pages())
+    shown = [*page.get_ancestors(), *dependents, *_listing_pages()]
     for dependent in dependents:
-        exact |= _paths(dependent.get_ancestors())
+        shown += dependent.get_ancestors()
     own = page_path(page)
-    pagecache.purge(exact=exact | INDEX_EXACT, trees={own, *INDEX_TREES} - {None})
+    exact, trees = _paths(shown) | INDEX_EXACT, {own, *INDEX_TREES} - {None}
+    pagecache.purge(exact=exact, trees=trees)
+    # The edge: the same pages by surrogate key (portal.edge), the same paths for URL-only CDNs.
+    keys = {edge.tree_key(page), "index", *(f"p{shown_page.pk}" for shown_page in shown)}
+    edge.purge_keys(keys, paths=exact | {f"{tree}*" for tree in trees})
+
+
+def purge_all():
+    """Every page, in the portal's cache and at the edge."""
+    pagecache.purge_all()
+    edge.purge_keys({"all"}, paths={"/*"})
 
 
 def _on_publish_change(sender, instance, **kwargs):
@@ -133,7 +148,7 @@ def _on_site_wide_change(sender, update_fields=None, created=False, **kwargs):
         return
     if created and issubclass(sender, BaseSiteSetting):
         return  # made with its defaults on a site's first request: nothing shown changes
-    pagecache.purge_all()
+    purge_all()
 
 
 def connect():
@@ -153,4 +168,4 @@ def connect():
 
 def _on_page_delete(sender, instance, **kwargs):
     if isinstance(instance, Page) and instance.live:
-        pagecache.purge_all()
+        purge_all()

@@ -52,6 +52,8 @@ STORED_HEADERS = (
     "Vary",
     "Link",
     "Content-Disposition",
+    "Surrogate-Key",  # portal.edge: the edge needs them on a hit too
+    "CDN-Cache-Control",
 )
 
 
@@ -127,7 +129,7 @@ def _lookup(cache, request):
     return key, versions, entry
 
 
-def _bypass(request):
+def bypass(request):
     if request.method not in ("GET", "HEAD"):
         return True
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
@@ -136,7 +138,7 @@ def _bypass(request):
     return any(path.startswith(prefix) for prefix in options()["EXCLUDE"])
 
 
-def _storable(request, response):
+def storable(request, response):
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
     if (
@@ -160,7 +162,7 @@ def lookup(request):
     """(entry key, current stamps, the stored response or None), or None when this request is not
     the cache's to answer: caching off, a bypass, a host Django will refuse, or the cache is
     down."""
-    if options()["TIMEOUT"] <= 0 or _bypass(request):
+    if options()["TIMEOUT"] <= 0 or bypass(request):
         return None
     try:
         request.get_host()
@@ -189,7 +191,7 @@ class PageCacheMiddleware:
         if entry is not None:
             return rebuild(entry)
         response = self.get_response(request)
-        if _storable(request, response):
+        if storable(request, response):
             _prepare(response)
             try:
                 _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])

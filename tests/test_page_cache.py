@@ -162,3 +162,38 @@ def test_the_cache_can_be_turned_off(client, site, settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "TIMEOUT": 0}
     get(client, "/")
     assert not get(client, "/").has_header("X-Cache")
+
+
+class RecordingBackend:
+    """A keyed frontend-cache backend that records what it was asked to purge."""
+
+    purged = []
+
+    def __init__(self, params):
+        pass
+
+    def purge_keys(self, keys):
+        self.purged.append(set(keys))
+
+
+def test_responses_carry_surrogate_keys_and_a_publish_purges_those_it_shows(
+    client, site, settings, django_capture_on_commit_callbacks
+):
+    from portal import edge
+
+    settings.WAGTAILFRONTENDCACHE = {"rec": {"BACKEND": f"{__name__}.RecordingBackend"}}
+    settings.EDGE = {**settings.EDGE, "REPURGE_SECONDS": 0}
+    study = get(client, site.s2.url)
+    keys = study["Surrogate-Key"].split()
+    assert {"all", f"p{site.s2.pk}", f"t{site.s2.path}", f"t{site.area.path}"} <= set(keys)
+    assert "max-age=" in study["CDN-Cache-Control"]
+    assert "Surrogate-Key" not in client.get(site.s2.url, HTTP_COOKIE="sessionid=x")
+    finding = FindingsPageFactory(
+        parent=site.publications, title="Keyed", studies=[site.s2], live=False
+    )
+    RecordingBackend.purged.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        finding.save_revision().publish()
+    purged = set().union(*RecordingBackend.purged)
+    assert {edge.tree_key(finding), f"p{site.s2.pk}", f"p{site.area.pk}", "index"} <= purged
+    assert f"p{site.s3.pk}" not in purged and "all" not in purged

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "portal.pagecache.PageCacheMiddleware",
+    "portal.edge.middleware.SurrogateKeyMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the URL (/fr/, /pt/, English at the root), never from
@@ -167,10 +168,34 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # in one process reaches the others when their copy expires: hence the shorter default.
 PAGE_CACHE = {
     "ALIAS": "default",
-    "TIMEOUT": int(os.environ.get("PAGE_CACHE_TIMEOUT", "600" if REDIS_URL else "60")),
+    # With an edge in front and no Redis, per-process copies the edge's purge cannot reach
+    # would be re-fetched as fresh: the edge is then the only page cache.
+    "TIMEOUT": int(
+        os.environ.get(
+            "PAGE_CACHE_TIMEOUT",
+            "600" if REDIS_URL else "0" if os.environ.get("EDGE_VARNISH_URLS") else "60",
+        )
+    ),
     "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
     "EXCLUDE": ("/admin/", "/documents/", "/newsletter/", "/static/", "/media/"),
 }
+
+# The edge cache in front (portal/edge/): public responses carry surrogate keys and a
+# CDN-Cache-Control lifetime; a publish purges the keys it touches through Wagtail's
+# frontend-cache backends. EDGE_VARNISH_URLS: the Varnish servers to purge (comma-separated,
+# e.g. http://127.0.0.1:6081; scripts/varnish.sh starts one).
+EDGE = {
+    "TTL": int(os.environ.get("EDGE_TTL", "86400")),
+    "STALE_SECONDS": int(os.environ.get("EDGE_STALE_SECONDS", "2")),
+    "STALE_IF_ERROR": int(os.environ.get("EDGE_STALE_IF_ERROR", "86400")),
+    "REPURGE_SECONDS": float(os.environ.get("EDGE_REPURGE_SECONDS", "2")),
+}
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("EDGE_VARNISH_URLS"):
+    WAGTAILFRONTENDCACHE["varnish"] = {
+        "BACKEND": "portal.edge.backends.varnish.XkeyBackend",
+        "LOCATIONS": [u.strip() for u in os.environ["EDGE_VARNISH_URLS"].split(",") if u.strip()],
+    }
 
 # Security headers (portal/security.py). No 'unsafe-inline' or 'unsafe-eval': the public
 # pages have no inline script or style.

@@ -1,0 +1,87 @@
+"""The edge cache in front of the portal (Varnish, or a CDN), purged by surrogate key.
+
+Every public response names what it shows in a `Surrogate-Key` header (see `response_keys`):
+`all`, the page served (`p<id>`), each step of its place in the tree (`t<tree path>`, so a
+purge of a page reaches the pages under it, whose breadcrumbs name it), and `index` for the
+pages built from the whole index (search, feeds, countries, the API, the sitemap).
+portal.cache_purge works out which keys a change touches, the same way it works out the
+portal's own cache's paths, and `purge_keys()` sends them, once the change is committed, to
+every backend in settings.WAGTAILFRONTENDCACHE: Wagtail's frontend-cache interface, with
+backends of ours on its BaseBackend (portal/edge/backends/). A backend that purges URLs only
+(Wagtail's own HTTP or CloudFront backends) gets the URLs of the paths instead.
+
+A second, identical purge follows EDGE["REPURGE_SECONDS"] later: a render that started
+before the commit can reach the edge after the first purge, and must not live for a day.
+"""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import transaction
+from wagtail.contrib.frontend_cache.utils import get_backends
+
+logger = logging.getLogger(__name__)
+
+KEY_HEADER = "Surrogate-Key"
+
+
+def options():
+    return {
+        "TTL": 86400,
+        "STALE_SECONDS": 2,
+        "STALE_IF_ERROR": 86400,
+        "REPURGE_SECONDS": 2,
+        **getattr(settings, "EDGE", {}),
+    }
+
+
+def page_keys(page):
+    """The keys of a response that serves `page` (or one of its routes)."""
+    path = page.path
+    steps = range(page.steplen, len(path) + 1, page.steplen)
+    return [f"p{page.pk}", *(f"t{path[:end]}" for end in steps)]
+
+
+def tree_key(page):
+    return f"t{page.path}"
+
+
+def cache_control():
+    """The edge's lifetime for a public response (RFC 9213's targeted Cache-Control)."""
+    edge = options()
+    return (
+        f"max-age={edge['TTL']}, stale-while-revalidate={edge['STALE_SECONDS']}, "
+        f"stale-if-error={edge['STALE_IF_ERROR']}"
+    )
+
+
+def purge_keys(keys, paths=()):
+    """Purge these keys (and, from URL-only backends, these paths) once the change commits."""
+    keys, paths = sorted(set(keys)), sorted(set(paths))
+    if not keys or not getattr(settings, "WAGTAILFRONTENDCACHE", None):
+        return
+
+    def send():
+        _send(keys, paths)
+        delay = float(options()["REPURGE_SECONDS"])
+        if delay > 0:
+            timer = threading.Timer(delay, _send, (keys, paths))
+            timer.daemon = True
+            timer.start()
+
+    transaction.on_commit(send)
+
+
+def _send(keys, paths):
+    for name, backend in get_backends().items():
+        try:
+            if hasattr(backend, "purge_keys"):
+                backend.purge_keys(keys)
+            elif paths:
+                root = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+                backend.purge_batch([root + path for path in paths])
+        except Exception as error:  # noqa: BLE001 - a publish must not fail on the edge
+            logger.error(
+                "Edge purge through %s failed (%s): stale pages may be served", name, error
+            )
