@@ -1,6 +1,6 @@
 """The edge cache in front of the portal (Varnish, or a CDN), purged by surrogate key.
 
-Every public response names what it shows in a `Surrogate-Key` header (`page_keys`, set by middleware.py):
+Every public response names what it shows in a `Surrogate-Key` header (middleware.py):
 `all`, the page served (`p<id>`), each step of its place in the tree (`t<tree path>`, so a
 purge of a page reaches the pages under it, whose breadcrumbs name it), and `index` for the
 pages built from the whole index (search, feeds, countries, the API, the sitemap).
