@@ -34,7 +34,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils.http import http_date
 
-from . import i18n
+from . import edge, i18n
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ STORED_HEADERS = (
     "Vary",
     "Link",
     "Content-Disposition",
-    "Surrogate-Key",  # portal.edge: the edge needs them on a hit too
-    "CDN-Cache-Control",
+    *edge.HEADERS,  # the edge needs them on a hit too
 )
 
 

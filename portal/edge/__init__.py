@@ -26,25 +26,28 @@ logger = logging.getLogger(__name__)
 KEY_HEADER = "Surrogate-Key"
 
 
+# The headers a public response carries for the edge (the portal's own cache stores them too).
+HEADERS = (KEY_HEADER, "CDN-Cache-Control")
+
+
 def options():
-    return {
-        "TTL": 86400,
-        "STALE_SECONDS": 2,
-        "STALE_IF_ERROR": 86400,
-        "REPURGE_SECONDS": 2,
-        **getattr(settings, "EDGE", {}),
-    }
+    """settings.EDGE (its defaults live there, read from the environment)."""
+    return settings.EDGE
 
 
 def page_keys(page):
     """The keys of a response that serves `page` (or one of its routes)."""
-    path = page.path
-    steps = range(page.steplen, len(path) + 1, page.steplen)
-    return [f"p{page.pk}", *(f"t{path[:end]}" for end in steps)]
+    steps = range(page.steplen, len(page.path) + 1, page.steplen)
+    return [f"p{page.pk}", *(_tree_key(page.path[:end]) for end in steps)]
 
 
 def tree_key(page):
-    return f"t{page.path}"
+    """The key a purge of `page` and everything under it sends."""
+    return _tree_key(page.path)
+
+
+def _tree_key(tree_path):
+    return f"t{tree_path}"
 
 
 def cache_control():
