@@ -11,6 +11,13 @@ deleted and there is no index of keys to race on: a stale entry is never
 served, and the next render replaces it (a render that started before a
 purge stores the old stamps, so it cannot pass for fresh).
 
+No stampede: a purge makes every page under it a miss at once, so for STALE_SECONDS after
+the re-stamp one request (the one that takes the fill lock, `cache.add`) renders the page
+while the others get the previous copy, marked `X-Cache: stale`, uncacheable and without the
+edge's headers so that no layer keeps it. A stamp records the one it replaced, so a copy is
+served stale only when exactly one purge separates it from now: content is never older
+than the latest purge by more than the window.
+
 A reader with a session (staff) or pending messages is never served from or
 stored in the cache, nor is a response that sets a cookie, uses a CSRF token,
 or says private/no-store/no-cache. Cache errors (Redis down) count as misses. A
@@ -63,6 +70,7 @@ def options():
         "TIMEOUT": 600,
         "BROWSER_MAX_AGE": 60,
         "EXCLUDE": (),
+        "STALE_SECONDS": 2,
         **settings.PAGE_CACHE,
     }
 
@@ -97,14 +105,23 @@ def _version_keys(path):
     ]
 
 
+_now = time.time  # the clock stamps and stale windows are read from (tests move it on)
+
+
+def _stamp(previous="", now=None):
+    """ "id.milliseconds.previous id": when it was made and which stamp it replaced."""
+    millis = int((_now() if now is None else now) * 1000)
+    return f"{uuid.uuid4().hex[:12]}.{millis}.{previous.split('.')[0]}"
+
+
 def _versions(cache, keys, found=None):
     """The stamps for these keys (`found`: those already read); a missing one gets a fresh stamp,
-    so eviction never revives old entries."""
+    made at time 0, so eviction never revives old entries, not even as stale copies."""
     # A copy: while Redis is down, django-redis answers every get_many with one shared dict.
     found = dict(found if found is not None else cache.get_many(keys))
     for key in keys:
         if key not in found:
-            stamp = uuid.uuid4().hex[:12]
+            stamp = _stamp(now=0)
             cache.add(key, stamp, timeout=None)
             found[key] = cache.get(key) or stamp
     return [found[key] for key in keys]
@@ -117,15 +134,38 @@ def _entry_key(request):
 
 
 def _lookup(cache, request):
-    """(entry key, current stamps, the entry if it was stored under them): stamps and entry in
-    one round trip."""
+    """(entry key, current stamps, the entry if it was stored under them, or a stale entry while
+    another request renders it): stamps and entry in one round trip."""
     keys, key = _version_keys(request.path_info), _entry_key(request)
     found = dict(cache.get_many([*keys, key]))  # a copy, as in _versions()
     entry = found.pop(key, None)
     versions = _versions(cache, keys, found)
-    if entry is not None and entry.get("versions") != versions:
-        entry = None
-    return key, versions, entry
+    if entry is None or entry.get("versions") == versions:
+        return key, versions, entry
+    if _recently_replaced(entry.get("versions") or (), versions) and not cache.add(
+        FILL_PREFIX + key, 1, timeout=options()["STALE_SECONDS"] + 1
+    ):
+        return key, versions, {**entry, "stale": True}  # another request is rendering it
+    return key, versions, None
+
+
+FILL_PREFIX = "pc:fill:"  # + entry key: held by the one request rendering a purged page
+
+
+def _recently_replaced(stored, current):
+    """Whether each stamp that changed since `stored` replaced the stored one directly, within
+    the stale window."""
+    window = options()["STALE_SECONDS"] * 1000
+    now = _now() * 1000
+    if window <= 0 or len(stored) != len(current):
+        return False
+    for old, new in zip(stored, current, strict=True):
+        if old == new:
+            continue
+        parts = new.split(".")
+        if len(parts) != 3 or parts[2] != old.split(".")[0] or now - int(parts[1]) > window:
+            return False
+    return True
 
 
 def bypass(request):
@@ -193,7 +233,9 @@ class PageCacheMiddleware:
         if storable(request, response):
             _prepare(response)
             try:
-                _cache().set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
+                cache = _cache()
+                cache.set(key, {**_freeze(response), "versions": versions}, options()["TIMEOUT"])
+                cache.delete(FILL_PREFIX + key)  # the next purge's first reader renders
             except Exception as error:  # noqa: BLE001 - the response is served all the same
                 logger.warning("Page cache unavailable (%s); response not stored", error)
             response["X-Cache"] = "miss"
@@ -227,6 +269,11 @@ def rebuild(entry):
         response[name] = value
     response["Content-Length"] = str(len(entry["content"]))  # as CommonMiddleware sets it on a miss
     response["X-Cache"] = "hit"
+    if entry.get("stale"):  # for this reader only: no browser or edge keeps it
+        for name in (*edge.HEADERS, "ETag", "Last-Modified"):
+            del response[name]
+        response["Cache-Control"] = "no-cache"
+        response["X-Cache"] = "stale"
     return response
 
 
@@ -250,9 +297,10 @@ def site_stamp():
 def _restamp(keys):
     if not keys:
         return
-    stamp = uuid.uuid4().hex[:12]
     try:
-        _cache().set_many({key: stamp for key in keys}, timeout=None)
+        cache = _cache()
+        previous = cache.get_many(keys)
+        cache.set_many({key: _stamp(previous.get(key, "")) for key in keys}, timeout=None)
     except Exception as error:  # noqa: BLE001 - a publish must not fail on the cache
         logger.error(
             "Page cache purge failed (%s): stale pages may be served until they expire", error

@@ -197,3 +197,57 @@ def test_responses_carry_surrogate_keys_and_a_publish_purges_those_it_shows(
     purged = set().union(*RecordingBackend.purged)
     assert {edge.tree_key(finding), f"p{site.s2.pk}", f"p{site.area.pk}", "index"} <= purged
     assert f"p{site.s3.pk}" not in purged and "all" not in purged
+
+
+def render_in_progress(request_path):
+    """Take the fill lock the way a concurrent reader's render holds it."""
+    from django.test import RequestFactory
+
+    from portal import pagecache
+
+    request = RequestFactory().get(request_path)
+    assert pagecache._cache().add(pagecache.FILL_PREFIX + pagecache._entry_key(request), 1)
+
+
+def test_while_one_reader_renders_a_purged_page_the_others_get_the_previous_copy(client, site):
+    old = get(client, site.s1.url)
+    site.s1.title = "Costing of iCCM, revised"
+    site.s1.save_revision().publish()
+    render_in_progress(site.s1.url)
+    stale = get(client, site.s1.url)
+    assert stale["X-Cache"] == "stale" and stale.content == old.content
+    assert stale["Cache-Control"] == "no-cache", "no browser keeps it"
+    assert not stale.has_header("CDN-Cache-Control") and not stale.has_header("Surrogate-Key")
+
+
+def test_the_first_reader_after_a_purge_renders_and_then_everyone_gets_the_new_copy(client, site):
+    get(client, site.s1.url)
+    site.s1.title = "Costing of iCCM, revised"
+    site.s1.save_revision().publish()
+    first = get(client, site.s1.url)
+    assert first["X-Cache"] == "miss" and b"Costing of iCCM, revised" in first.content
+    render_in_progress(site.s1.url)  # the render released its lock; a new one is not stale
+    assert get(client, site.s1.url)["X-Cache"] == "hit"
+
+
+def test_a_stale_copy_is_never_older_than_the_window_or_than_one_purge(client, site, monkeypatch):
+    import time
+
+    from portal import pagecache
+
+    get(client, site.s1.url)
+    site.s1.save_revision().publish()
+    site.s1.title = "Costing of iCCM, revised"
+    site.s1.save_revision().publish()  # a second purge: the stored copy is two behind
+    render_in_progress(site.s1.url)
+    assert get(client, site.s1.url)["X-Cache"] == "miss"
+
+    site.s1.title = "Costing of iCCM, third"
+    site.s1.save_revision().publish()
+    render_in_progress(site.s1.url)
+    later = time.time() + pagecache.options()["STALE_SECONDS"] + 0.5
+    monkeypatch.setattr(pagecache, "_now", lambda: later)
+    late = get(client, site.s1.url)
+    assert late["X-Cache"] == "miss" and b"Costing of iCCM, third" in late.content
+    stamp = pagecache._versions(pagecache._cache(), [pagecache.SITE_KEY])[0]
+    assert len(stamp.split(".")) == 3, "a stamp records when it was made and what it replaced"

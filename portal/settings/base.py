@@ -177,6 +177,8 @@ PAGE_CACHE = {
         )
     ),
     "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
+    # After a purge, one reader renders while the others get the previous copy for this long.
+    "STALE_SECONDS": float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2")),
     "EXCLUDE": ("/admin/", "/documents/", "/newsletter/", "/static/", "/media/"),
 }
 

@@ -63,8 +63,13 @@ sub vcl_backend_response {
     if (bereq.uncacheable) {
         return (deliver);
     }
-    if (beresp.status >= 500 && bereq.is_bgfetch) {
+    if ((beresp.status >= 500 || beresp.http.X-Cache == "stale") && bereq.is_bgfetch) {
         return (abandon);  # keep serving the stale copy
+    }
+    if (beresp.http.X-Cache == "stale") {
+        set beresp.uncacheable = true;  # the portal's previous copy while it renders the new one
+        set beresp.ttl = 0s;
+        return (deliver);
     }
     # Vary: Cookie alone is not personal here: a request that reaches the cache has no Cookie
     # (stripped in vcl_recv), and a CSRF token or a session would come with a Set-Cookie.
