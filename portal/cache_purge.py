@@ -20,7 +20,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site, get_page_models
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from . import edge, pagecache
+from . import edge, i18n, pagecache
 
 # The pages built from the whole index, purged with every publish: the sitemap here, and
 # whatever the apps that serve them declare with register_index_paths() (search's pages).
@@ -42,6 +42,12 @@ def register_index_paths(trees=(), exact=()):
     `trees` are purged with everything under them, `exact` alone. Call from AppConfig.ready()."""
     INDEX_TREES.update(trees)
     INDEX_EXACT.update(exact)
+
+
+def _in_every_language(paths):
+    """ "/search/" -> it and "/fr/search/", "/pt/search/": index pages are served under every
+    language's prefix, and registered without one."""
+    return set(paths) | {f"/{code}{path}" for path in paths for code in i18n.codes()[1:]}
 
 
 def is_index_path(path):
@@ -122,7 +128,8 @@ def purge_page(page):
     for dependent in dependents:
         shown += dependent.get_ancestors()
     own = page_path(page)
-    exact, trees = _paths(shown) | INDEX_EXACT, {own, *INDEX_TREES} - {None}
+    exact = _paths(shown) | _in_every_language(INDEX_EXACT)
+    trees = {own, *_in_every_language(INDEX_TREES)} - {None}
     pagecache.purge(exact=exact, trees=trees)
     # The edge: the same pages by surrogate key (portal.edge), the same paths for URL-only CDNs.
     keys = {edge.tree_key(page), "index", *(f"p{shown_page.pk}" for shown_page in shown)}

@@ -251,3 +251,12 @@ def test_a_stale_copy_is_never_older_than_the_window_or_than_one_purge(client, s
     assert late["X-Cache"] == "miss" and b"Costing of iCCM, third" in late.content
     stamp = pagecache._versions(pagecache._cache(), [pagecache.SITE_KEY])[0]
     assert len(stamp.split(".")) == 3, "a stamp records when it was made and what it replaced"
+
+
+def test_a_publish_purges_the_index_pages_in_every_language(client, site):
+    urls = ["/search/?q=costing", "/fr/search/?q=costing", "/pt/search/?q=costing", "/fr/feed/"]
+    warm(client, *urls)
+    site.s1.title = "Costing of iCCM, revised"
+    site.s1.save_revision().publish()
+    for url in urls:
+        assert not cached(client, url), f"{url} was not purged"
