@@ -13,6 +13,9 @@ from search import feeds as search_feeds
 from search import views as search_views
 from search.api import api_router
 
+# The database unreachable: a 503 page, whichever middleware or view raised (portal/outage.py).
+handler500 = "portal.outage.server_error"
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -1,14 +1,16 @@
 """The edge cache in front of the portal (Varnish, or a CDN), purged by surrogate key.
 
-Every public response names what it shows in a `Surrogate-Key` header (middleware.py):
+Every public response names what it shows in a `Surrogate-Key` header (`Cache-Tag` for
+Cloudflare: each keyed backend names the header it reads; middleware.py):
 `all`, the page served (`p<id>`), each step of its place in the tree (`t<tree path>`, so a
 purge of a page reaches the pages under it, whose breadcrumbs name it), and `index` for the
 pages built from the whole index (search, feeds, countries, the API, the sitemap).
 portal.cache_purge works out which keys a change touches, the same way it works out the
 portal's own cache's paths, and `purge_keys()` sends them, once the change is committed, to
 every backend in settings.WAGTAILFRONTENDCACHE: Wagtail's frontend-cache interface, with
-backends of ours on its BaseBackend (portal/edge/backends/). A backend that purges URLs only
-(Wagtail's own HTTP or CloudFront backends) gets the URLs of the paths instead.
+backends of ours on its BaseBackend (portal/edge/backends/: Varnish's xkey, Cloudflare's
+tags). A backend that purges URLs only (Wagtail's own HTTP or CloudFront backends) gets the
+URLs of the paths instead, a tree as `/path/*`.
 
 A second, identical purge follows EDGE["REPURGE_SECONDS"] later: a render that started
 before the commit can reach the edge after the first purge, and must not live for a day.
@@ -19,15 +21,29 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 from wagtail.contrib.frontend_cache.utils import get_backends
+
+from .backends.base import KeyedBackend
+from .backends.cloudflare import CloudflareTagsBackend
 
 logger = logging.getLogger(__name__)
 
-KEY_HEADER = "Surrogate-Key"
+CONTROL_HEADER = "CDN-Cache-Control"
+# The headers a public response may carry for the edge (the portal's own cache stores them
+# too): the keys, under each keyed backend's header name, and the edge's lifetime.
+HEADERS = (KeyedBackend.key_header, CloudflareTagsBackend.key_header, CONTROL_HEADER)
 
 
-# The headers a public response carries for the edge (the portal's own cache stores them too).
-HEADERS = (KEY_HEADER, "CDN-Cache-Control")
+def key_headers():
+    """{header: separator} for the keys, as the configured keyed backends read them (Varnish's
+    `Surrogate-Key` when none is configured, so responses are tagged all the same)."""
+    found = {}
+    for config in (getattr(settings, "WAGTAILFRONTENDCACHE", None) or {}).values():
+        backend = import_string(config["BACKEND"])
+        if isinstance(backend, type) and issubclass(backend, KeyedBackend):
+            found[backend.key_header] = backend.key_separator
+    return found or {KeyedBackend.key_header: KeyedBackend.key_separator}
 
 
 def options():

@@ -5,7 +5,7 @@ replays them on a hit. A personal response (a session, messages, a cookie set, C
 or no-cache) gets neither header, and the edge's VCL passes it."""
 
 from .. import cache_purge, i18n, pagecache
-from . import HEADERS, cache_control, page_keys
+from . import CONTROL_HEADER, cache_control, key_headers, page_keys
 
 
 class SurrogateKeyMiddleware:
@@ -22,7 +22,7 @@ class SurrogateKeyMiddleware:
             keys += page_keys(page)
         if cache_purge.is_index_path(i18n.unprefixed(request.path_info)):
             keys.append("index")
-        key_header, control_header = HEADERS
-        response[key_header] = " ".join(keys)
-        response[control_header] = cache_control()
+        for header, separator in key_headers().items():
+            response[header] = separator.join(keys)
+        response[CONTROL_HEADER] = cache_control()
         return response

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "portal.pagecache.PageCacheMiddleware",
     "portal.edge.middleware.SurrogateKeyMiddleware",
+    # Database down: a 503 with Retry-After, never a 500 (portal/outage.py).
+    "portal.outage.OutageMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the URL (/fr/, /pt/, English at the root), never from
@@ -99,6 +101,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Seconds a 503 answered while the database is unreachable asks clients to wait.
+OUTAGE_RETRY_AFTER = int(os.environ.get("OUTAGE_RETRY_AFTER", "30"))
 
 TEMPLATES = [
     {
@@ -163,29 +167,9 @@ else:
 # Ignored Redis errors are logged: one line every 5 s (LOGGING's "throttle" below).
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
-# The full-page cache for anonymous readers (portal/pagecache.py; purged on publish by
-# portal/cache_purge.py). Without Redis each process caches for itself, so a change made
-# in one process reaches the others when their copy expires: hence the shorter default.
-PAGE_CACHE = {
-    "ALIAS": "default",
-    # With an edge in front and no Redis, per-process copies the edge's purge cannot reach
-    # would be re-fetched as fresh: the edge is then the only page cache.
-    "TIMEOUT": int(
-        os.environ.get(
-            "PAGE_CACHE_TIMEOUT",
-            "600" if REDIS_URL else "0" if os.environ.get("EDGE_VARNISH_URLS") else "60",
-        )
-    ),
-    "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
-    # After a purge, one reader renders while the others get the previous copy for this long.
-    "STALE_SECONDS": float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2")),
-    "EXCLUDE": ("/admin/", "/documents/", "/newsletter/", "/static/", "/media/"),
-}
-
 # The edge cache in front (portal/edge/): public responses carry surrogate keys and a
 # CDN-Cache-Control lifetime; a publish purges the keys it touches through Wagtail's
-# frontend-cache backends. EDGE_VARNISH_URLS: the Varnish servers to purge (comma-separated,
-# e.g. http://127.0.0.1:6081; scripts/varnish.sh starts one).
+# frontend-cache backends, one per edge configured below (README: "The edge cache").
 EDGE = {
     "TTL": int(os.environ.get("EDGE_TTL", "86400")),
     "STALE_SECONDS": int(os.environ.get("EDGE_STALE_SECONDS", "2")),
@@ -198,6 +182,38 @@ if os.environ.get("EDGE_VARNISH_URLS"):
         "BACKEND": "portal.edge.backends.varnish.XkeyBackend",
         "LOCATIONS": [u.strip() for u in os.environ["EDGE_VARNISH_URLS"].split(",") if u.strip()],
     }
+if os.environ.get("EDGE_CLOUDFLARE_ZONE_ID"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "portal.edge.backends.cloudflare.CloudflareTagsBackend",
+        "ZONEID": os.environ["EDGE_CLOUDFLARE_ZONE_ID"],
+        "BEARER_TOKEN": os.environ.get("EDGE_CLOUDFLARE_TOKEN", ""),
+        "API_URL": os.environ.get("EDGE_CLOUDFLARE_API_URL", ""),
+    }
+if os.environ.get("EDGE_CLOUDFRONT_DISTRIBUTION_ID"):
+    # Wagtail's own backend: CloudFront has no tags, so it gets paths (trees as "/path/*").
+    # Credentials and the endpoint come from boto3's environment (AWS_*).
+    WAGTAILFRONTENDCACHE["cloudfront"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudfrontBackend",
+        "DISTRIBUTION_ID": os.environ["EDGE_CLOUDFRONT_DISTRIBUTION_ID"],
+    }
+
+# The full-page cache for anonymous readers (portal/pagecache.py; purged on publish by
+# portal/cache_purge.py). Without Redis each process caches for itself, so a change made
+# in one process reaches the others when their copy expires: hence the shorter default.
+PAGE_CACHE = {
+    "ALIAS": "default",
+    # With an edge in front and no Redis, per-process copies the edge's purge cannot reach
+    # would be re-fetched as fresh: the edge is then the only page cache.
+    "TIMEOUT": int(
+        os.environ.get(
+            "PAGE_CACHE_TIMEOUT", "600" if REDIS_URL else "0" if WAGTAILFRONTENDCACHE else "60"
+        )
+    ),
+    "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
+    # After a purge, one reader renders while the others get the previous copy for this long.
+    "STALE_SECONDS": float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2")),
+    "EXCLUDE": ("/admin/", "/documents/", "/newsletter/", "/static/", "/media/"),
+}
 
 # Security headers (portal/security.py). No 'unsafe-inline' or 'unsafe-eval': the public
 # pages have no inline script or style.
