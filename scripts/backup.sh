@@ -8,8 +8,8 @@
 # PostgreSQL (postgres://...): pg_dump --format=custom --no-owner, one consistent snapshot.
 # SQLite (sqlite:///path, or DATABASE_URL unset: db.sqlite3 in the repository): SQLite's
 # online backup API, so a live database is copied consistently (never `cp` of an open file).
-# MEDIA_ROOT (default: media/ in the repository) becomes media.tar.gz, archived after the
-# database so that every file the database names is in it.
+# MEDIA_ROOT (default: media/ in the repository), or the bucket MEDIA_S3_BUCKET names,
+# becomes media.tar.gz, archived after the database so that every file it names is in it.
 #
 # DEST_DIR is created; an existing non-empty one is refused (a backup never overwrites another).
 # Files are created readable by their owner only: the database holds subscribers' addresses.
@@ -39,7 +39,12 @@ eval "$db_vars"
 if [ -n "$DB_PASSWORD" ]; then export PGPASSWORD=$DB_PASSWORD; fi
 unset DB_PASSWORD db_vars
 
-[ -d "$MEDIA" ] || die "MEDIA_ROOT $MEDIA is not a directory (set MEDIA_ROOT to the uploads folder)"
+MEDIA_SOURCE=$MEDIA
+if [ -n "${MEDIA_S3_BUCKET:-}" ]; then
+  MEDIA_SOURCE="s3://$MEDIA_S3_BUCKET/${MEDIA_S3_PREFIX:-}"  # exported after the database, below
+else
+  [ -d "$MEDIA" ] || die "MEDIA_ROOT $MEDIA is not a directory (set MEDIA_ROOT to the uploads folder)"
+fi
 if [ -e "$DEST" ] && [ ! -d "$DEST" ]; then die "$DEST exists and is not a directory"; fi
 if [ -d "$DEST" ] && [ -n "$(ls -A "$DEST")" ]; then
   die "$DEST is not empty: give a new directory for each backup (e.g. .../portal-\$(date -u +%Y%m%dT%H%M%SZ))"
@@ -48,8 +53,10 @@ mkdir -p "$DEST" || die "cannot create $DEST"
 DEST=$(cd "$DEST" && pwd)
 
 made=()
+STAGE=
 finish() {
   status=$?
+  if [ -n "$STAGE" ]; then rm -rf "$STAGE"; fi
   if [ "$status" -ne 0 ]; then
     for file in "${made[@]}"; do rm -f "$DEST/$file"; done
     echo "backup: FAILED (exit $status): nothing usable was written to $DEST" >&2
@@ -87,13 +94,21 @@ if result != "ok":
 PYEOF
 fi
 
-say "archiving MEDIA_ROOT $MEDIA"
+if [ -n "${MEDIA_S3_BUCKET:-}" ]; then
+  # Uploads in a bucket (portal/storage.py): copied out through Django's storage API first.
+  STAGE=$(mktemp -d "$DEST/.media-XXXXXX")  # removed by finish()
+  MEDIA=$STAGE
+  say "exporting the uploads from $MEDIA_SOURCE"
+  "$PY" "$ROOT/manage.py" media_files export "$MEDIA" >&2 ||
+    die "exporting the uploads from $MEDIA_SOURCE failed (see above)"
+fi
+say "archiving the uploads ($MEDIA_SOURCE)"
 made+=(media.tar.gz)
 tar -C "$MEDIA" -czf "$DEST/media.tar.gz" . || die "archiving $MEDIA failed (see tar's message above)"
 
 made+=(manifest.json)
 code_version=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)
-"$PY" - "$DEST" "$DB_KIND" "$DB_NAME" "$DB_FILE" "$MEDIA" "$code_version" <<'PYEOF' || die "writing the manifest failed"
+"$PY" - "$DEST" "$DB_KIND" "$DB_NAME" "$DB_FILE" "$MEDIA_SOURCE" "$code_version" <<'PYEOF' || die "writing the manifest failed"
 import datetime, hashlib, json, os, sys
 
 dest, kind, name, db_file, media, code_version = sys.argv[1:]

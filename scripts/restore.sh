@@ -127,8 +127,10 @@ if [ "$tables" != 0 ]; then
   say "--force: restoring over the non-empty database $DB_NAME ($tables tables)"
 fi
 
-mkdir -p "$MEDIA" || die "cannot create MEDIA_ROOT $MEDIA"
-[ -w "$MEDIA" ] || die "MEDIA_ROOT $MEDIA is not writable"
+if [ -z "${MEDIA_S3_BUCKET:-}" ]; then
+  mkdir -p "$MEDIA" || die "cannot create MEDIA_ROOT $MEDIA"
+  [ -w "$MEDIA" ] || die "MEDIA_ROOT $MEDIA is not writable"
+fi
 
 # 4. The database.
 say "restoring the $BACKUP_KIND database of $BACKUP_CREATED into $DB_NAME"
@@ -157,9 +159,21 @@ PYEOF
 fi
 
 # 5. The media.
-say "unpacking media into $MEDIA"
-tar -xzf "$SRC/media.tar.gz" -C "$MEDIA" --no-same-owner --no-overwrite-dir ||
-  die "unpacking media.tar.gz into $MEDIA failed (the database is restored; fix the cause and run again with --force)"
+if [ -n "${MEDIA_S3_BUCKET:-}" ]; then
+  # Uploads in a bucket (portal/storage.py): unpacked aside, then copied in through Django.
+  MEDIA_STAGE=$(mktemp -d)
+  trap 'rm -rf "$MEDIA_STAGE"' EXIT
+  tar -xzf "$SRC/media.tar.gz" -C "$MEDIA_STAGE" --no-same-owner ||
+    die "unpacking media.tar.gz failed (the database is restored; fix the cause and run again with --force)"
+  say "importing the uploads into s3://$MEDIA_S3_BUCKET/${MEDIA_S3_PREFIX:-}"
+  "$PY" "$ROOT/manage.py" media_files import "$MEDIA_STAGE" >&2 ||
+    die "importing the uploads into the bucket failed (the database is restored; run again with --force)"
+  MEDIA="s3://$MEDIA_S3_BUCKET/${MEDIA_S3_PREFIX:-}"
+else
+  say "unpacking media into $MEDIA"
+  tar -xzf "$SRC/media.tar.gz" -C "$MEDIA" --no-same-owner --no-overwrite-dir ||
+    die "unpacking media.tar.gz into $MEDIA failed (the database is restored; fix the cause and run again with --force)"
+fi
 
 say "done: database $DB_NAME and MEDIA_ROOT $MEDIA restored from $SRC"
 say "next: run 'manage.py migrate' if this code is newer than the backup, and 'manage.py search_index rebuild'" \

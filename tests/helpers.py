@@ -414,6 +414,77 @@ def free_port():
         return server.getsockname()[1]
 
 
+@contextmanager
+def running_redis(folder):
+    """A redis-server of the test's own on 127.0.0.1 (skips when Debian's package is missing):
+    yields (client, URL)."""
+    import shutil
+    import subprocess
+    import time
+
+    import pytest
+    import redis
+
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.skip("redis-server is missing: apt-get install redis-server (CI does)")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_timeout=1)
+    deadline = time.monotonic() + 10
+    try:
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield client, f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def moto_server():
+    """moto's server mode on 127.0.0.1 (a stand-in speaking the S3 and CloudFront APIs), with
+    boto3's environment pointed at it: yields its URL."""
+    import os
+    import subprocess
+
+    from bench.servers import PYTHON, stop, wait_until_up
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    moto = os.path.join(os.path.dirname(PYTHON), "moto_server")
+    process = subprocess.Popen(
+        [moto, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    saved = dict(os.environ)
+    try:
+        wait_until_up(url + "/moto-api/", timeout=30)
+        os.environ.update(MOTO_ENV, AWS_ENDPOINT_URL_CLOUDFRONT=url, AWS_ENDPOINT_URL_S3=url)
+        yield url
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stop(process)
+
+
+MOTO_ENV = {  # moto accepts any credentials
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
 class Inbox:
     """A real SMTP server's mailbox (aiosmtpd on 127.0.0.1): (recipients, parsed message)."""
 

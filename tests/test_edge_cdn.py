@@ -7,19 +7,16 @@ Wagtail's own CloudfrontBackend and boto3 (AWS_ENDPOINT_URL_CLOUDFRONT points bo
 """
 
 import logging
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from bench.servers import PYTHON, free_port, stop, wait_until_up
 from portal import edge
 from portal.edge.backends.cloudflare import CloudflareTagsBackend
 
 from .factories import FindingsPageFactory
 from .fake_cloudflare import FakeCloudflare
-from .helpers import build_search_site
+from .helpers import build_search_site, moto_server
 
 CLOUDFLARE = "portal.edge.backends.cloudflare.CloudflareTagsBackend"
 CLOUDFRONT = "wagtail.contrib.frontend_cache.backends.CloudfrontBackend"
@@ -98,32 +95,15 @@ def test_cloudflare_needs_a_zone_and_credentials():
 
 
 @pytest.fixture(scope="module")
-def moto_server():
-    port = free_port()
-    moto = Path(PYTHON).with_name("moto_server")
-    process = subprocess.Popen(
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/moto-api/", timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
+def moto():
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
-def cloudfront(moto_server, monkeypatch, settings):
+def cloudfront(moto, settings):
     import boto3
 
-    for name, value in {
-        "AWS_ENDPOINT_URL_CLOUDFRONT": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
     client = boto3.client("cloudfront")
     origin = {
         "Id": "portal",

@@ -2,46 +2,22 @@
 and pages and signups that go on while Redis is down."""
 
 import logging
-import shutil
-import subprocess
 import sys
 import time
 
 import pytest
-import redis
 from django.core.cache import caches
 
 from portal.log_filters import Throttle
 from portal.settings.base import redis_cache
 
-from .helpers import free_port, signup_data
-
-REDIS_SERVER = shutil.which("redis-server")
+from .helpers import free_port, running_redis, signup_data
 
 
 @pytest.fixture
 def redis_server(tmp_path):
-    if not REDIS_SERVER:
-        pytest.skip("redis-server is missing: apt-get install redis-server (CI does)")
-    port = free_port()
-    process = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp_path],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.RedisError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"redis-server did not start on port {port}") from None
-            time.sleep(0.05)
-    yield client, f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(10)
+    with running_redis(tmp_path) as found:
+        yield found
 
 
 def command_calls(client):

@@ -284,6 +284,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads (images, renditions, documents) in an S3-compatible bucket instead of MEDIA_ROOT,
+# shared by every app server (portal/storage.py). Credentials come from boto3's usual
+# AWS_* variables; MEDIA_S3_ENDPOINT_URL names another S3 service (MinIO, moto in tests).
+if os.environ.get("MEDIA_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "portal.storage.MediaStorage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            "file_overwrite": False,
+            "default_acl": None,  # private: the portal serves every file (portal/storage.py)
+        },
+    }
+# Documents stream through Wagtail's view, which checks a private page's or collection's
+# restrictions, whatever the storage.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # Page editors with many inline items (objectives, articles) exceed Django's 1000.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
