@@ -6,14 +6,9 @@ raises; the last test stops a real PostgreSQL under gunicorn with production set
 
 import contextlib
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -21,7 +16,7 @@ from django.db import connections
 from django.db.utils import InterfaceError, OperationalError
 from django.test import Client
 
-from bench import servers
+from bench import pgcluster, servers
 from portal import outage
 from portal.newsletter.models import OutboxMessage, Subscriber
 
@@ -187,8 +182,6 @@ def test_an_error_raised_from_a_database_error_counts_as_one():
 
 # --- A real PostgreSQL under gunicorn -----------------------------------------------------
 
-PG_CTL = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-
 PAGES = """
 from wagtail.models import Page, Site
 from portal.models import HomePage, StandardPage
@@ -198,45 +191,6 @@ home.add_child(instance=StandardPage(title="Outage about", slug="about", intro="
 Site.objects.filter(is_default_site=True).update(root_page=home)
 Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
 """
-
-
-class Cluster:
-    """A throwaway PostgreSQL cluster on a free port, stopped and started at will (never the
-    shared server on 5432). As root it runs as the postgres user, which PostgreSQL requires."""
-
-    def __init__(self, pg_ctl):
-        self.bin = pg_ctl.parent
-        self.dir = Path(tempfile.mkdtemp(prefix="portal-outage-pg-"))
-        self.port = servers.free_port()
-        self.url = f"postgres://portal@127.0.0.1:{self.port}/postgres"
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_postgres:
-            shutil.chown(self.dir, "postgres")
-
-    def run(self, name, *args):
-        command = [*self.as_postgres, str(self.bin / name), *args]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    def init(self):
-        data = self.dir / "data"
-        self.run("initdb", "-D", data, "-U", "portal", "--auth=trust", "-E", "UTF8", "--no-sync")
-
-    def start(self):
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.dir} -c fsync=off -c full_page_writes=off"
-        )
-        self.run(
-            "pg_ctl", "-D", self.dir / "data", "-l", self.dir / "log", "-w", "-o", options, "start"
-        )
-
-    def stop(self):
-        self.run("pg_ctl", "-D", self.dir / "data", "-m", "fast", "-w", "stop")
-
-    def remove(self):
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def fetch(url, data=None):
@@ -253,12 +207,10 @@ def fetch(url, data=None):
 def postgres_portal(tmp_path_factory):
     """gunicorn (production settings, no Redis: each worker's own page cache) on a fresh
     PostgreSQL with a home page and one page under it."""
-    if not PG_CTL:
-        pytest.skip("needs Debian's PostgreSQL binaries (/usr/lib/postgresql/*/bin)")
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        pytest.skip("PostgreSQL refuses to run as root, and runuser is missing")
+    if pgcluster.unavailable_reason():
+        pytest.skip(pgcluster.unavailable_reason())
     scratch = tmp_path_factory.mktemp("outage")
-    cluster = Cluster(PG_CTL[-1])
+    cluster = pgcluster.Cluster()
     try:
         cluster.init()
         cluster.start()
