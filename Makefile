@@ -11,7 +11,7 @@ BASE_URL := $(or $(WAGTAILADMIN_BASE_URL),http://$(HOST):$(PORT))
 
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test install node messages makemessages migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench load-bench lighthouse
+.PHONY: run test install node messages makemessages migrate demo admin serve serve-production lint format check clean bench backup restore fault-bench load-bench edge-bench lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -107,11 +107,16 @@ bench: install
 load-bench: install
 	$(PY) -m bench.load_bench --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30) $(if $(LOAD_WORKERS),--workers $(LOAD_WORKERS))
 
+## edge-bench: the portal behind Varnish against a bare `wagtail start` page and a synthetic ceiling,
+## the WSGI fast path against plain Django, and 5 publishes under load (bench/edge_bench.py, about 7 min).
+edge-bench: install
+	$(PY) -m bench.edge_bench --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}"
+
 ## lighthouse: Lighthouse 12.8.2 (mobile, simulated throttling) on the home, a study, a policy brief and a search page.
 lighthouse: install node
 	$(PY) -m bench.lighthouse
 
-## fault-bench: stop OpenSearch, the newsletter provider and Redis in turn under load (bench/fault_run.py, PostgreSQL). FAULT_ARGS="--phase-seconds 5"
+## fault-bench: stop OpenSearch, the newsletter provider, Redis and PostgreSQL in turn under load while an editor churns pages, a rebuild in the middle, then check for drift (bench/fault_run.py). FAULT_ARGS="--phase-seconds 5"
 fault-bench: install
 	@started=; url=$${OPENSEARCH_URL:-}; \
 	if [ -z "$$url" ]; then \

@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import os
 import platform
-import re
 import runpy
 import shutil
 import subprocess
@@ -34,6 +33,7 @@ from bench.servers import (
     stop,
     write_report,
 )
+from bench.wrk import run as run_wrk
 
 WAGTAIL = str(Path(PYTHON).with_name("wagtail"))
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
@@ -213,40 +213,15 @@ def fetch(url):
         return error.code, error.headers, 0
 
 
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
-
-
-def _ms(text):
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * UNITS[unit]
-
-
-def parse_wrk(output):
-    """Requests/s, latency percentiles (ms), non-2xx/3xx responses and socket errors from wrk's
-    report."""
-    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
-    result["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
-    for percent in ("50", "90", "99"):
-        found = re.search(rf"^\s+{percent}%\s+(\S+)", output, re.MULTILINE)
-        result[f"p{percent}_ms"] = round(_ms(found.group(1)), 2) if found else None
-    found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    result["non_2xx"] = int(found.group(1)) if found else 0
-    found = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    result["socket_errors"] = sum(int(n) for n in found.groups()) if found else 0
-    return result
-
-
 def wrk(url, duration, args):
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--latency"]
-    command += ["-H", "Accept-Encoding: gzip"] + (
-        ["--timeout", args.timeout] if args.timeout else []
+    return run_wrk(
+        url,
+        duration,
+        threads=args.threads,
+        connections=args.connections,
+        timeout=args.timeout,
+        headers=GZIP,
     )
-    result = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60)
-    if result.returncode:
-        raise RuntimeError(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
-    return parse_wrk(result.stdout), result.stdout
 
 
 def measure(site, mode, name, url, args):

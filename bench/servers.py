@@ -4,11 +4,13 @@
 collects static files into a scratch folder, starts gunicorn on a free port
 on 127.0.0.1 and stops it on exit. Plain HTTP: SECURE_SSL_REDIRECT is off,
 and requests that need the HTTPS view send X-Forwarded-Proto: https.
+`varnish(backend_port)` puts the edge cache (scripts/varnish.sh) in front of one.
 """
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -137,3 +139,62 @@ def production_server(database_url, demo=True, workers=2, media_root=None, log=N
         manage(env, "collectstatic", "--noinput")
         with gunicorn(env, workers=workers, log=log) as url:
             yield url, env
+
+
+VARNISH_COUNTERS = (
+    "client_req",
+    "cache_hit",
+    "cache_hit_grace",
+    "cache_miss",
+    "backend_req",
+    "s_pass",
+)
+
+
+def varnish_dir(port):
+    """scripts/varnish.sh's state folder for this port (under .cache/, which varnishd's
+    unprivileged child can read, unlike a private temporary folder)."""
+    folder = REPO / f".cache/varnish-{port}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def varnish(backend_port, port=None):
+    """scripts/varnish.sh (the repo's VCL) in front of 127.0.0.1:backend_port; yields (its URL,
+    its `varnishstat -n` folder), and stops it and removes its state on exit."""
+    port = port or free_port()
+    folder = varnish_dir(port)
+    script = ["bash", "scripts/varnish.sh"]
+    try:
+        subprocess.run(
+            [*script, "start", str(backend_port), str(port)],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + "/robots.txt", timeout=30)
+        yield url, folder / "instance"
+    finally:
+        pid_file = folder / "varnish.pid"
+        pid = pid_file.read_text().strip() if pid_file.exists() else None
+        subprocess.run([*script, "stop", str(port)], cwd=REPO, check=False, timeout=30)
+        deadline = time.monotonic() + 15
+        while pid and Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def varnish_counters(instance):
+    """Varnish's hit, miss and backend counters (varnishstat -1) for the `varnish()` yielded."""
+    output = subprocess.run(
+        ["varnishstat", "-n", str(instance), "-1"], capture_output=True, text=True, timeout=30
+    ).stdout
+    found = dict.fromkeys(VARNISH_COUNTERS, 0)
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith("MAIN.") and parts[0][5:] in found:
+            found[parts[0][5:]] = int(parts[1])
+    return found
