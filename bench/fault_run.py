@@ -1,5 +1,5 @@
-"""Fault run (issue 6): stop the search engine, the newsletter provider and Redis in turn, under
-load.
+"""Fault run: stop the search engine, the newsletter provider, Redis and PostgreSQL in turn,
+under load and under an editor's churn.
 
 Why: the portal claims each of these outages degrades gracefully (database search,
 queued provider syncs, cache misses). This serves the portal as production runs it
@@ -7,7 +7,12 @@ queued provider syncs, cache misses). This serves the portal as production runs 
 Mailchimp stand-in, an SMTP sink), sends reading requests and a trickle of signups
 (every other one confirmed through its emailed link) and checks that reading pages
 never answer 5xx, searches answer from the database while the engine is down and
-not after, and no signup is lost. Everything binds 127.0.0.1 and stops by itself.
+not after, and no signup is lost. Meanwhile an editor (bench/churn.py) keeps publishing,
+editing, moving, unpublishing and deleting pages, a `search_index rebuild` runs in the
+baseline, and PostgreSQL (a private cluster, bench/pgcluster.py) is stopped: cached pages are
+served, everything else answers 503, never 500. At the end the store and the index hold the
+same documents (`search_index status`, `search_index verify`). Everything binds 127.0.0.1
+and stops by itself.
 
     .venv/bin/python -m bench.fault_run --database-url postgres://... \\
         --opensearch-url http://127.0.0.1:9200
@@ -40,16 +45,20 @@ from aiosmtpd.controller import Controller
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import churn, pgcluster
 from bench.servers import REPO, free_port, manage, production_server
 from tests.fake_mailchimp import FakeMailchimp
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
 ENGINE_SCRIPT = REPO / "scripts" / "search-engine.sh"
 REDIS_SERVER = "/usr/bin/redis-server"
-PHASES = ("baseline", "engine-down", "provider-down", "redis-down", "recovering", "recovered")
+PHASES = ("baseline", "engine-down", "provider-down", "redis-down", "postgres-down", "recovering",
+          "recovered")  # fmt: skip
+DATABASE_PHASE = "postgres-down"  # where 503 is the right answer for what the cache lacks
 CONFIRM_RE = re.compile(r"https?://[^/\s]+(/newsletter/confirm/[^/\s]+/)")
 FALLBACK_MARKS = (b'"fallback": true', b"search service is not answering")
 SERVER_ERROR_RE = re.compile(r"^Internal Server Error: /.*$", re.MULTILINE)
+CLAIM_SECONDS = 10  # the outbox's claims (120 s in production): provider calls time out in 2 s
 BREAKER_SECONDS = 16  # the cluster backend's RETRY_AFTER (15 s) and a margin
 # Unique URLs ({n}) always miss the page cache, so they reach the search backend; {late} ones are
 # first asked during the engine outage and again after it (a fallback answer kept in the cache would
@@ -84,10 +93,8 @@ class Run:
         self.phase, self.stop, self.lock = PHASES[0], threading.Event(), threading.Lock()
         self.tallies = {name: Tally() for name in PHASES}
         # The first few answers that were not 2xx; failed cron runs
-        self.unexpected, self.cron_errors = (
-            [],
-            [],
-        )
+        self.unexpected, self.cron_errors = [], []
+        self.database_down = None  # (began, ended), wall-clock seconds
 
     def record(
         self,
@@ -100,8 +107,11 @@ class Run:
         search=False,
         fallback=False,
     ):
-        """Count one answer in the phase it was asked in."""
+        """Count one answer in the phase it was asked in, or in the database's outage if it was
+        still waiting for its answer when the outage began."""
         with self.lock:
+            if self.phase == DATABASE_PHASE:
+                phase = DATABASE_PHASE
             tally = self.tallies[phase]
             if kind == "read":
                 tally.reads[status_class(status)] += 1
@@ -116,7 +126,7 @@ class Run:
 
 
 def status_class(status):
-    return "error" if status == 0 else f"{status // 100}xx"
+    return "error" if status == 0 else "503" if status == 503 else f"{status // 100}xx"
 
 
 def request(base, method, path, body=None, headers=None, timeout=30):
@@ -181,29 +191,39 @@ def signer(run, interval):
 
 def confirmer(run):
     """Follows the emailed link of every other signup (even-numbered addresses), as its reader
-    would."""
-    done = 0
+    would, and follows it again a little later if the site answered 503."""
+    done, again = 0, []
     while not run.stop.wait(0.1):
+        links = again
+        again = []
         for address, text in run.inbox.messages[done:]:
             done += 1
             match = CONFIRM_RE.search(text)
-            if not match or int(address.split("@")[0].rsplit("-", 1)[1]) % 2:
-                continue
+            if match and not int(address.split("@")[0].rsplit("-", 1)[1]) % 2:
+                links.append((address, match.group(1)))
+        for address, link in links:
             phase = run.phase
-            status, _ = request(run.url, "GET", match.group(1))
-            run.record(
-                phase, "GET /newsletter/confirm/...", status, kind="confirm", address=address
-            )
+            status, _ = request(run.url, "GET", link)
+            what = "GET /newsletter/confirm/..."
+            run.record(phase, what, status, kind="confirm", address=address)
+            if status == 503:
+                again.append((address, link))
+        if again:
+            run.stop.wait(1)
 
 
 def cron(run, env):
-    """`newsletter sync` every 5 s, as cron runs it; each run ends on its own (a killed one would
-    hold its claims)."""
+    """`newsletter sync` and `search_index sync` every 5 s, as cron runs them; each run ends on
+    its own (a killed one would hold its claims). A run that meets the database's outage fails,
+    as it should."""
     while not run.stop.wait(5):
-        try:
-            manage(env, "newsletter", "sync", timeout=120)
-        except (RuntimeError, subprocess.TimeoutExpired) as error:
-            run.cron_errors.append(str(error)[-500:])
+        for command in (("newsletter", "sync"), ("search_index", "sync")):
+            phase = run.phase
+            try:
+                manage(env, *command, timeout=120)
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                if DATABASE_PHASE not in (phase, run.phase):
+                    run.cron_errors.append(str(error)[-500:])
 
 
 class Inbox:
@@ -353,17 +373,23 @@ def discover(url):
 
 
 def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, signup_interval=0.25,
-              engine_control=True, log=print, log_dir=None):  # fmt: skip
-    """Serve, load, fault, recover and check; returns a Report. Restarts whatever it stopped before
-    returning."""
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise ValueError(
-            "the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get 'locked'"
-        )
+              engine_control=True, log=print, log_dir=None, corpus_pages=0):  # fmt: skip
+    """Serve, load, churn, fault, recover and check; returns a Report. Restarts whatever it
+    stopped before returning. PostgreSQL is a private cluster when this machine can run one
+    (the database's phase is skipped otherwise, on the server `database_url` names)."""
     with contextlib.ExitStack() as stack:
         folder = Path(
             log_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="fault-run-"))
         )
+        cluster = None
+        if not pgcluster.unavailable_reason():
+            cluster = stack.enter_context(pgcluster.cluster())
+            database_url = cluster.url
+        elif not database_url.startswith(("postgres://", "postgresql://")):
+            raise ValueError(
+                "the fault run needs PostgreSQL: two gunicorn workers writing to SQLite get "
+                f"'locked', and {pgcluster.unavailable_reason()}"
+            )
         database = stack.enter_context(scratch_database(database_url))
         redis_server = RedisServer(folder)
         stack.callback(redis_server.stop)
@@ -382,7 +408,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
                      NEWSLETTER_WEBHOOK_URL="", NEWSLETTER_PROVIDER_TIMEOUT=2,
                      NEWSLETTER_RATE_IP="1000000/3600", EMAIL_HOST="127.0.0.1",
                      EMAIL_PORT=smtp.port, EMAIL_USE_TLS=0, EMAIL_TIMEOUT=5,
-                     DEFAULT_FROM_EMAIL="updates@fault-run.test")  # fmt: skip
+                     DEFAULT_FROM_EMAIL="updates@fault-run.test",
+                     NEWSLETTER_CLAIM_SECONDS=CLAIM_SECONDS)  # fmt: skip
         started, server_log = time.monotonic(), folder / "gunicorn.log"
         log(
             "fault run: migrating a scratch database, loading the demo, building the index, "
@@ -396,7 +423,16 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
         node = Node(opensearch_url, env, log)
         stack.callback(node.ensure_started)
         log(f"fault run: serving {url} after {time.monotonic() - started:.0f} s")
+        if corpus_pages:
+            log(f"fault run: adding {corpus_pages} synthetic pages (bench/corpus.py) and indexing")
+            subprocess.run([sys.executable, "-m", "bench.corpus", "generate", "--pages",
+                            str(corpus_pages)], cwd=REPO, env=env, check=True,
+                           capture_output=True, timeout=1800)  # fmt: skip
+            manage(env, "search_index", "rebuild", timeout=1800)
         run, paths = Run(url, inbox), discover(url)
+        writer = churn.Writer(env, folder)
+        writer.start()
+        stack.callback(writer.stop)
         workers = [threading.Thread(target=reader, args=(run, paths, n)) for n in range(threads)]
         workers += [threading.Thread(target=signer, args=(run, signup_interval))]
         workers += [
@@ -413,6 +449,8 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
                 provider,
                 redis_server,
                 log,
+                env,
+                cluster,
             )
         finally:
             run.stop.set()
@@ -422,12 +460,31 @@ def fault_run(database_url, opensearch_url="", phase_seconds=20.0, threads=12, s
             "fault run: load stopped; delivering what the outages left queued (newsletter sync "
             "--now)"
         )
+        wait_for_claims(database)
         sync = " ".join(manage(env, "newsletter", "sync", "--now").split())
-        return Report(run, database, provider, sync, server_log.read_text(errors="replace"))
+        operations = writer.stop()
+        settled = churn.settle(env)
+        report = Report(run, database, provider, sync, server_log.read_text(errors="replace"))
+        report.add_churn(operations, settled, writer.errors)
+        return report
 
 
-def phases(run, seconds, node, provider, redis_server, log):
-    """Each fault in turn, `seconds` long; the load keeps running throughout."""
+def wait_for_claims(database):
+    """Until no outbox claim is held: an attempt the database's outage cut short keeps its claim
+    until it expires (portal.retry), and only then can the message be sent again."""
+    deadline = time.monotonic() + CLAIM_SECONDS + 10
+    while time.monotonic() < deadline:
+        with psycopg.connect(database) as connection:
+            held = connection.execute(
+                "SELECT count(*) FROM newsletter_outboxmessage WHERE claimed_until > now()"
+            ).fetchone()[0]
+        if not held:
+            return
+        time.sleep(0.5)
+
+
+def phases(run, seconds, node, provider, redis_server, log, env, cluster):
+    """Each fault in turn, `seconds` long; the load and the churn keep running throughout."""
 
     def enter(phase):
         log(f"fault run: {phase}")
@@ -439,6 +496,12 @@ def phases(run, seconds, node, provider, redis_server, log):
         run.tallies[phase].seconds = time.monotonic() - begun
 
     begun = enter("baseline")
+    rebuilt = {}
+    rebuilding = threading.Thread(target=lambda: rebuilt.update(done=churn.rebuild(env)))
+    rebuilding.start()  # while the editor publishes: the race the seams issue closed
+    rebuilding.join(timeout=600)
+    run.rebuild = rebuilt.get("done", (0.0, "did not finish in 600 s"))
+    log(f"fault run: `search_index rebuild` during the churn took {run.rebuild[0]:.1f} s")
     hold("baseline", begun, begun + seconds)
     begun = enter("engine-down")
     if node:
@@ -462,6 +525,15 @@ def phases(run, seconds, node, provider, redis_server, log):
     redis_server.stop()
     hold("redis-down", begun, begun + seconds)
     redis_server.start()
+    begun = enter(DATABASE_PHASE)
+    if cluster:
+        cluster.stop()
+        down = time.time()
+        hold(DATABASE_PHASE, begun, begun + seconds)
+        cluster.start()
+        run.database_down = (down, time.time())
+    else:
+        run.tallies[DATABASE_PHASE].skipped = pgcluster.unavailable_reason()
     begun = enter("recovering")
     if node:
         node.restart.join(timeout=400)
@@ -505,10 +577,14 @@ class Report:
         confirmed = {a for t in run.tallies.values() for a in t.confirmed}
         problem, status_of, members = self.problems.append, self.subscribers.get, self.members
         for name, tally in run.tallies.items():
-            if set(tally.reads) - {"2xx"}:
+            allowed = {"503"} if name == DATABASE_PHASE else set()
+            if set(tally.reads) - {"2xx", *allowed}:
                 problem(f"{name}: reading requests not answered 2xx: {dict(tally.reads)}")
-            if set(tally.signups) - {"signup 2xx", "confirm 2xx"}:
+            allowed = {"signup 503", "confirm 503"} if name == DATABASE_PHASE else set()
+            if set(tally.signups) - {"signup 2xx", "confirm 2xx", *allowed}:
                 problem(f"{name}: signups or confirmations not answered 200: {dict(tally.signups)}")
+        if run.database_down and not run.tallies[DATABASE_PHASE].reads["2xx"]:
+            problem(f"{DATABASE_PHASE}: no cached page was served while the database was down")
         if not run.tallies["engine-down"].skipped and not run.tallies["engine-down"].fallback:
             problem("engine-down: no search was answered from the database fallback")
         if run.tallies["recovered"].fallback:
@@ -560,10 +636,35 @@ class Report:
         if self.problems and run.unexpected:
             problem(f"first answers that were not 2xx: {run.unexpected[:8]}")
         self.accepted, self.confirmed = accepted, confirmed
+        self.churn = {}
+
+    def add_churn(self, operations, settled, writer_errors):
+        """The editor's operations, the rebuild during them, and what the store and the index
+        hold once everything queued is delivered."""
+        status, verify_output, verify_code = settled
+        seconds, error = getattr(self.run, "rebuild", (0.0, "never ran"))
+        if error:
+            self.problems.append(f"`search_index rebuild` during the churn failed: {error}")
+        self.problems.extend(
+            churn.problems(
+                operations,
+                self.run.database_down,
+                status,
+                verify_output,
+                verify_code,
+                writer_errors,
+            )  # fmt: skip
+        )
+        self.churn = {
+            "operations": churn.summary(operations),
+            "rebuild seconds": round(seconds, 1),
+            "status": " ".join(status.split()),
+            "verify": verify_output.strip(),
+        }
 
     def table(self):
-        head = ("phase", "s", "reads", "2xx", "4xx", "5xx", "err", "p95 ms", "max ms", "search",
-                "fallbk", "signup", "200", "stored", "confirm", "member")  # fmt: skip
+        head = ("phase", "s", "reads", "2xx", "4xx", "503", "5xx", "err", "p95 ms", "max ms",
+                "search", "fallbk", "signup", "200", "stored", "confirm", "member")  # fmt: skip
         rows = [head]
         for name, t in self.run.tallies.items():
             if t.skipped:
@@ -575,6 +676,7 @@ class Report:
                 sum(t.reads.values()),
                 t.reads["2xx"],
                 t.reads["4xx"],
+                t.reads["503"],
                 t.reads["5xx"],
                 t.reads["error"],
             )
@@ -600,6 +702,8 @@ class Report:
         )
         lines.append(f"provider errors seen: {', '.join(self.provider_errors) or 'none'}")
         lines.append(f"provider members: {len(self.members)}; `newsletter sync --now`: {self.sync}")
+        for name, value in self.churn.items():
+            lines.append(f"churn, {name}: {value}")
         return "\n".join(lines)
 
 
@@ -624,16 +728,21 @@ def main():
     parser.add_argument(
         "--log-dir", help="keep gunicorn.log and redis.log here (default: a temporary folder)"
     )
+    parser.add_argument(
+        "--corpus-pages", type=int, default=2000, help="synthetic pages added to the demo"
+    )
     args = parser.parse_args()
     report = fault_run(args.database_url, args.opensearch_url, args.phase_seconds, args.threads,
                        args.signup_interval, not args.no_engine_stop,
-                       log_dir=args.log_dir)  # fmt: skip
+                       log_dir=args.log_dir, corpus_pages=args.corpus_pages)  # fmt: skip
     print(report.table())
     for problem in report.problems:
         print("PROBLEM:", problem)
     print(
         "fault run:",
-        "FAILED" if report.problems else "passed: no 5xx on reading pages, no signup lost",
+        "FAILED"
+        if report.problems
+        else "passed: no 500 and no 5xx outside the database's outage, no signup lost, no drift",
     )
     return 1 if report.problems else 0
 

@@ -1,4 +1,5 @@
-"""Issue 6: outages of the search engine, the newsletter provider and Redis, under load.
+"""Outages of the search engine, the newsletter provider, Redis and PostgreSQL, under load and
+an editor's churn (publish, edit, move, unpublish, delete), with a rebuild in the middle.
 
 The full run (bench/fault_run.py, short phases) needs the real parts: PostgreSQL,
 redis-server and an OpenSearch node (stopped and started again only with
@@ -49,7 +50,7 @@ def test_a_fallback_answer_is_not_kept_in_the_page_cache(client, settings):
     )
 
 
-def test_outages_under_load_lose_no_signup_and_serve_no_5xx():
+def test_outages_under_load_and_churn_lose_no_signup_serve_no_500_and_leave_no_drift():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         pytest.skip(
@@ -82,6 +83,10 @@ def test_outages_under_load_lose_no_signup_and_serve_no_5xx():
     print(report.table(), f"\nfault run: {time.monotonic() - started:.0f} s", sep="")
     assert not report.problems, "\n".join([*report.problems, report.table()])
     assert len(report.accepted) >= 10 and report.confirmed, "enough signups to mean something"
+    operations = report.churn["operations"]
+    kinds = ("create", "edit", "move", "unpublish", "delete")
+    assert all(operations.get(op, [0])[0] for op in kinds), operations
+    assert "No drift" in report.churn["verify"], report.churn
     with urllib.request.urlopen(f"{engine_url}/_cluster/health", timeout=10) as response:
         assert json.load(response)["status"] in ("green", "yellow"), (
             "the node is back for the tests after this one"
