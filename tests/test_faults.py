@@ -15,7 +15,8 @@ import urllib.request
 
 import pytest
 
-from bench.fault_run import REDIS_SERVER, fault_run
+from bench.fault_run import fault_run
+from bench.fault_services import REDIS_SERVER
 
 from .helpers import build_search_site
 
