@@ -108,7 +108,7 @@ load-bench: install
 	$(PY) -m bench.load_bench --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" --duration $(or $(LOAD_DURATION),30) $(if $(LOAD_WORKERS),--workers $(LOAD_WORKERS))
 
 ## edge-bench: the portal behind Varnish against a bare `wagtail start` page and a synthetic ceiling,
-## the WSGI fast path against plain Django, and 5 publishes under load (bench/edge_bench.py, about 7 min).
+## the portal's own page cache, and 5 publishes under load (bench/edge_bench.py, about 7 min).
 edge-bench: install
 	$(PY) -m bench.edge_bench --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}"
 

@@ -1,9 +1,9 @@
-"""Edge benchmark: the portal behind Varnish, its WSGI fast path, and publishing under load.
+"""Edge benchmark: the portal behind Varnish, its own page cache, and publishing under load.
 
 One run, figures side by side: cached pages through Varnish against a bare `wagtail start`
 home page (bench/load_bench.py's method) and against the same varnishd answering synthetic
-bodies of each page's size (bench/varnish-synth.vcl); the portal's own Redis page cache with
-and without the fast path (portal/wsgi.py against bench/plain_wsgi.py); then 64 connections
+bodies of each page's size (bench/varnish-synth.vcl); the portal's own Redis page cache
+without the edge, for a site that has none; then 64 connections
 through Varnish with and without publishes. Everything runs on 127.0.0.1 and stops by itself,
 even on Ctrl-C. See bench/README.md.
 """
@@ -42,8 +42,7 @@ from bench.load_bench import (
 HEADERS = {"Accept-Encoding": "gzip"}  # every wrk run and every sample
 SYNTH_VCL = servers.REPO / "bench/varnish-synth.vcl"
 # The process whose CPU a run measures: req/s per core of it evens out the others' share.
-SERVER = {"edge": "varnishd", "synth": "varnishd", "fast path": "gunicorn portal.wsgi"}
-SERVER["plain wsgi"] = "gunicorn bench.plain_wsgi"
+SERVER = {"edge": "varnishd", "synth": "varnishd", "portal cache": "gunicorn portal.wsgi"}
 POLL_SECONDS, VISIBLE_GIVE_UP = 0.05, 10.0  # the publish-to-visible poll
 EDGE_TARGET = 25.0  # a cached page through Varnish, × the bare home page's req/s
 SYNTH_TARGET = 0.8  # × the same varnishd answering a synthetic body of the page's size
@@ -316,9 +315,6 @@ def run_all(args, settings):
                 EDGE_VARNISH_URLS=f"http://127.0.0.1:{edge_port}",
             )
         )
-        plain = stack.enter_context(
-            servers.gunicorn(env, app="bench.plain_wsgi", workers=settings["workers"])
-        )
         edge, instance = stack.enter_context(
             servers.varnish(int(portal.rsplit(":", 1)[1]), edge_port)
         )
@@ -336,8 +332,7 @@ def run_all(args, settings):
             edge_rows.append(measure("synth", name, f"{synth}/{name}", args))
             edge_rows.append(measure("bare", "home", bare + "/", args))
         for name, path in pages.items():
-            rows["direct"].append(measure("fast path", name, portal + path, args, "X-Cache"))
-            rows["direct"].append(measure("plain wsgi", name, plain + path, args, "X-Cache"))
+            rows["direct"].append(measure("portal cache", name, portal + path, args, "X-Cache"))
         rows["load"].append(under_load(edge, pages, args, instance))
         log = Path(tempfile.gettempdir(), f"edge-bench-publisher-{os.getpid()}.log")
         with publisher(env, study_id, log) as publish:
@@ -348,7 +343,7 @@ def run_all(args, settings):
 
 def summarise(rows):
     """Ratios (each edge run against the bare runs either side and the synth run after it),
-    the fast path against plain Django, the share of edge requests that reached the portal,
+    the share of edge requests that reached the portal,
     and the targets."""
     edge, checks = rows["edge"], {}
     for row in edge + rows["direct"]:
@@ -369,11 +364,6 @@ def summarise(rows):
         checks[f"{row['page']}: ≥ {EDGE_TARGET:g}× bare"] = row["x_bare"] >= EDGE_TARGET
         checks[f"{row['page']}: ≥ {SYNTH_TARGET:g}× synth"] = row["x_synth"] >= SYNTH_TARGET
         checks[f"{row['page']}: sampled X-Edge-Cache all hit"] = set(row["samples"]) == {"hit"}
-    direct = rows["direct"]
-    for fast, plain in zip(direct[::2], direct[1::2], strict=True):
-        fast["x_plain"] = round(fast["rps"] / plain["rps"], 2)
-        if fast["rps_per_core"] and plain["rps_per_core"]:
-            fast["x_plain_per_core"] = round(fast["rps_per_core"] / plain["rps_per_core"], 2)
     reach = Counter()
     for row in rows["edge"] + rows["load"]:
         reach.update(row.get("varnish") or {})
@@ -412,17 +402,10 @@ def print_report(rows, summary, info):
             f"{r['x_synth']} | {r.get('x_synth_per_core')} | {wrk.describe(r.get('cpu'))} |"
         )
     print("\n2. The portal's own page cache (Redis), no Varnish\n")
-    print(
-        "| page | fast path req/s | p99 ms | plain WSGI req/s | p99 ms | fast/plain "
-        "| fast/plain per gunicorn core |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    direct = rows["direct"]
-    for fast, plain in zip(direct[::2], direct[1::2], strict=True):
-        print(
-            f"| {fast['page']} | {fast['rps']:,.0f} | {fast['p99_ms']} | {plain['rps']:,.0f} "
-            f"| {plain['p99_ms']} | {fast['x_plain']} | {fast.get('x_plain_per_core')} |"
-        )
+    print("| page | req/s | p99 ms | req/s per gunicorn core |")
+    print("|---|---:|---:|---:|")
+    for row in rows["direct"]:
+        print(f"| {row['page']} | {row['rps']:,.0f} | {row['p99_ms']} | {row['rps_per_core']} |")
     counts = summary["varnish_counters"]
     print(
         f"\nVarnish over the edge runs: {counts}; share of requests that reached the "
