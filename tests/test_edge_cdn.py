@@ -161,3 +161,26 @@ def test_a_site_wide_change_invalidates_everything_on_cloudfront(
         site.mali.name = "République du Mali"
         site.mali.save()
     assert invalidated_paths(client, distribution_id) == {"/*"}
+
+
+def test_a_refused_purge_is_kept_and_delivered_by_edge_purge_retry(
+    site, cloudflare, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from portal.edge.models import PendingPurge
+
+    cloudflare.fault = "500"
+    finding = publish_finding(site, django_capture_on_commit_callbacks, title="Kept purge")
+    kept = PendingPurge.objects.get()
+    assert kept.backend == "cloudflare" and edge.tree_key(finding) in kept.keys
+    assert "500" in kept.last_error and not cloudflare.purges
+
+    call_command("edge_purge", "retry")  # not due yet: the backoff holds it
+    assert PendingPurge.objects.count() == 1 and not cloudflare.purges
+    call_command("edge_purge", "retry", "--now")  # still refused: one more attempt recorded
+    assert PendingPurge.objects.get().attempts == 2
+    cloudflare.fault = None
+    call_command("edge_purge", "retry", "--now")
+    assert not PendingPurge.objects.exists()
+    assert {edge.tree_key(finding), f"p{site.s2.pk}"} <= cloudflare.purged("tags")

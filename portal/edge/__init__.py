@@ -13,7 +13,9 @@ tags). A backend that purges URLs only (Wagtail's own HTTP or CloudFront backend
 URLs of the paths instead, a tree as `/path/*`.
 
 A second, identical purge follows EDGE["REPURGE_SECONDS"] later: a render that started
-before the commit can reach the edge after the first purge, and must not live for a day.
+before the commit can reach the edge after the first purge, and must not live for a day. A
+purge a backend refuses is kept in the database and retried (queue.py, `manage.py
+edge_purge retry`), so a CDN outage does not leave stale pages for a whole TTL either.
 """
 
 import logging
@@ -85,22 +87,27 @@ def purge_keys(keys, paths=()):
         _send(keys, paths)
         delay = float(options()["REPURGE_SECONDS"])
         if delay > 0:
-            timer = threading.Timer(delay, _send, (keys, paths))
+            timer = threading.Timer(delay, _send, (keys, paths, True))
             timer.daemon = True
             timer.start()
 
     transaction.on_commit(send)
 
 
-def _send(keys, paths):
+def _send(keys, paths, again=False):
+    from . import queue  # its model needs the app registry, ready by the time anything purges
+
+    root = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     for name, backend in get_backends().items():
         try:
-            if hasattr(backend, "purge_keys"):
-                backend.purge_keys(keys)
-            elif paths:
-                root = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-                backend.purge_batch([root + path for path in paths])
+            queue.send(name, backend, keys, paths, root)
         except Exception as error:  # noqa: BLE001 - a publish must not fail on the edge
             logger.error(
-                "Edge purge through %s failed (%s): stale pages may be served", name, error
+                "Edge purge through %s failed (%s): queued for `edge_purge retry`", name, error
             )
+            if not again:  # the second purge's failure is the first's, already queued
+                queue.record_failure(name, keys, paths, error)
+    if again:
+        from django.db import connection
+
+        connection.close()  # the timer's thread: no connection left behind

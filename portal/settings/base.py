@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     # Content apps: briefs -> research -> portal, never the other way.
     "portal",
     "portal.newsletter",
+    "portal.edge",
     "research",
     "briefs",
     "search",
