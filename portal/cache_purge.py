@@ -34,6 +34,7 @@ SITE_WIDE_MODELS = (
     "portal.SiteSettings",
     "wagtailcore.Site",
     "wagtailcore.PageViewRestriction",  # a page made private must leave the cache and the menu
+    "wagtailcore.Locale",  # a language added or removed changes every page's language links
 )
 
 

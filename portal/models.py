@@ -1,9 +1,11 @@
 """Site-wide models: home and standard pages, the image model, site settings."""
 
+import contextlib
 import os
 import secrets
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import models
@@ -99,7 +101,35 @@ class OrderedTextItem(TranslatableMixin, Orderable):
         return self.text
 
 
-class ListingPage(Page):
+class KeptViewRestrictions:
+    """A page mixin (before Page): the view restrictions on it and its ancestors, which Wagtail
+    checks on every serve with two queries, kept per page and site version. Restrictions,
+    moves and deletions purge the site (cache_purge); a page's ancestors change only by a
+    move. Returns a queryset, as Page's does, evaluated from the cache."""
+
+    def get_view_restrictions(self):
+        from wagtail.models import PageViewRestriction
+
+        from .cache_purge import fragment_timeout, site_version
+
+        if not self.pk:
+            return super().get_view_restrictions()
+        key = f"fragment:view-restrictions:{self.pk}:{site_version()}"
+        cache = caches["default"]
+        try:
+            found = cache.get(key)
+        except Exception:  # noqa: BLE001 - a cache error is a miss
+            found = None
+        if found is None:
+            found = list(super().get_view_restrictions())
+            with contextlib.suppress(Exception):
+                cache.set(key, found, fragment_timeout())
+        restrictions = PageViewRestriction.objects.filter(pk__in=[r.pk for r in found])
+        restrictions._result_cache = found  # iterating reads these; a new query reads the table
+        return restrictions
+
+
+class ListingPage(KeptViewRestrictions, Page):
     """Base for index pages: an intro, then live children newest first, 20 to a page.
 
     Each subclass has its own template (Wagtail names it); they extend
@@ -153,7 +183,7 @@ def listing_sort_key(page):
 # --- Pages ------------------------------------------------------------------
 
 
-class HomePage(Page):
+class HomePage(KeptViewRestrictions, Page):
     """The site root: an introduction and the pages the team features."""
 
     type_name = gettext_noop("Home")  # on a card (types that are searched use their result name)
@@ -253,7 +283,7 @@ class HomePageFeatured(Orderable):
     panels = [FieldPanel("featured_page"), FieldPanel("blurb")]
 
 
-class StandardPage(Page):
+class StandardPage(KeptViewRestrictions, Page):
     """A general page (about, privacy, contact) anywhere below home."""
 
     type_name = gettext_noop("Page")

@@ -281,6 +281,12 @@ def purge_all():
     _restamp([SITE_KEY])
 
 
+def path_stamps(path):
+    """The stamps a copy of `path` is kept under: a fragment keyed with them is purged whenever
+    that page would be."""
+    return _versions(_cache(), _version_keys(path))
+
+
 def site_stamp():
     """The site-wide stamp: a fragment keyed with it is purged whenever every page is."""
     return _versions(_cache(), [SITE_KEY])[0]

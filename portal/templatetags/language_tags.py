@@ -6,8 +6,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from .. import i18n
+from .fragment_tags import cached, fragment_key
 
 register = template.Library()
 
@@ -20,19 +22,29 @@ def _page(context):
 @register.simple_tag(takes_context=True)
 def language_alternates(context):
     """[Alternate] for what is being shown: the page's translations, or the view's URL in
-    each language. Read once per render and kept in the context."""
-    if "_language_alternates" not in context.render_context:
-        context.render_context["_language_alternates"] = i18n.alternates(
-            context.get("request"), _page(context)
-        )
-    return context.render_context["_language_alternates"]
+    each language. Read once per request (the head and the switcher, in different templates,
+    both use them), and for a page kept with its fragments (fragment_tags)."""
+    request, page = context.get("request"), _page(context)
+    memo = getattr(request, "_language_alternates", None)
+    if memo is not None and memo[0] is page:
+        return memo[1]
+    key = fragment_key(request, "alternates", page) if isinstance(page, Page) else None
+    found = cached(key, lambda: i18n.alternates(request, page))
+    if request is not None:
+        request._language_alternates = (page, found)
+    return found
 
 
 @register.simple_tag(takes_context=True)
 def page_language(context):
     """The language the page is written in: its locale's, or the active one for a view."""
     page = _page(context)
-    return page.locale.language_code if page is not None else i18n.active()
+    if page is None:
+        return i18n.active()
+    if "locale" in page._state.fields_cache:
+        return page.locale.language_code
+    key = fragment_key(context.get("request"), "language", page)
+    return cached(key, lambda: page.locale.language_code)
 
 
 @register.simple_tag(takes_context=True)
@@ -61,9 +73,14 @@ def in_language(pages):
 
 @register.simple_tag(takes_context=True)
 def home_url(context):
-    """The home page in the active language (its root, /fr/, when it has no translation)."""
+    """The home page in the active language (its root, /fr/, when it has no translation),
+    kept per site version: a change to a home page purges every page (cache_purge)."""
     request = context.get("request")
-    return i18n.home_url(i18n.active(), request, full=False) if request else "/"
+    if request is None:
+        return "/"
+    language = i18n.active()
+    key = fragment_key(request, "home-url")  # the home pages are in the menu: site-wide
+    return cached(key, lambda: i18n.home_url(language, request, full=False))
 
 
 @register.filter

@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 from django import template
 from django.core.cache import caches
+from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
@@ -32,10 +33,11 @@ def main_menu(context):
     if site is None:
         return []
     cache = caches["default"]
-    home = site.root_page.localized  # the home page in the active language, if translated
-    key = f"fragment:menu:{site.pk}:{home.pk}:{site_version(request)}"
+    # Keyed by language, not by the localized home page, so that a hit reads no Locale.
+    key = f"fragment:menu:{site.pk}:{translation.get_language()}:{site_version(request)}"
     items = cache.get(key)
     if items is None:
+        home = site.root_page.localized  # the home page in the active language, if translated
         pages = home.get_children().live().public().in_menu()
         items = [MenuItem(page.pk, page.path, page.title, page.get_url(request)) for page in pages]
         cache.set(key, items, fragment_timeout())

@@ -14,6 +14,8 @@ from rest_framework.fields import ReadOnlyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 
+from portal.models import KeptViewRestrictions
+
 from .taxonomy import in_default_locale
 
 
@@ -30,8 +32,9 @@ class ResultType:
     plural: str  # "Policy briefs": the facet's label
 
 
-class TaxonomyMixin(models.Model):
-    """Countries and topics a page is about, and what it contributes to search.
+class TaxonomyMixin(KeptViewRestrictions, models.Model):
+    """Countries and topics a page is about, and what it contributes to search (and, as every
+    content page, its view restrictions kept between requests).
 
     Search reads these hooks (and the page's `search_fields`); the page never
     imports search. A type without `search_result_type` is not searched.

@@ -20,10 +20,11 @@ from wagtail.search import index
 
 from portal.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from portal.i18n import in_language, one_per_translation
-from portal.models import ListingPage, OrderedTextItem, listing_sort_key
+from portal.models import KeptViewRestrictions, ListingPage, OrderedTextItem, listing_sort_key
 
 from ..forms import StudyPageForm
 from .mixins import OutputMixin, ResultType, TaxonomyMixin
+from .taxonomy import Topic
 
 # A study's status, as its facts show it.
 STUDY_STATUS_LABELS = {
@@ -74,7 +75,7 @@ class PageLink(TranslatableMixin, Orderable):
 # --- Research areas ---------------------------------------------------------
 
 
-class ResearchAreaIndexPage(Page):
+class ResearchAreaIndexPage(KeptViewRestrictions, Page):
     """The "Research Areas" index below home; lists the top-level research areas."""
 
     type_name = gettext_noop("Research areas")
@@ -253,6 +254,7 @@ class StudyPage(TaxonomyMixin, Page):
         super().full_clean(*args, **kwargs)
 
     def country_list(self):
+        self._fetch_related()
         return [location.country for location in self.locations.all()]
 
     def search_studies(self):
@@ -264,6 +266,7 @@ class StudyPage(TaxonomyMixin, Page):
         return self.start_month
 
     def implementer_list(self):
+        self._fetch_related()
         return [item.organization for item in self.implementers.all()]
 
     def api_timeline(self):
@@ -287,17 +290,32 @@ class StudyPage(TaxonomyMixin, Page):
     api_prefetch = ["locations__country", "topics", "implementers__organization", "objectives"]
 
     def get_context(self, request, *args, **kwargs):
-        """Fetch what the page, its facts and its metadata read once, not once per use (not in
-        previews, whose unsaved child objects live in memory)."""
-        if self.pk and not getattr(request, "is_preview", False):
+        """Fetch what the page, its facts and its metadata read once, not once per use, and
+        only when a fragment is rendered (not in previews, whose unsaved child objects live in
+        memory)."""
+        self._fetch_on_use = bool(self.pk) and not getattr(request, "is_preview", False)
+        return super().get_context(request, *args, **kwargs)
+
+    def _fetch_related(self):
+        """The prefetch get_context asked for, on first use: four queries for the whole page."""
+        if getattr(self, "_fetch_on_use", False):
+            self._fetch_on_use = False
             locations = models.Prefetch(
                 "locations", StudyLocation.objects.select_related("country")
             )
             implementers = models.Prefetch(
-                "implementers", StudyImplementer.objects.select_related("organization")
+                "implementers", StudyImplementer.objects.select_related("organization__locale")
             )
-            prefetch_related_objects([self], locations, implementers, "topics", "objectives")
-        return super().get_context(request, *args, **kwargs)
+            topics = models.Prefetch("topics", Topic.objects.select_related("locale"))
+            prefetch_related_objects([self], locations, implementers, topics, "objectives")
+
+    def objective_list(self):
+        self._fetch_related()
+        return list(self.objectives.all())
+
+    def topic_list(self):
+        self._fetch_related()
+        return super().topic_list()
 
     @property
     def og_image(self):
@@ -323,7 +341,7 @@ class StudyPage(TaxonomyMixin, Page):
         return data
 
     def api_objectives(self):
-        return [objective.text for objective in self.objectives.all()]
+        return [objective.text for objective in self.objective_list()]
 
     def api_implementers(self):
         return [organization.name for organization in self.implementer_list()]
@@ -447,7 +465,7 @@ class PublicationIndexPage(ListingPage):
     empty_text = _("No publications have been published yet.")
 
 
-class CollaborativeEffortsPage(Page):
+class CollaborativeEffortsPage(KeptViewRestrictions, Page):
     """The "Collaborative Efforts" page: the partners the programme works with."""
 
     type_name = gettext_noop("Collaborative efforts")

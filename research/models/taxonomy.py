@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField, TranslatableField
@@ -111,6 +112,16 @@ class LabelledTranslatable(TranslatableMixin):
 
     @property
     def label(self):
+        """Its name in the active language; no query when its locale was fetched with it and is
+        the active one (a study's facts select it)."""
+        locale = self._state.fields_cache.get("locale")
+        try:
+            if locale is not None and locale.language_code == (
+                get_supported_content_language_variant(get_language())
+            ):
+                return self.name
+        except LookupError:
+            pass
         return self.localized.name
 
     @classmethod
