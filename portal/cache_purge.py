@@ -13,8 +13,11 @@ everything, and with it the fragments keyed with `site_version()` (the main
 menu, the footer's form). This module names no content app: they call it.
 """
 
+import contextlib
+
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, Site, get_page_models
@@ -108,6 +111,24 @@ def fragment_timeout():
     process that made it."""
     default = 600 if getattr(settings, "REDIS_URL", "") else 60
     return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", default))
+
+
+def kept(key, make):
+    """The value kept under `key` for fragment_timeout(), made (and kept) on a miss; made every
+    time when `key` is None or the cache is down. Key it with site_version() (or stamps that
+    change as often as what it shows) so that it is purged with the pages."""
+    if key is None:
+        return make()
+    cache = caches["default"]
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache error is a miss
+        value = None
+    if value is None:
+        value = make()
+        with contextlib.suppress(Exception):  # served all the same
+            cache.set(key, value, fragment_timeout())
+    return value
 
 
 def _listing_pages():

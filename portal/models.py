@@ -1,11 +1,9 @@
 """Site-wide models: home and standard pages, the image model, site settings."""
 
-import contextlib
 import os
 import secrets
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import models
@@ -110,20 +108,12 @@ class KeptViewRestrictions:
     def get_view_restrictions(self):
         from wagtail.models import PageViewRestriction
 
-        from .cache_purge import fragment_timeout, site_version
+        from .cache_purge import kept, site_version
 
         if not self.pk:
             return super().get_view_restrictions()
         key = f"fragment:view-restrictions:{self.pk}:{site_version()}"
-        cache = caches["default"]
-        try:
-            found = cache.get(key)
-        except Exception:  # noqa: BLE001 - a cache error is a miss
-            found = None
-        if found is None:
-            found = list(super().get_view_restrictions())
-            with contextlib.suppress(Exception):
-                cache.set(key, found, fragment_timeout())
+        found = kept(key, lambda: list(super(KeptViewRestrictions, self).get_view_restrictions()))
         restrictions = PageViewRestriction.objects.filter(pk__in=[r.pk for r in found])
         restrictions._result_cache = found  # iterating reads these; a new query reads the table
         return restrictions

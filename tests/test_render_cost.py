@@ -37,8 +37,21 @@ def test_a_repeated_render_reads_little_from_the_database(client, site):
         again = html(client, site.s1.url)
     assert again == first
     # Routing (site, home, the path, the page) is all that is left; it was 28 queries.
-    assert len(queries) <= 6, [q["sql"][:120] for q in queries]
+    assert len(queries) <= 5, [q["sql"][:120] for q in queries]
+    assert not [q for q in queries if 'FROM "wagtailcore_site"' in q["sql"]], "the Site is kept"
     assert "Develop and test a financing tool." in again and "Costing and financing" in again
+
+
+def test_a_new_site_for_a_host_is_used_at_once(client, site):
+    from wagtail.models import Site
+
+    assert html(client, site.s1.url)
+    other = Site.objects.create(hostname="testserver", port=80, root_page=site.area)
+    response = client.get("/")  # testserver:80 is now the area's site
+    assert response.status_code == 200
+    assert f"<title>{site.area.title}" in response.content.decode()
+    other.delete()
+    assert f"<title>{site.home.title}" in html(client, "/")
 
 
 def test_publishing_the_page_shows_its_new_content(client, site):

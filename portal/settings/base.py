@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "portal.outage.OutageMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.sites.KeptSiteMiddleware",  # Wagtail's Site per host, kept per site version
     # The language comes from the URL (/fr/, /pt/, English at the root), never from
     # Accept-Language alone: see portal/urls.py.
     "portal.i18n.LocaleMiddleware",

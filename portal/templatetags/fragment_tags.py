@@ -10,17 +10,15 @@ and host, and the day. Without a page the fragment is kept per site (the footer)
 are never kept.
 """
 
-import contextlib
 import datetime
 import hashlib
 
 from django import template
-from django.core.cache import caches
 from django.utils import translation
 from wagtail.models import Page, Site
 
 from .. import pagecache
-from ..cache_purge import fragment_timeout, site_version
+from ..cache_purge import kept, site_version
 
 register = template.Library()
 
@@ -69,23 +67,6 @@ def fragment_key(request, name, page=None):
     return f"fragment:{name}:{digest}"
 
 
-def cached(key, make):
-    """The value kept under `key`, made (and kept) on a miss; made every time when `key` is None
-    or the cache is down."""
-    if key is None:
-        return make()
-    cache = caches["default"]
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache error is a miss
-        value = None
-    if value is None:
-        value = make()
-        with contextlib.suppress(Exception):  # served all the same
-            cache.set(key, value, fragment_timeout())
-    return value
-
-
 class FragmentNode(template.Node):
     def __init__(self, nodelist, name, page):
         self.nodelist, self.name, self.page = nodelist, name, page
@@ -95,7 +76,7 @@ class FragmentNode(template.Node):
         if self.page is not None and page in (None, ""):
             return self.nodelist.render(context)  # a view, not a page: nothing to key it by
         key = fragment_key(context.get("request"), self.name.resolve(context), page)
-        return cached(key, lambda: self.nodelist.render(context))
+        return kept(key, lambda: self.nodelist.render(context))
 
 
 @register.tag

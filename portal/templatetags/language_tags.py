@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from .. import i18n
-from .fragment_tags import cached, fragment_key
+from ..cache_purge import kept
+from .fragment_tags import fragment_key
 
 register = template.Library()
 
@@ -29,7 +30,7 @@ def language_alternates(context):
     if memo is not None and memo[0] is page:
         return memo[1]
     key = fragment_key(request, "alternates", page) if isinstance(page, Page) else None
-    found = cached(key, lambda: i18n.alternates(request, page))
+    found = kept(key, lambda: i18n.alternates(request, page))
     if request is not None:
         request._language_alternates = (page, found)
     return found
@@ -44,7 +45,7 @@ def page_language(context):
     if "locale" in page._state.fields_cache:
         return page.locale.language_code
     key = fragment_key(context.get("request"), "language", page)
-    return cached(key, lambda: page.locale.language_code)
+    return kept(key, lambda: page.locale.language_code)
 
 
 @register.simple_tag(takes_context=True)
@@ -80,7 +81,7 @@ def home_url(context):
         return "/"
     language = i18n.active()
     key = fragment_key(request, "home-url")  # the home pages are in the menu: site-wide
-    return cached(key, lambda: i18n.home_url(language, request, full=False))
+    return kept(key, lambda: i18n.home_url(language, request, full=False))
 
 
 @register.filter
