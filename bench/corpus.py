@@ -22,6 +22,7 @@ settings by default).
 
 import argparse
 import datetime
+import functools
 import itertools
 import os
 import random
@@ -49,7 +50,7 @@ from wagtail.models import Locale, Page, PageLogEntry, ReferenceIndex, Site
 from wagtail.search.backends import get_search_backends
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from portal.bulk import search_index_deferred
+from portal.bulk import delete_receivers_muted, insert_pages, insert_rows
 
 PREFIX = "Synthetic: "
 MARKER = "Synthetic page generated for benchmarks."
@@ -245,34 +246,45 @@ def generate_corpus(pages, seed=1, stdout=None, index=True, languages=None):
 
 def clear_corpus(stdout=None):
     """Delete the synthetic roots (with everything below them) and the synthetic topics and
-    organizations."""
+    organizations.
+
+    Django deletes the pages' rows table by table, without the per-row delete signals (a
+    page at a time took 50 ms); what their receivers would do is done here in bulk: the
+    pages' search documents are queued for removal (with the pages that showed them as their
+    study or topic), reference-index and log rows go, and the page cache is purged once.
+    """
+    from portal.cache_purge import purge_all
+    from search.indexing import request_update
+
     log = stdout.write if stdout else (lambda message: None)
-    page_ids = []
+    topic_model = apps.get_model("research.Topic")
+    org_model = apps.get_model("research.Organization")
     with transaction.atomic(), disable_reference_index_auto_update():
-        while (root := synthetic_roots().order_by("path").first()) is not None:
-            pages = Page.objects.descendant_of(root, inclusive=True)
-            page_ids.extend(pages.values_list("pk", flat=True))
-            # Unpublished first, Wagtail's delete skips its per-page unpublish (4 ms each); the
-            # queryset delete keeps treebeard's numchild right without logging every deletion.
-            pages.update(live=False)
-            Page.objects.filter(pk=root.pk).delete()
-        page_type = ContentType.objects.get_for_model(Page)
-        for chunk in (page_ids[start : start + 900] for start in range(0, len(page_ids), 900)):
-            ReferenceIndex.objects.filter(
-                base_content_type=page_type, object_id__in=map(str, chunk)
-            ).delete()
-            PageLogEntry.objects.filter(page_id__in=chunk).delete()
-        topics = (
-            apps.get_model("research.Topic")
-            .objects.filter(name__startswith=TOPIC_PREFIX)
-            .delete()[1]
-        )
-        orgs = (
-            apps.get_model("research.Organization")
-            .objects.filter(name__startswith=ORG_PREFIX)
-            .delete()[1]
-        )
-        topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
+        roots = []
+        for root in synthetic_roots().order_by("path"):  # a synthetic home holds its roots
+            if not any(root.path.startswith(outer.path) for outer in roots):
+                roots.append(root)
+        below = Q(pk__in=[])
+        for root in roots:
+            below |= Q(path__startswith=root.path)
+        page_ids = list(Page.objects.filter(below).values_list("pk", flat=True))
+        live = Page.objects.filter(below, live=True).exists()
+        stale = _documents_to_remove(page_ids)
+        with delete_receivers_muted():
+            for root in roots:
+                Page.objects.filter(pk=root.pk).delete()  # treebeard: descendants, numchild
+            page_type = ContentType.objects.get_for_model(Page)
+            for chunk in _chunks(page_ids):
+                ReferenceIndex.objects.filter(
+                    base_content_type=page_type, object_id__in=map(str, chunk)
+                ).delete()
+                PageLogEntry.objects.filter(page_id__in=chunk).delete()
+            topics = topic_model.objects.filter(name__startswith=TOPIC_PREFIX).delete()[1]
+            orgs = org_model.objects.filter(name__startswith=ORG_PREFIX).delete()[1]
+        request_update(stale)
+        if live:
+            transaction.on_commit(purge_all)
+    topics, orgs = topics.get("research.Topic", 0), orgs.get("research.Organization", 0)
     log(
         f"Cleared the synthetic corpus: {len(page_ids)} pages, {topics} topics, {orgs} "
         "organizations."
@@ -280,8 +292,30 @@ def clear_corpus(stdout=None):
     return {"pages": len(page_ids), "topics": topics, "organizations": orgs}
 
 
+def _documents_to_remove(page_ids):
+    """The pages to re-index when these are deleted: those with search documents, and those
+    whose documents name the synthetic topics or these pages as their study."""
+    from search.indexing import pages_referencing
+    from search.models import SearchDocument
+
+    study = apps.get_model("research.StudyPage")
+    topics = apps.get_model("research.Topic").objects.filter(name__startswith=TOPIC_PREFIX)
+    stale = pages_referencing("topic", list(topics.values_list("slug", flat=True)))
+    for chunk in _chunks(page_ids):
+        documents = SearchDocument.objects.filter(page_id__in=chunk)
+        stale |= set(documents.values_list("page_id", flat=True))
+        slugs = study.objects.filter(pk__in=chunk).values_list("slug", flat=True)
+        stale |= pages_referencing("study", list(slugs))
+    return stale
+
+
+def _chunks(items, size=900):
+    """Slices short enough for SQLite's limit on a query's parameters."""
+    return (items[start : start + size] for start in range(0, len(items), size))
+
+
 class CorpusBuilder:
-    """Creates pages one by one with treebeard's add_child, and their child and M2M rows in bulk."""
+    """Creates the pages, their child rows and their M2M rows in bulk inserts."""
 
     def __init__(self, pages, seed=1, stdout=None, language=None, source=None):
         """`source`: the default language's builder, already run, when this one builds its
@@ -290,6 +324,7 @@ class CorpusBuilder:
         self.log = stdout.write if stdout else (lambda message: None)
         self.created, self.indexed, self.number = defaultdict(list), [], 0
         self.rows, self.articles, self.article_count = defaultdict(list), [], 0
+        self.pending, self.made, self.parents = [], set(), {}  # pages to insert; tree counts
         self.language = language or settings.LANGUAGE_CODE
         self.source = source
         self.vocabulary, self.marker = VOCABULARIES[self.language], MARKERS[self.language]
@@ -297,7 +332,16 @@ class CorpusBuilder:
         self.locale = Locale.objects.get(language_code=self.language)
 
     def words(self, low, high):
-        return [self.rng.choice(self.vocabulary) for _ in range(self.rng.randint(low, high))]
+        """`rng.choice(vocabulary)` for each word, inlined (the same draws: the same corpus);
+        the words were a third of the time."""
+        vocabulary, bits = self.vocabulary, self.rng.getrandbits
+        size, width, words = len(vocabulary), len(vocabulary).bit_length(), []
+        for _ in range(self.rng.randint(low, high)):
+            pick = bits(width)
+            while pick >= size:
+                pick = bits(width)
+            words.append(vocabulary[pick])
+        return words
 
     def text(self, words):
         sentences, rest = [], list(words)
@@ -342,13 +386,15 @@ class CorpusBuilder:
         return chosen
 
     def add(self, parent, page, when, slug=None, key=None, locale=None):
-        """Save `page` below `parent`, published on `when`, without a revision. As a draft, Wagtail
-        validates it minimally (a live page's full_clean costs a quarter of the time); `run`
-        makes the pages live. A translation takes its source page's translation_key (`key`,
-        or the source's content page at the same position)."""
+        """Queue `page` below `parent`, live since `when`, without a revision; `flush` inserts it
+        in bulk. Its tree fields (path, depth, url_path) are worked out here, as treebeard's
+        add_child and Page.save would: a page at a time cost 10 ms, mostly in their queries. A
+        translation takes its source page's translation_key (`key`, or the source's content page
+        at the same position)."""
         self.number = number = self.number + 1
         page.slug = slug or f"{slugify(page.title)[:40].rstrip('-')}-{number}"
-        page.live, page.has_unpublished_changes = False, False
+        page.draft_title = page.title
+        page.live, page.has_unpublished_changes = True, False
         page.locale_id = locale.pk if locale else parent.locale_id
         if key is None and slug is None and self.source:
             key = self.source.keys[len(self.keys)]
@@ -359,8 +405,11 @@ class CorpusBuilder:
         page.first_published_at = page.last_published_at = datetime.datetime.combine(
             when, datetime.time(9), tzinfo=datetime.UTC
         )
-        parent.add_child(instance=page)
-        self.created[page._meta.label].append(page.pk)
+        page.depth, page.numchild = parent.depth + 1, 0
+        page.path = Page._get_path(parent.path, page.depth, self.next_step(parent))
+        page.url_path = f"{parent.url_path}{page.slug}/"
+        self.made.add(page.path)
+        self.pending.append(page)
         if number % FLUSH_EVERY == 0:
             self.flush()
         if number % 1000 == 0:
@@ -370,31 +419,51 @@ class CorpusBuilder:
             )
         return page
 
-    def link(self, obj, name, pks):
-        """Queue M2M rows (a ParentalManyToManyField's rows are plain through-model rows)."""
+    def next_step(self, parent):
+        """The position of `parent`'s next child, counted for `set_numchild`."""
+        entry = self.parents.get(parent.path)
+        if entry is None:
+            last = None
+            if parent.path not in self.made:  # a page made before the corpus: after its children
+                last = (
+                    Page.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+                    .order_by("-path")
+                    .values_list("path", flat=True)
+                    .first()
+                )
+            step = Page._str2int(last[-Page.steplen :]) if last else 0
+            entry = self.parents[parent.path] = [parent, parent.numchild, step]
+        entry[1] += 1
+        entry[2] += 1
+        return entry[2]
+
+    def link(self, obj, name, targets):
+        """Queue M2M rows (a ParentalManyToManyField's rows are plain through-model rows);
+        `targets` are pks or objects, perhaps not yet inserted."""
         field = obj._meta.get_field(name)
         through, source, target = (
             field.remote_field.through,
             field.m2m_field_name(),
             field.m2m_reverse_field_name(),
         )
-        self.rows[through].extend(
-            through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in pks
-        )
+        self.rows[through].extend((obj, f"{source}_id", {f"{target}_id": item}) for item in targets)
 
     def children(self, page, name, rows):
         relation = page._meta.get_field(name)
         model, key = relation.related_model, relation.field.attname
+        locale = self.locale_of(model, page)
         self.rows[model].extend(
-            model(**{key: page.pk}, sort_order=order, **self.locale_of(model, page), **row)
-            for order, row in enumerate(rows)
+            (page, key, {"sort_order": order, **locale, **row}) for order, row in enumerate(rows)
         )
 
     @staticmethod
-    def locale_of(model, parent):
+    @functools.cache
+    def translatable(model):
+        return "locale" in {f.name for f in model._meta.get_fields()}
+
+    def locale_of(self, model, parent):
         """bulk_create skips the signal that gives translatable children their page's locale."""
-        fields = {f.name for f in model._meta.get_fields()}
-        return {"locale_id": parent.locale_id} if "locale" in fields else {}
+        return {"locale_id": parent.locale_id} if self.translatable(model) else {}
 
     def tag(self, page, countries=True):
         self.link(page, "topics", self.sample(self.topics, 1, 3))
@@ -402,16 +471,32 @@ class CorpusBuilder:
             self.link(page, "countries", self.sample(self.countries, 1, 3))
 
     def flush(self):
+        """Insert the queued pages (the base rows, then each type's table), then the rows that
+        point at them, each kind in one bulk insert."""
+        pages, self.pending = self.pending, []
+        insert_pages(pages)
+        for page in pages:
+            self.created[page._meta.label].append(page.pk)
+        for article, page, _ in self.articles:
+            article.page_id = page.pk
         apps.get_model("briefs.SupplementArticle").objects.bulk_create(
-            [a for a, _ in self.articles], batch_size=500
+            [article for article, _, _ in self.articles], batch_size=2000
         )
-        for article, studies in self.articles:
+        for article, _, studies in self.articles:
             self.link(article, "studies", studies)
         self.article_count += len(self.articles)
         self.articles = []
         for model, rows in self.rows.items():
-            model.objects.bulk_create(rows, batch_size=500)
+            insert_rows(model, [{key: obj.pk, **_pks(values)} for obj, key, values in rows])
         self.rows = defaultdict(list)
+
+    def set_numchild(self):
+        """Every parent's numchild, in one UPDATE per distinct count."""
+        by_count = defaultdict(list)
+        for parent, numchild, _ in self.parents.values():
+            by_count[numchild].append(parent.pk)
+        for count, pks in by_count.items():
+            Page.objects.filter(pk__in=pks).update(numchild=count)
 
     def taxonomy(self, plan_counts):
         country, topic, org = (
@@ -581,7 +666,7 @@ class CorpusBuilder:
         page.date = self.date()
         self.add(parent, page, page.date)
         self.tag(page, countries=self.rng.random() >= empty_countries)
-        self.link(page, "studies", [study.pk for study in studies])
+        self.link(page, "studies", studies)
         return page
 
     def build_outputs(self, plan_counts, roots, areas, studies):
@@ -631,7 +716,6 @@ class CorpusBuilder:
     def article(self, page, order, studies):
         number = self.article_count + len(self.articles) + 1
         article = apps.get_model("briefs.SupplementArticle")(
-            page_id=page.pk,
             locale_id=page.locale_id,
             sort_order=order,
             title=self.title(),
@@ -644,7 +728,7 @@ class CorpusBuilder:
             abstract=self.summary(),
             open_access=self.rng.random() < 0.5,
         )
-        self.articles.append((article, [study.pk for study in self.sample(studies, 1, 3)]))
+        self.articles.append((article, page, self.sample(studies, 1, 3)))
 
     def run(self, index=True):
         self.started = time.monotonic()
@@ -652,17 +736,8 @@ class CorpusBuilder:
         # A translation has its source's plan, page for page.
         plan_counts = self.source.plan_counts if self.source else plan(self.pages, has_index)
         self.plan_counts = plan_counts
-        models = [
-            apps.get_model(label)
-            for label in {*(label for label, _ in ROOTS.values()), *plan_counts}
-            if "." in label
-        ]
         self.log(f"Generating {self.pages} synthetic pages in {self.language} (seed {self.seed})…")
-        with (
-            transaction.atomic(),
-            disable_reference_index_auto_update(),
-            search_index_deferred(models),
-        ):
+        with transaction.atomic():  # bulk inserts: no signals, so no per-save index work
             new_countries = self.taxonomy(plan_counts)
             roots = self.roots()
             areas = self.build_areas(
@@ -671,14 +746,8 @@ class CorpusBuilder:
             studies = self.build_studies(areas, plan_counts["research.StudyPage"])
             self.build_outputs(plan_counts, roots, areas, studies)
             self.flush()
-            made_home = Page.objects.filter(slug=f"{HOME_SLUG}{self.language}", depth=2)
-            made_home.filter(title__startswith=PREFIX).update(live=True)
-            for root in roots.values():
-                Page.objects.descendant_of(root, inclusive=True).update(live=True)
-            # Wagtail logs each creation; 20,000 of them would bury the site history.
-            PageLogEntry.objects.filter(
-                action="wagtail.create", page__title__startswith=PREFIX
-            ).delete()
+            self.set_numchild()
+        Site.clear_site_root_paths_cache()  # a synthetic home translates the site's root
         built = time.monotonic() - self.started
         if index:  # Wagtail's own index (admin search); the site search has `search_index rebuild`
             backends = list(get_search_backends(with_auto_update=True))
@@ -710,6 +779,11 @@ class CorpusBuilder:
             countries=len(self.countries), new_countries=new_countries, seconds=round(seconds, 1)
         )
         return {**counts, "pages": total, **sizes}
+
+
+def _pks(values):
+    """Field values with objects (pages inserted since they were queued) as their pks."""
+    return {name: getattr(value, "pk", value) for name, value in values.items()}
 
 
 def month(index):

@@ -8,6 +8,9 @@ leaves the row queued with the error and a later retry time; `search_index
 sync` (run it periodically) and every later successful update drain it.
 """
 
+import dataclasses
+import hashlib
+import json
 import logging
 
 from django.db import transaction
@@ -19,7 +22,7 @@ from portal.retry import RetryPolicy
 from . import store
 from .backends import get_search_backend
 from .backends.base import BackendUnavailable
-from .documents import documents_for, live_indexed_pages
+from .documents import documents_for_pages, live_indexed_pages
 from .models import (
     ChangeDuringRebuild,
     IndexRebuild,
@@ -40,12 +43,19 @@ def request_update(page_ids):
     if not page_ids:
         return
     now = timezone.now()
-    for page_id in page_ids:
-        PendingIndexUpdate.objects.update_or_create(
-            key=f"page:{page_id}",
-            # A worker busy with an older change keeps going; this one is free to run at once.
-            defaults={"requested_at": now, "next_attempt_at": now, "claimed_until": None},
-        )
+    # One upsert: a worker busy with an older change keeps going; this one is free to run at once.
+    PendingIndexUpdate.objects.bulk_create(
+        [
+            PendingIndexUpdate(
+                key=f"page:{page_id}", requested_at=now, next_attempt_at=now, claimed_until=None
+            )
+            for page_id in sorted(page_ids)
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["requested_at", "next_attempt_at", "claimed_until"],
+        batch_size=500,
+    )
     # One callback per call: after the first has run, the others find nothing due.
     transaction.on_commit(_process_after_commit)
 
@@ -136,7 +146,7 @@ def retry_now():
     return PendingIndexUpdate.objects.update(next_attempt_at=timezone.now())
 
 
-def rebuild_store(progress=None, batch_size=200):
+def rebuild_store(progress=None, batch_size=500):
     """Rewrite every document in the store from the live, public pages; return the count.
 
     A batch at a time, each in a short transaction that writes first and then reads its
@@ -152,28 +162,26 @@ def rebuild_store(progress=None, batch_size=200):
         count += _rebuild_batch(page_ids[start : start + batch_size])
         if progress:
             progress(min(start + batch_size, len(page_ids)), len(page_ids))
-    SearchDocument.objects.filter(indexed_at__lt=started).delete()
+    store.delete_documents(SearchDocument.objects.filter(indexed_at__lt=started))
     store.analyse()
     return count
 
 
 @transaction.atomic
 def _rebuild_batch(page_ids):
-    SearchDocument.objects.filter(page_id__in=page_ids).delete()  # the write lock, first
+    store.delete_documents(SearchDocument.objects.filter(page_id__in=page_ids))  # lock, first
     list(Page.objects.filter(pk__in=page_ids).select_for_update().values_list("pk"))
-    docs = [
-        doc
-        for page in live_indexed_pages().filter(pk__in=page_ids)
-        for doc in documents_for(page, known_public=True)
-    ]
+    pages = live_indexed_pages(specific=False).filter(pk__in=page_ids)
+    docs = documents_for_pages(pages, known_public=True)
     return len(store.replace_documents(docs))
 
 
 def stored_documents(chunk_size=2000):
     """Every stored document, as the cluster receives it, in chunks (for rebuilds)."""
-    keys = list(SearchDocument.objects.order_by("pk").values_list("key", flat=True))
-    for start in range(0, len(keys), chunk_size):
-        yield from store.load_documents(keys[start : start + chunk_size]).values()
+    last = 0
+    while last is not None:
+        documents, last = store.documents_after(last, chunk_size)
+        yield from documents
 
 
 def rebuild_backend(progress=None):
@@ -197,3 +205,100 @@ def rebuild_backend(progress=None):
     finally:
         IndexRebuild.objects.filter(pk=rebuild.pk).update(finished_at=timezone.now())
     return count
+
+
+# --- Verifying (`search_index verify`) ---------------------------------------------------
+
+
+@dataclasses.dataclass
+class Drift:
+    """How one copy of the documents differs from what the pages give now, by key."""
+
+    where: str
+    missing: list = dataclasses.field(default_factory=list)
+    extra: list = dataclasses.field(default_factory=list)
+    changed: list = dataclasses.field(default_factory=list)
+    checked: int = 0
+
+    def __bool__(self):
+        return bool(self.missing or self.extra or self.changed)
+
+
+def content_hash(source):
+    """A document's fingerprint: its `_source` (what the cluster holds), canonical JSON."""
+    text = json.dumps(source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def expected_documents(batch_size=500):
+    """{key: Document} of every live, public, searchable page, built as a rebuild does."""
+    pages = live_indexed_pages(specific=False)
+    page_ids = list(pages.order_by("pk").values_list("pk", flat=True))
+    found = {}
+    for start in range(0, len(page_ids), batch_size):
+        batch = pages.filter(pk__in=page_ids[start : start + batch_size])
+        found.update((doc.key, doc) for doc in documents_for_pages(batch, known_public=True))
+    return found
+
+
+def _compare(where, expected, held):
+    """`held`: {key: content hash}."""
+    drift = Drift(where, checked=len(held))
+    for key, doc in expected.items():
+        if key not in held:
+            drift.missing.append(key)
+        elif held[key] != content_hash(doc.as_source()):
+            drift.changed.append(key)
+    drift.extra = sorted(set(held) - set(expected))
+    return drift
+
+
+def _stored_hashes():
+    hashes, last = {}, 0
+    while last is not None:
+        documents, last = store.documents_after(last, 2000)
+        hashes.update((doc.key, content_hash(doc.as_source())) for doc in documents)
+    return hashes
+
+
+def _cluster_sources(backend, page_size=2000):
+    """{key: _source} of every document behind the cluster's alias, by `search_after` on key."""
+    if not backend.aliased_indices():
+        return {}
+    sources, after = {}, None
+    while True:
+        body = {"query": {"match_all": {}}, "sort": [{"key": "asc"}], "size": page_size}
+        if after is not None:
+            body["search_after"] = after
+        hits = backend.call(backend.client.search, index=backend.alias, body=body)["hits"]["hits"]
+        if not hits:
+            return sources
+        sources.update((hit["_id"], hit["_source"]) for hit in hits)
+        after = hits[-1]["sort"]
+
+
+def verify(repair=False):
+    """Compare the store and, with a cluster, its index with what the pages give now; with
+    `repair`, write what is missing or changed and delete what is extra. Returns the drifts
+    found (before any repair)."""
+    expected = expected_documents()
+    drifts = [_compare("store", expected, _stored_hashes())]
+    backend = get_search_backend()
+    sources = {}
+    if backend.uses_queue:
+        sources = _cluster_sources(backend)
+        held = {key: content_hash(source) for key, source in sources.items()}
+        drifts.append(_compare(backend.label, expected, held))
+    if repair:
+        store_drift = drifts[0]
+        if store_drift:
+            writes = [expected[key] for key in (*store_drift.missing, *store_drift.changed)]
+            store.replace_documents(writes, stale_keys=store_drift.extra)
+        for drift in drifts[1:]:
+            if drift:
+                keys = {*drift.missing, *drift.changed}
+                pages = {expected[key].page_id for key in keys}
+                pages |= {sources[key]["page_id"] for key in drift.extra}
+                documents = [doc for doc in expected.values() if doc.page_id in pages]
+                backend.index(documents, deleted_page_ids=pages)
+    return drifts

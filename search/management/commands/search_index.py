@@ -1,4 +1,5 @@
-"""`search_index rebuild|status|sync`: build, inspect and catch up the search index."""
+"""`search_index rebuild|status|sync|verify`: build, inspect, catch up and check the search
+index."""
 
 import time
 
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from search import indexing
 from search.backends import get_search_backend
+from search.backends.base import BackendUnavailable
 from search.models import PendingIndexUpdate, SearchDocument
 
 
@@ -24,6 +26,16 @@ class Command(BaseCommand):
             "--engine-only", action="store_true", help="Skip the store; rebuild the engine from it."
         )
         commands.add_parser("status", help="Engine health, document counts and pending updates.")
+        verify = commands.add_parser(
+            "verify",
+            help="Compare the store and the engine's index with the live pages, by key and "
+            "content hash; exit 1 if they differ.",
+        )
+        verify.add_argument(
+            "--repair",
+            action="store_true",
+            help="Write missing and changed documents, delete extra ones (then exit 0).",
+        )
         sync = commands.add_parser("sync", help="Send queued updates to the engine.")
         sync.add_argument(
             "--now", action="store_true", help="Retry failed updates now, ignoring their backoff."
@@ -106,6 +118,30 @@ class Command(BaseCommand):
                 f"Oldest failure: {failing.key}, {failing.attempts} attempt(s): "
                 f"{failing.last_error[:200]}"
             )
+
+    def verify(self, repair=False, **options):
+        started = time.monotonic()
+        try:
+            drifts = indexing.verify(repair=repair)
+        except BackendUnavailable as error:
+            raise CommandError(f"Could not read the search engine's index: {error}") from error
+        for drift in drifts:
+            self.stdout.write(
+                f"{drift.where}: {drift.checked} documents; {len(drift.missing)} missing, "
+                f"{len(drift.extra)} extra, {len(drift.changed)} changed"
+            )
+            for name in ("missing", "extra", "changed"):
+                keys = getattr(drift, name)
+                if keys:
+                    more = f" (and {len(keys) - 5} more)" if len(keys) > 5 else ""
+                    self.stdout.write(f"  {name}: {', '.join(keys[:5])}{more}")
+        seconds = time.monotonic() - started
+        if not any(drifts):
+            self.stdout.write(self.style.SUCCESS(f"No drift ({seconds:.1f} s)."))
+        elif repair:
+            self.stdout.write(self.style.SUCCESS(f"Repaired ({seconds:.1f} s)."))
+        else:
+            raise CommandError("The search index has drifted: run `search_index verify --repair`.")
 
     def sync(self, now=False, watch=None, **options):
         while True:
