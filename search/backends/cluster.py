@@ -40,6 +40,9 @@ class ClusterBackend(BaseSearchBackend):
     client_errors = ()
     #: A rebuild reports its progress every this many documents.
     progress_every = 500
+    #: Seconds a bulk request of 1,000 documents may take: a reader's TIMEOUT (2 s) is for
+    #: searches, and a rebuild on a loaded node failed under it.
+    bulk_timeout = 60.0
 
     def __init__(self, URL, INDEX="portal", TIMEOUT=2.0, ANALYZER="", RETRY_AFTER=15, **options):
         super().__init__(**options)

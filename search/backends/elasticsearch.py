@@ -25,5 +25,6 @@ class ElasticsearchBackend(ClusterBackend):
         )
 
     def bulk(self, actions):
-        indexed, _errors = self.call(helpers.bulk, self.client, actions, chunk_size=1000)
+        client = self.client.options(request_timeout=max(self.timeout, self.bulk_timeout))
+        indexed, _errors = self.call(helpers.bulk, client, actions, chunk_size=1000)
         return indexed

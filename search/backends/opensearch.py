@@ -21,6 +21,11 @@ class OpenSearchBackend(ClusterBackend):
 
     def bulk(self, actions):
         indexed, _errors = self.call(
-            helpers.bulk, self.client, actions, chunk_size=1000, max_retries=0
+            helpers.bulk,
+            self.client,
+            actions,
+            chunk_size=1000,
+            max_retries=0,
+            request_timeout=max(self.timeout, self.bulk_timeout),
         )
         return indexed
