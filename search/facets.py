@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from . import languages
-from .documents import result_types
+from .collect import result_types
 
 
 def _language_labels(values):

@@ -22,7 +22,7 @@ from portal.retry import RetryPolicy
 from . import store
 from .backends import get_search_backend
 from .backends.base import BackendUnavailable
-from .documents import documents_for_pages, live_indexed_pages
+from .collect import documents_for_pages, live_indexed_pages
 from .models import (
     ChangeDuringRebuild,
     IndexRebuild,

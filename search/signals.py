@@ -6,7 +6,8 @@ from django.dispatch import receiver
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from .documents import indexed_models, is_indexed, study_keys
+from .collect import indexed_models, is_indexed
+from .documents import study_keys
 from .indexing import pages_referencing, request_update
 
 

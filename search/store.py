@@ -9,7 +9,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import fulltext
-from .documents import FIELDS, STORE_COLUMNS, TAGS, Document, documents_for
+from .collect import documents_for
+from .documents import FIELDS, STORE_COLUMNS, TAGS, Document
 from .models import SearchDocument, SearchFacetValue
 
 

@@ -8,7 +8,7 @@ from bench.corpus import PREFIX, clear_corpus, generate_corpus
 from research.models import FindingsPage, StudyPage
 from search import indexing
 from search.backends import get_search_backend
-from search.documents import documents_for, documents_for_pages, live_indexed_pages
+from search.collect import documents_for, documents_for_pages, live_indexed_pages
 from search.models import PendingIndexUpdate, SearchDocument
 from search.query import SearchParams
 

@@ -27,7 +27,7 @@ from wagtail.documents import get_document_model
 from portal.newsletter.models import Subscriber
 from portal.newsletter.tokens import make_confirm_token, make_unsubscribe_token
 from search import indexing
-from search.documents import result_types
+from search.collect import result_types
 from search.facets import FACETS
 from search.models import PendingIndexUpdate
 from search.query import SORTS

@@ -8,6 +8,7 @@ import pytest
 
 from search import languages, store
 from search.backends.cluster import ClusterBackend
+from search.collect import documents_for, indexed_models
 from search.documents import (
     FIELDS,
     HIT_FIELDS,
@@ -15,9 +16,7 @@ from search.documents import (
     TEXT,
     Document,
     StoredHit,
-    documents_for,
     hit_from_source,
-    indexed_models,
     source_fields,
 )
 from search.models import SearchDocument

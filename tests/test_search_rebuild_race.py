@@ -18,7 +18,7 @@ from wagtail.models import Page
 from bench.corpus import generate_corpus
 from search import indexing
 from search.backends import get_search_backend
-from search.documents import documents_for, live_indexed_pages
+from search.collect import documents_for, live_indexed_pages
 from search.models import ChangeDuringRebuild, IndexRebuild, SearchDocument
 
 from .helpers import fresh_home
