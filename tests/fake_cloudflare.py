@@ -10,14 +10,16 @@ import json
 import re
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .stand_in import StandIn
 
 PURGE_RE = re.compile(r"^/client/v4/zones/(?P<zone>[0-9a-f]+)/purge_cache$")
 FIELDS = ("tags", "files", "prefixes", "hosts", "purge_everything")
 LIMIT = 100
 
 
-class FakeCloudflare:
+class FakeCloudflare(StandIn):
     def __init__(self, zone="0123456789abcdef0123456789abcdef", token="cf-test-token"):
         self.zone, self.token = zone, token
         self.purges = []  # (field, items) of every accepted purge
@@ -32,17 +34,7 @@ class FakeCloudflare:
             def do_POST(self):
                 server.handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.api_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/client/v4"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.api_url = f"http://127.0.0.1:{self.serve(Handler)}/client/v4"
 
     def purged(self, field="tags"):
         """Every item purged through `field`, over all requests."""

@@ -14,7 +14,9 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .stand_in import StandIn
 
 MEMBER_RE = re.compile(
     r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<tags>/tags)?$"
@@ -27,7 +29,7 @@ CAMPAIGN_RE = re.compile(
 STATUSES = {"subscribed", "unsubscribed", "cleaned", "pending", "transactional"}
 
 
-class FakeMailchimp:
+class FakeMailchimp(StandIn):
     def __init__(self, api_key="testkey-us21", list_id="list123"):
         self.api_key, self.list_id = api_key, list_id
         self.members = {}  # hash -> member dict
@@ -60,17 +62,7 @@ class FakeMailchimp:
             def do_PATCH(self):
                 server.handle(self, "PATCH")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/3.0"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.url = f"http://127.0.0.1:{self.serve(Handler)}/3.0"
 
     def reply(self, handler, status, body=None):
         data = json.dumps(body).encode() if body is not None else b""

@@ -414,6 +414,26 @@ def free_port():
         return server.getsockname()[1]
 
 
+def fetch(url, data=None, raw=False, **headers):
+    """(status, headers, body) of one request to a server a test started, sent as the proxy in
+    front would (X-Forwarded-Proto: https). `data`: a form, POSTed; an HTTP error is an answer.
+    The body is text unless `raw`."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(
+        url, data=body, headers={"X-Forwarded-Proto": "https", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            status, found, content = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, found, content = error.code, error.headers, error.read()
+    return status, found, content if raw else content.decode()
+
+
 @contextmanager
 def running_redis(folder):
     """A redis-server of the test's own on 127.0.0.1 (skips when Debian's package is missing):

@@ -7,11 +7,12 @@ import json
 import shutil
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
 from bench import servers
+
+from .helpers import fetch as get
 
 pytestmark = pytest.mark.skipif(not shutil.which("varnishd"), reason="needs Debian's varnish")
 
@@ -32,15 +33,6 @@ finding = FindingsPage.objects.live().filter(locale__language_code="en").first()
 finding.title = "{title}"
 finding.save_revision().publish()
 """
-
-
-def get(url, **headers):
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import urllib.request
 import uuid
 
 import boto3
@@ -17,6 +16,7 @@ from wagtail.documents.models import Document
 
 from bench import servers
 
+from . import helpers
 from .factories import ImageFactory
 from .helpers import moto_server
 
@@ -141,12 +141,8 @@ print(study.url)
 
 
 def fetch(url):
-    # One site name in front of both servers, as a load balancer gives them.
-    request = urllib.request.Request(
-        url, headers={"X-Forwarded-Proto": "https", "Host": "localhost"}
-    )
-    with urllib.request.urlopen(request, timeout=20) as response:
-        return response.status, response.headers, response.read()
+    """One site name in front of both servers, as a load balancer gives them."""
+    return helpers.fetch(url, raw=True, Host="localhost")
 
 
 def test_two_app_servers_share_one_database_cache_and_bucket(moto, tmp_path):

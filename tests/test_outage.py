@@ -6,9 +6,6 @@ raises; the last test stops a real PostgreSQL under gunicorn with production set
 
 import contextlib
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from unittest import mock
 
 import pytest
@@ -21,7 +18,7 @@ from portal import outage
 from portal.newsletter.models import OutboxMessage, Subscriber
 
 from .factories import StandardPageFactory
-from .helpers import clear_rate_limits, signup_data
+from .helpers import clear_rate_limits, fetch, signup_data
 
 OUTAGE_TEXT = "The site is temporarily unavailable"
 REFUSED = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
@@ -191,16 +188,6 @@ home.add_child(instance=StandardPage(title="Outage about", slug="about", intro="
 Site.objects.filter(is_default_site=True).update(root_page=home)
 Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
 """
-
-
-def fetch(url, data=None):
-    data = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=data, headers={"X-Forwarded-Proto": "https"})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
 
 
 @pytest.fixture(scope="module")
