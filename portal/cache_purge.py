@@ -107,17 +107,17 @@ def site_version(request=None):
 
 def fragment_timeout():
     """Seconds a shared fragment lives (PAGE_CACHE["FRAGMENT_TIMEOUT"]; also with the page
-    cache off): 600 with Redis, 60 with per-process memory, where a purge reaches only the
-    process that made it."""
-    default = 600 if getattr(settings, "REDIS_URL", "") else 60
-    return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", default))
+    cache off): 600 with Redis; with per-process memory, where a purge reaches only the
+    process that made it, 60, or 0 (nothing kept) with an edge in front."""
+    return int(settings.PAGE_CACHE.get("FRAGMENT_TIMEOUT", 60))
 
 
 def kept(key, make):
     """The value kept under `key` for fragment_timeout(), made (and kept) on a miss; made every
     time when `key` is None or the cache is down. Key it with site_version() (or stamps that
     change as often as what it shows) so that it is purged with the pages."""
-    if key is None:
+    timeout = fragment_timeout()
+    if key is None or timeout <= 0:
         return make()
     cache = caches["default"]
     try:
@@ -127,7 +127,7 @@ def kept(key, make):
     if value is None:
         value = make()
         with contextlib.suppress(Exception):  # served all the same
-            cache.set(key, value, fragment_timeout())
+            cache.set(key, value, timeout)
     return value
 
 

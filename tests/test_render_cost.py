@@ -107,3 +107,37 @@ def test_a_page_made_private_is_no_longer_served(client, site):
     html(client, site.s1.url)
     PageViewRestriction.objects.create(page=site.area, restriction_type=PageViewRestriction.LOGIN)
     assert client.get(site.s1.url).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, "60 60"),
+        ({"EDGE_VARNISH_URLS": "http://127.0.0.1:6081"}, "0 0"),
+        ({"EDGE_VARNISH_URLS": "http://127.0.0.1:6081", "REDIS_URL": "redis://x:1/0"}, "600 600"),
+    ],
+)
+def test_per_process_copies_are_not_kept_behind_an_edge(env, expected):
+    """Without Redis a publish cannot reach another process's copies; behind an edge they
+    would be fetched as fresh and kept for a day, so neither pages nor fragments are kept."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from portal.settings import base as b; c = b.PAGE_CACHE"
+    code += "; print(c['TIMEOUT'], c['FRAGMENT_TIMEOUT'])"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "EDGE_", "PAGE_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def test_nothing_is_kept_when_the_fragment_lifetime_is_0(settings):
+    from portal.cache_purge import kept
+
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "FRAGMENT_TIMEOUT": 0}
+    made = []
+    for _ in range(2):
+        kept("fragment:test:zero", lambda: made.append(1) or "x")
+    assert len(made) == 2

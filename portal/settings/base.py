@@ -202,15 +202,15 @@ if os.environ.get("EDGE_CLOUDFRONT_DISTRIBUTION_ID"):
 # The full-page cache for anonymous readers (portal/pagecache.py; purged on publish by
 # portal/cache_purge.py). Without Redis each process caches for itself, so a change made
 # in one process reaches the others when their copy expires: hence the shorter default.
+# With an edge in front and no Redis, per-process copies (pages, and the fragments a miss
+# reuses) that a publish in another process cannot purge would be fetched by the edge as
+# fresh and kept for a day: the edge is then the only cache.
+_KEPT_SECONDS = "600" if REDIS_URL else "0" if WAGTAILFRONTENDCACHE else "60"
 PAGE_CACHE = {
     "ALIAS": "default",
-    # With an edge in front and no Redis, per-process copies the edge's purge cannot reach
-    # would be re-fetched as fresh: the edge is then the only page cache.
-    "TIMEOUT": int(
-        os.environ.get(
-            "PAGE_CACHE_TIMEOUT", "600" if REDIS_URL else "0" if WAGTAILFRONTENDCACHE else "60"
-        )
-    ),
+    "TIMEOUT": int(os.environ.get("PAGE_CACHE_TIMEOUT", _KEPT_SECONDS)),
+    # Fragments kept between renders (menus, a page's parts, the Site, view restrictions).
+    "FRAGMENT_TIMEOUT": int(os.environ.get("PAGE_CACHE_FRAGMENT_TIMEOUT", _KEPT_SECONDS)),
     "BROWSER_MAX_AGE": int(os.environ.get("PAGE_CACHE_BROWSER_MAX_AGE", "60")),
     # After a purge, one reader renders while the others get the previous copy for this long.
     "STALE_SECONDS": float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2")),

@@ -3,14 +3,13 @@
 from typing import NamedTuple
 
 from django import template
-from django.core.cache import caches
 from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext
 from wagtail.models import Page, Site
 
-from ..cache_purge import fragment_timeout, site_version
+from ..cache_purge import kept, site_version
 
 register = template.Library()
 
@@ -32,16 +31,15 @@ def main_menu(context):
     site = Site.find_for_request(request) if request else None
     if site is None:
         return []
-    cache = caches["default"]
     # Keyed by language, not by the localized home page, so that a hit reads no Locale.
     key = f"fragment:menu:{site.pk}:{translation.get_language()}:{site_version(request)}"
-    items = cache.get(key)
-    if items is None:
+
+    def make():
         home = site.root_page.localized  # the home page in the active language, if translated
         pages = home.get_children().live().public().in_menu()
-        items = [MenuItem(page.pk, page.path, page.title, page.get_url(request)) for page in pages]
-        cache.set(key, items, fragment_timeout())
-    return items
+        return [MenuItem(page.pk, page.path, page.title, page.get_url(request)) for page in pages]
+
+    return kept(key, make)
 
 
 @register.simple_tag

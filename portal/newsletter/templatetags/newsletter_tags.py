@@ -1,11 +1,10 @@
 from django import template
-from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from ...cache_purge import fragment_timeout, site_version
+from ...cache_purge import kept, site_version
 from .. import consent
 from ..forms import SignupForm
 
@@ -27,14 +26,14 @@ def newsletter_footer(context):
     match = getattr(request, "resolver_match", None)
     if request is None or (match and match.namespace == "newsletter"):
         return ""
-    cache = caches["default"]
     language = translation.get_language()  # the form's words, consent text and default choice
     key = f"fragment:newsletter-footer:{consent.CURRENT}:{language}:{site_version(request)}"
-    html = cache.get(key)
-    if html is None:
+
+    def make():
         form = SignupForm(initial={"source": SOURCE_HOLE}, prefix_id="footer")
-        html = render_to_string(
+        return render_to_string(
             "newsletter/includes/footer_signup.html", {"show": True, "form": form}
         )
-        cache.set(key, html, fragment_timeout())
+
+    html = kept(key, make)
     return mark_safe(html.replace(SOURCE_HOLE, escape(request.path)))
