@@ -414,6 +414,21 @@ def free_port():
         return server.getsockname()[1]
 
 
+def runs_once():
+    """A mark for a test that starts its own servers on a database of its own, so the test
+    database does not change what it checks. CI runs the suite twice side by side and sets
+    TEST_OTHER_PASS_RUNS_SERVERS in the PostgreSQL pass, the longer one: it leaves these to
+    the SQLite pass."""
+    import os
+
+    import pytest
+
+    return pytest.mark.skipif(
+        bool(os.environ.get("TEST_OTHER_PASS_RUNS_SERVERS")),
+        reason="uses its own servers and database: CI's SQLite pass runs it",
+    )
+
+
 def fetch(url, data=None, raw=False, **headers):
     """(status, headers, body) of one request to a server a test started, sent as the proxy in
     front would (X-Forwarded-Proto: https). `data`: a form, POSTed; an HTTP error is an answer.

@@ -13,8 +13,12 @@ import pytest
 from bench import servers
 
 from .helpers import fetch as get
+from .helpers import runs_once
 
-pytestmark = pytest.mark.skipif(not shutil.which("varnishd"), reason="needs Debian's varnish")
+pytestmark = [
+    pytest.mark.skipif(not shutil.which("varnishd"), reason="needs Debian's varnish"),
+    runs_once(),
+]
 
 PAGES = """
 import json

@@ -18,7 +18,7 @@ from bench import servers
 
 from . import helpers
 from .factories import ImageFactory
-from .helpers import moto_server
+from .helpers import moto_server, runs_once
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,7 @@ def test_documents_stream_from_the_bucket_through_wagtails_view(client, moto, bu
     assert b"".join(response.streaming_content) == b"%PDF-1.4 a brief"
 
 
+@runs_once()
 def test_backup_and_restore_carry_the_bucket(moto, tmp_path):
     bucket = new_bucket(moto)
     s3 = boto3.client("s3", endpoint_url=moto)
@@ -145,6 +146,7 @@ def fetch(url):
     return helpers.fetch(url, raw=True, Host="localhost")
 
 
+@runs_once()
 def test_two_app_servers_share_one_database_cache_and_bucket(moto, tmp_path):
     """Two gunicorn instances on one database, one Redis and one bucket serve the same pages
     and images, and a publish on one is seen at once on both (the page cache's stamps live

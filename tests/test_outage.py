@@ -18,7 +18,7 @@ from portal import outage
 from portal.newsletter.models import OutboxMessage, Subscriber
 
 from .factories import StandardPageFactory
-from .helpers import clear_rate_limits, fetch, signup_data
+from .helpers import clear_rate_limits, fetch, runs_once, signup_data
 
 OUTAGE_TEXT = "The site is temporarily unavailable"
 REFUSED = 'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
@@ -218,6 +218,7 @@ def postgres_portal(tmp_path_factory):
         cluster.remove()
 
 
+@runs_once()
 def test_a_real_postgresql_outage(postgres_portal):
     base, cluster = postgres_portal["url"], postgres_portal["cluster"]
     assert fetch(base + "/about/")[0] == 200

@@ -7,7 +7,6 @@ never send the same one. Purging is idempotent, so a purge sent twice does no ha
 
 import logging
 
-from django.db import close_old_connections
 from django.utils import timezone
 from wagtail.contrib.frontend_cache.utils import get_backends
 
@@ -59,5 +58,4 @@ def retry_due(root, now=None, limit=100):
         else:
             purge.delete()
             sent += 1
-    close_old_connections()
     return sent, failed
