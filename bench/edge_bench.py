@@ -155,8 +155,13 @@ def measure(kind, page, url, args, header=None, instance=None):
     if instance:
         after = servers.varnish_counters(instance)
         result["varnish"] = {key: after[key] - before[key] for key in servers.VARNISH_COUNTERS}
+    return reported(result, output, f"{kind:12} {page:8}", "")
+
+
+def reported(result, output, label, extra):
+    """Print one run's line (and wrk's output when anything failed); return its result."""
     print(
-        f"  {kind:12} {page:8} {result['rps']:9.1f} req/s  p99 {result['p99_ms']} ms  "
+        f"  {label} {result['rps']:9.1f} req/s  p99 {result['p99_ms']} ms  {extra}"
         f"cpu: {wrk.describe(result.get('cpu'))}",
         flush=True,
     )
@@ -277,14 +282,7 @@ def under_load(edge, pages, args, instance, publish=None):
     result.update(kind="publishes" if publish else "no publishes", cpu=cpu, load_before=load)
     result.update(samples=dict(sampler.counts), publishes=publishes)
     result["varnish"] = {key: after[key] - before[key] for key in servers.VARNISH_COUNTERS}
-    print(
-        f"  {result['kind']:12} {result['rps']:9.1f} req/s  p99 {result['p99_ms']} ms  "
-        f"non-2xx {result['non_2xx']}  cpu: {wrk.describe(cpu)}",
-        flush=True,
-    )
-    if result["non_2xx"] or result["socket_errors"]:
-        print(output, file=sys.stderr)
-    return result
+    return reported(result, output, f"{result['kind']:12}", f"non-2xx {result['non_2xx']}  ")
 
 
 def resolve_pages(env):
