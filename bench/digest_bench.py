@@ -53,7 +53,7 @@ def parse_args():
 
 def ensure_store(pages):
     """The store search_bench left is reused; rebuilt when it lacks the corpus or `published`."""
-    from bench.corpus import PREFIX
+    from bench.corpus_data import PREFIX
     from search.models import SearchDocument
 
     documents = SearchDocument.objects.filter(title__startswith=PREFIX)
@@ -68,7 +68,7 @@ def query_pool(count, seed):
     from django.http import QueryDict
     from django.utils import translation
 
-    from bench.corpus import VOCABULARIES
+    from bench.corpus_data import VOCABULARIES
     from search.models import SearchFacetValue
     from search.query import SearchParams
 

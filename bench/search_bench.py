@@ -133,7 +133,8 @@ def ensure_corpus(pages, seed, codes):
     from django.db.models import Count
     from wagtail.models import Page
 
-    from bench.corpus import PREFIX, clear_corpus, corpus_exists, generate_corpus
+    from bench.corpus import clear_corpus, corpus_exists, generate_corpus
+    from bench.corpus_data import PREFIX
 
     found = dict(  # order_by(): the Page manager's ordering (path) would join the GROUP BY
         Page.objects.filter(title__startswith=PREFIX, depth__gt=2)
@@ -170,7 +171,7 @@ def rebuild_store():
 def query_set(count, seed, codes=("en",)):
     """A deterministic list of (class, GET parameters, language), the classes in turn and, in
     a multilingual corpus, the languages in turn (each query in one language's words)."""
-    from bench.corpus import MARKERS, VOCABULARIES
+    from bench.corpus_data import MARKERS, VOCABULARIES
     from search.models import SearchDocument, SearchFacetValue
 
     rng = random.Random(seed)

@@ -4,15 +4,8 @@ import pytest
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
-from bench.corpus import (
-    MARKER,
-    PREFIX,
-    VOCABULARY,
-    clear_corpus,
-    corpus_exists,
-    generate_corpus,
-    main,
-)
+from bench.corpus import clear_corpus, corpus_exists, generate_corpus, main
+from bench.corpus_data import MARKER, PREFIX, VOCABULARY
 from briefs.models import JournalSupplementPage, NewsPage, PolicyBriefPage, SupplementArticle
 from research.models import Country, FindingsPage, Organization, ResearchAreaPage, StudyPage, Topic
 
@@ -160,7 +153,7 @@ def test_a_trilingual_corpus_is_the_english_one_translated_page_for_page(home):
     """Each language is a translation of the English pages (shared translation_key, the same
     tree, dates and taxonomy) in its own vocabulary, below its locale's home; `clear` removes
     all of it."""
-    from bench.corpus import MARKERS, VOCABULARIES
+    from bench.corpus_data import MARKERS, VOCABULARIES
     from search import languages
 
     corpus = generate_corpus(3 * 40, seed=7, languages=["en", "fr", "pt"])
@@ -197,7 +190,7 @@ def test_a_trilingual_corpus_is_the_english_one_translated_page_for_page(home):
 
 @pytest.mark.parametrize("code", ["en", "fr", "pt"])
 def test_each_vocabulary_has_one_word_per_stem_and_no_stop_words(code):
-    from bench.corpus import VOCABULARIES
+    from bench.corpus_data import VOCABULARIES
     from search import languages
 
     language = languages.get(code)

@@ -4,7 +4,8 @@ searched, and the rebuild's batched documents are the ones built a page at a tim
 import pytest
 from wagtail.models import Page
 
-from bench.corpus import PREFIX, clear_corpus, generate_corpus
+from bench.corpus import clear_corpus, generate_corpus
+from bench.corpus_data import PREFIX
 from research.models import FindingsPage, StudyPage
 from search import indexing
 from search.backends import get_search_backend

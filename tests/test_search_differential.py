@@ -16,7 +16,8 @@ import random
 import pytest
 from django.http import QueryDict
 
-from bench.corpus import VOCABULARIES, generate_corpus
+from bench.corpus import generate_corpus
+from bench.corpus_data import VOCABULARIES
 from search import indexing, languages
 from search.backends.database import DatabaseBackend
 from search.facets import FACETS
