@@ -23,7 +23,8 @@ from pathlib import Path
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import ENDPOINTS, verdict
+from bench.search_bench import verdict
+from bench.search_queries import ENDPOINTS
 
 SIZES = (2000, 20000, 50000, 200000)
 GROWTH = (20000, 200000, 1.5)  # OpenSearch p95 at the second size ≤ 1.5× that at the first
