@@ -11,7 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
 
 from . import languages
 from .collect import result_types
@@ -48,9 +48,12 @@ def _topic_labels(values):
 def _study_labels(values):
     """A study's value is its default-locale page's slug; its label is the title of its
     translation in the active language, when there is one."""
-    StudyPage = apps.get_model("research", "StudyPage")
+    # Page rows of the study type, not StudyPage's join: when the slugs leave out the newest
+    # study, PostgreSQL merge-joined the two by id and read the whole page table (55 ms at
+    # 200,000 pages, against 4 ms through the slug index).
+    studies = Page.objects.type(apps.get_model("research", "StudyPage")).order_by()
     sources = {}  # slug -> (translation_key, title), the default locale's page first
-    rows = StudyPage.objects.filter(slug__in=values).values_list(
+    rows = studies.filter(slug__in=values).values_list(
         "slug", "translation_key", "title", "locale__language_code"
     )
     for slug, key, title, code in rows:
@@ -59,7 +62,7 @@ def _study_labels(values):
     translated = {}
     if sources and not _in_default_language():
         translated = dict(
-            StudyPage.objects.filter(
+            studies.filter(
                 translation_key__in=[key for key, _title in sources.values()],
                 locale=Locale.get_active(),
             ).values_list("translation_key", "title")
