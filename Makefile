@@ -101,6 +101,21 @@ bench: install
 	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
 	exit $$rc
 
+## search-scale: search p95 at 2,000, 20,000, 50,000 and 200,000 pages on PostgreSQL's database
+## backend and on OpenSearch, one run (bench/search_scale.py, about 45 min). Starts OpenSearch
+## (1 GB heap) if it is not running, and stops it again; SCALE_SIZES=2000,20000 for a quick run.
+search-scale: install
+	@started=; url=$${OPENSEARCH_URL:-}; \
+	if [ -z "$$url" ]; then \
+		if bash scripts/search-engine.sh status opensearch >/dev/null 2>&1; then url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; \
+		elif url=$$(SEARCH_ENGINE_HEAP=$${SEARCH_ENGINE_HEAP:-1g} bash scripts/search-engine.sh start opensearch); then started=1; \
+		else echo "search-scale: OpenSearch did not start" >&2; exit 1; fi; \
+	fi; \
+	OPENSEARCH_URL=$$url $(PY) -m bench.search_scale --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" \
+		$(if $(SCALE_SIZES),--sizes $(SCALE_SIZES)); rc=$$?; \
+	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
+	exit $$rc
+
 ## load-bench: wrk on a bare `wagtail start` home page and on the portal (PostgreSQL, Redis, production
 ## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30),
 ## LOAD_WORKERS=2 for other gunicorn workers than gunicorn.conf.py's (both sites get the same).
