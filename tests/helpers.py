@@ -414,19 +414,27 @@ def free_port():
         return server.getsockname()[1]
 
 
+def _in_the_sqlite_pass_only(reason):
+    import os
+
+    import pytest
+
+    return pytest.mark.skipif(bool(os.environ.get("TEST_OTHER_PASS_RUNS_SERVERS")), reason=reason)
+
+
 def runs_once():
     """A mark for a test that starts its own servers on a database of its own, so the test
     database does not change what it checks. CI runs the suite twice side by side and sets
     TEST_OTHER_PASS_RUNS_SERVERS in the PostgreSQL pass, the longer one: it leaves these to
     the SQLite pass."""
-    import os
+    return _in_the_sqlite_pass_only("uses its own servers and database: CI's SQLite pass runs it")
 
-    import pytest
 
-    return pytest.mark.skipif(
-        bool(os.environ.get("TEST_OTHER_PASS_RUNS_SERVERS")),
-        reason="uses its own servers and database: CI's SQLite pass runs it",
-    )
+def checks_the_page_once():
+    """A mark for a check of what the browser gets (Chromium, axe, the HTML validator, page
+    weight): the database behind the page does not change it, so CI's PostgreSQL pass, the
+    longer one, leaves it to the SQLite pass, as with runs_once."""
+    return _in_the_sqlite_pass_only("checks the page the browser gets: CI's SQLite pass runs it")
 
 
 def fetch(url, data=None, raw=False, **headers):

@@ -30,9 +30,12 @@ from portal.models import HomePage
 from research.models import CollaborativeEffortsPage, FindingsPage, PublicationIndexPage, StudyPage
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .helpers import clear_rate_limits, load_translated_demo
+from .helpers import checks_the_page_once, clear_rate_limits, load_translated_demo
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    checks_the_page_once(),
+]
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]

@@ -4,7 +4,9 @@ staff."""
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
-from .helpers import build_search_site
+from .helpers import build_search_site, checks_the_page_once
+
+pytestmark = checks_the_page_once()
 
 WATCH = """
 window.__violations = [];

@@ -36,9 +36,15 @@ from research.models import (
 )
 
 from .factories import NewsPageFactory, StandardPageFactory, SupplementArticleFactory
-from .helpers import clear_rate_limits, links, load_translated_demo, signup_data
+from .helpers import (
+    checks_the_page_once,
+    clear_rate_limits,
+    links,
+    load_translated_demo,
+    signup_data,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, checks_the_page_once()]
 
 VNU = Path(settings.BASE_DIR) / "scripts" / "vnu.sh"
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"

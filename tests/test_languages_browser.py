@@ -7,7 +7,9 @@ from django.urls import reverse
 from pytest_django.live_server_helper import LiveServer
 from wagtail.models import Locale
 
-from .helpers import build_site, translate
+from .helpers import build_site, checks_the_page_once, translate
+
+pytestmark = checks_the_page_once()
 
 
 @pytest.fixture(scope="module")

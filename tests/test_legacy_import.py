@@ -21,6 +21,7 @@ from .factories import (
     PolicyBriefIndexPageFactory,
     PublicationIndexPageFactory,
 )
+from .helpers import checks_the_page_once
 
 VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
 VECTORS = [
@@ -183,6 +184,7 @@ def test_no_vector_survives_in_the_stored_html(tmp_path, sections):
         assert "<" not in page.summary, page.summary  # a plain text field: tags are dropped
 
 
+@checks_the_page_once()
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_vector_executes_in_chromium(tmp_path, home, live_server, chromium):
     NewsIndexPageFactory(parent=home)

@@ -8,7 +8,9 @@ from django.core.management import call_command
 
 from briefs.models import PolicyBriefPage
 
-pytestmark = pytest.mark.django_db
+from .helpers import checks_the_page_once
+
+pytestmark = [pytest.mark.django_db, checks_the_page_once()]
 
 
 def test_content_pages_offer_plain_share_links(client, django_capture_on_commit_callbacks):
