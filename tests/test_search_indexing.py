@@ -251,3 +251,17 @@ def test_killing_the_engine_mid_test(site, use_engine, publish, client):
     call_command("search_index", "sync", "--now", stdout=io.StringIO())
     assert "Published while the engine was down" in cluster_titles(get_search_backend())
     assert client.get("/api/search/", {"q": "costing"}).json()["fallback"] is False
+
+
+@pytest.mark.parametrize("engine", ["opensearch", "elasticsearch"])
+def test_a_search_the_engine_refuses_inside_its_multi_search_falls_back(
+    site, use_engine, client, engine
+):
+    """The hits and the counts go in one _msearch, which answers 200 even when each of its
+    searches failed (here: no index behind the alias). That must trip the breaker and answer
+    from the database, as a refused connection does, never a 500 or an empty result."""
+    backend = use_engine(engine)
+    assert not backend.client.indices.exists_alias(name=backend.alias)
+    data = client.get("/api/search/", {"country": "ML"}).json()
+    assert (data["fallback"], data["backend"], data["total"]) == (True, "database", 7)
+    assert not backend.available, "the breaker is open: readers do not each wait for it"

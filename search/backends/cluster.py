@@ -88,8 +88,16 @@ class ClusterBackend(BaseSearchBackend):
     # --- searching ----------------------------------------------------------------
 
     def execute(self, params):
-        body = self.build(params).to_dict()
-        response = self.call(self.client.search, index=self.alias, body=body)
+        hits_body, counts_body = self.requests(params)
+        answers = self.call(
+            self.client.msearch,
+            body=[{"index": self.alias}, hits_body, {"index": self.alias}, counts_body],
+        )["responses"]
+        for answer in answers:
+            if "error" in answer:  # msearch answers 200 with each search's own failure
+                self.breaker.trip()
+                raise BackendUnavailable(f"search failed: {answer['error']}")
+        response, counted = answers
         field_of = {  # `summary_fr` -> `summary`
             field.in_language(code): field.name
             for field in TEXT_FIELDS
@@ -105,7 +113,7 @@ class ClusterBackend(BaseSearchBackend):
             )
             for hit in response["hits"]["hits"]
         ]
-        aggregations = response.get("aggregations", {})
+        aggregations = counted.get("aggregations", {})
         counts = {
             facet.name: {
                 bucket["key"]: bucket["doc_count"]
@@ -113,7 +121,18 @@ class ClusterBackend(BaseSearchBackend):
             }
             for facet in FACETS
         }
-        return RawResults(total=response["hits"]["total"]["value"], hits=hits, facet_counts=counts)
+        return RawResults(total=counted["hits"]["total"]["value"], hits=hits, facet_counts=counts)
+
+    def requests(self, params):
+        """The search as two requests sent together: the page of hits, and the total with the
+        facet counts. The counts are most of the engine's work and do not change with the
+        page or the sort, so they go in a size-0 search, which the engine keeps in its request
+        cache until the index changes; the two run side by side, and the hits need not count
+        every match (track_total_hits off lets the engine skip what cannot make the page)."""
+        body = self.build(params).to_dict()
+        counts = {name: body[name] for name in ("query", "post_filter", "aggs") if name in body}
+        hits = {name: value for name, value in body.items() if name != "aggs"}
+        return {**hits, "track_total_hits": False}, {**counts, "size": 0, "track_total_hits": True}
 
     def build(self, params):
         """The elasticsearch-dsl Search: facets as filtered aggregations plus a post_filter."""
