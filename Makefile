@@ -90,31 +90,15 @@ format: install
 ## Starts OpenSearch if it is not running, and then stops it again. BENCH_PAGES=2000 for a quick run;
 ## BENCH_LANGUAGES=en,fr,pt also runs the trilingual corpus and prints its p95 over English-only's.
 bench: install
-	@started=; url=$${OPENSEARCH_URL:-}; \
-	if [ -z "$$url" ]; then \
-		if bash scripts/search-engine.sh status opensearch >/dev/null 2>&1; then url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; \
-		elif url=$$(bash scripts/search-engine.sh start opensearch); then started=1; \
-		else echo "bench: OpenSearch did not start; the benchmark will skip it" >&2; url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; fi; \
-	fi; \
-	OPENSEARCH_URL=$$url $(PY) -m bench.search_bench --pages $(or $(BENCH_PAGES),20000) --engine opensearch \
-		--languages $(or $(BENCH_LANGUAGES),en); rc=$$?; \
-	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
-	exit $$rc
+	bash scripts/with-opensearch.sh $(PY) -m bench.search_bench --pages $(or $(BENCH_PAGES),20000) \
+		--engine opensearch --languages $(or $(BENCH_LANGUAGES),en)
 
 ## search-scale: search p95 at 2,000, 20,000, 50,000 and 200,000 pages on PostgreSQL's database
 ## backend and on OpenSearch, one run (bench/search_scale.py, about 45 min). Starts OpenSearch
 ## (1 GB heap) if it is not running, and stops it again; SCALE_SIZES=2000,20000 for a quick run.
 search-scale: install
-	@started=; url=$${OPENSEARCH_URL:-}; \
-	if [ -z "$$url" ]; then \
-		if bash scripts/search-engine.sh status opensearch >/dev/null 2>&1; then url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; \
-		elif url=$$(SEARCH_ENGINE_HEAP=$${SEARCH_ENGINE_HEAP:-1g} bash scripts/search-engine.sh start opensearch); then started=1; \
-		else echo "search-scale: OpenSearch did not start" >&2; exit 1; fi; \
-	fi; \
-	OPENSEARCH_URL=$$url $(PY) -m bench.search_scale --database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" \
-		$(if $(SCALE_SIZES),--sizes $(SCALE_SIZES)); rc=$$?; \
-	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
-	exit $$rc
+	SEARCH_ENGINE_HEAP=$${SEARCH_ENGINE_HEAP:-1g} bash scripts/with-opensearch.sh $(PY) -m bench.search_scale \
+		--database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" $(if $(SCALE_SIZES),--sizes $(SCALE_SIZES))
 
 ## load-bench: wrk on a bare `wagtail start` home page and on the portal (PostgreSQL, Redis, production
 ## settings), cached and uncached; LOAD_DURATION=10 for a quick run (about 8 min at the default 30),
@@ -133,16 +117,8 @@ lighthouse: install node
 
 ## fault-bench: stop OpenSearch, the newsletter provider, Redis and PostgreSQL in turn under load while an editor churns pages, a rebuild in the middle, then check for drift (bench/fault_run.py). FAULT_ARGS="--phase-seconds 5"
 fault-bench: install
-	@started=; url=$${OPENSEARCH_URL:-}; \
-	if [ -z "$$url" ]; then \
-		if bash scripts/search-engine.sh status opensearch >/dev/null 2>&1; then url=http://127.0.0.1:$${OPENSEARCH_PORT:-9200}; \
-		elif url=$$(bash scripts/search-engine.sh start opensearch); then started=1; \
-		else echo "fault-bench: OpenSearch did not start; its phase is skipped" >&2; url=; fi; \
-	fi; \
-	db=$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}; \
-	$(PY) -m bench.fault_run --database-url "$$db" --opensearch-url "$$url" $(FAULT_ARGS); rc=$$?; \
-	if [ -n "$$started" ]; then bash scripts/search-engine.sh stop opensearch; fi; \
-	exit $$rc
+	bash scripts/with-opensearch.sh $(PY) -m bench.fault_run \
+		--database-url "$${DATABASE_URL:-$$(bash scripts/postgres-start.sh)}" $(FAULT_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 .pytest_cache .ruff_cache

@@ -23,7 +23,7 @@ from pathlib import Path
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import verdict
+from bench.search_bench import opensearch_reachable, verdict
 from bench.search_queries import ENDPOINTS
 
 SIZES = (2000, 20000, 50000, 200000)
@@ -138,6 +138,8 @@ def main():
     args = parse_args()
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("The scale run is for PostgreSQL: pass --database-url postgres://…")
+    if not opensearch_reachable(os.environ.get("OPENSEARCH_URL") or "http://127.0.0.1:9200"):
+        sys.exit("The table needs both backends: start OpenSearch (make search-scale does).")
     runs = [run_size(args, int(size)) for size in args.sizes.split(",")]
     print_table(runs)
     if args.json:
