@@ -87,7 +87,8 @@ class Report:
             )
         if run.cron_errors:
             problem(
-                f"{len(run.cron_errors)} runs of `newsletter sync` failed: {run.cron_errors[0]}"
+                f"{len(run.cron_errors)} cron runs failed outside an outage they meet; the first: "
+                f"{run.cron_errors[0]}"
             )
         crashes = SERVER_ERROR_RE.findall(server_log)  # Django's log of each 500 it answered
         if crashes:
@@ -162,6 +163,10 @@ class Report:
         )
         lines.append(f"provider errors seen: {', '.join(self.provider_errors) or 'none'}")
         lines.append(f"provider members: {len(self.members)}; `newsletter sync --now`: {self.sync}")
+        lines.append(
+            f"`search_index sync` runs that failed while the node was away (updates kept queued): "
+            f"{self.run.engine_away_syncs}"
+        )
         for name, value in self.churn.items():
             lines.append(f"churn, {name}: {value}")
         return "\n".join(lines)

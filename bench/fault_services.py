@@ -97,6 +97,11 @@ class Node:
         self.stopped = True
         engine("stop", self.url)
 
+    def away(self):
+        """Stopped, or started again but not yet rebuilt: a `search_index sync` that fails now
+        keeps its updates queued, as it should."""
+        return self.stopped or bool(self.restart and self.restart.is_alive())
+
     def restart_in_background(self):
         """The node takes 10-60 s to start and comes back empty: start it, then rebuild, as an
         operator would."""
