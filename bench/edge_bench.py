@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -103,18 +104,40 @@ def render(template, values):
     """Replace each @NAME@ as scripts/varnish.sh does; refuse a placeholder left over."""
     for name, value in values.items():
         template = template.replace(f"@{name}@", str(value))
-    if "@" in template.split("vcl 4.1;", 1)[1]:
-        raise ValueError("a placeholder was left unrendered")
+    left = re.findall(r"@[A-Z_]+@", template.split("vcl 4.1;", 1)[1])
+    if left:
+        raise ValueError(f"placeholders left unrendered: {left}")
     return template
 
 
+#: What varnishd adds to a synthetic answer itself, and the encoding its body does not have.
+SYNTH_OWN_HEADERS = {
+    *("date", "server", "x-varnish", "age", "via", "accept-ranges", "content-length"),
+    *("connection", "content-type", "content-encoding"),
+}
+
+
+def synth_headers(headers):
+    """VCL setting the page's own response headers on the synthetic answer (long strings, so
+    a value may hold quotes)."""
+    return "\n".join(
+        f'        set resp.http.{name} = {{"{value}"}};'
+        for name, value in headers.items()
+        if name.lower() not in SYNTH_OWN_HEADERS
+    )
+
+
 @contextlib.contextmanager
-def synth_varnish(sizes, port):
+def synth_varnish(answers, port):
     """A second varnishd with scripts/varnish.sh's parameters (in the foreground, so this
-    process owns it) answering /home, /study, /listing with bodies of these byte sizes."""
+    process owns it) answering /home, /study, /listing with bodies of these pages' byte sizes
+    and their headers: `answers` maps each name to (headers, size)."""
     folder = servers.varnish_dir(port)
-    bodies = {f"{name.upper()}_BODY": "x" * size for name, size in sizes.items()}
-    (folder / "synth.vcl").write_text(render(SYNTH_VCL.read_text(), bodies))
+    values = {}
+    for name, (headers, size) in answers.items():
+        values[f"{name.upper()}_BODY"] = "x" * size
+        values[f"{name.upper()}_HEADERS"] = synth_headers(headers)
+    (folder / "synth.vcl").write_text(render(SYNTH_VCL.read_text(), values))
     memory = os.environ.get("VARNISH_MEMORY", "128m")
     command = ["varnishd", "-F", "-a", f"127.0.0.1:{port}", "-f", str(folder / "synth.vcl")]
     command += ["-n", str(folder / "instance"), "-s", f"malloc,{memory}"]
@@ -317,12 +340,14 @@ def run_all(args, settings):
             servers.varnish(int(portal.rsplit(":", 1)[1]), edge_port)
         )
         pages, study_id = resolve_pages(env)
-        sizes = {}
+        answers = {}
         for name, path in pages.items():
             for _ in range(3):
-                _, headers, sizes[name], _ = get(edge + path)
+                _, headers, size, _ = get(edge + path)
+            answers[name] = (headers, size)
+        sizes = {name: size for name, (_, size) in answers.items()}
         print(f"pages {pages}; bytes through the edge (gzip): {sizes}", flush=True)
-        synth = stack.enter_context(synth_varnish(sizes, synth_port))
+        synth = stack.enter_context(synth_varnish(answers, synth_port))
         edge_rows = rows["edge"]
         edge_rows.append(measure("bare", "home", bare + "/", args))
         for name, path in pages.items():

@@ -123,6 +123,24 @@ def test_personal_responses_are_never_stored(edge):
     assert get(base + study, Cookie="csrftoken=x; _ga=1")[1]["X-Edge-Cache"] == "hit"
 
 
+def test_the_edge_benchmarks_synthetic_ceiling_answers_with_the_pages_size_and_headers(edge):
+    """bench/edge_bench.py's ceiling: the same Varnish answering, from VCL alone, a body of the
+    page's bytes with the page's own headers, so the ratio compares like with like."""
+    from bench import edge_bench
+
+    url = edge["base"] + edge["pages"]["study"]
+    for _ in range(2):
+        status, headers, size, _ = edge_bench.get(url)
+    assert status == 200 and headers["X-Edge-Cache"] == "hit"
+    answers = {name: (headers, size) for name in ("home", "study", "listing")}
+    with edge_bench.synth_varnish(answers, servers.free_port()) as synth:
+        status, synthetic, synth_size, body = edge_bench.get(synth + "/study")
+    assert status == 200 and synth_size == size and set(body) == {"x"}
+    copied = {k: v for k, v in headers.items() if k.lower() not in edge_bench.SYNTH_OWN_HEADERS}
+    assert "Content-Security-Policy" in copied  # the longest, with quotes in it
+    assert {k: synthetic[k] for k in copied} == copied
+
+
 def test_grace_serves_stale_copies_while_the_portal_is_down(edge):
     base, pages = edge["base"], edge["pages"]
     body = warm(base + pages["other"])
