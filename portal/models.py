@@ -22,6 +22,7 @@ from wagtail.search import index
 from . import loading
 from .blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from .i18n import in_language
+from .sites import KeptRoot
 
 # --- Images -----------------------------------------------------------------
 
@@ -173,7 +174,7 @@ def listing_sort_key(page):
 # --- Pages ------------------------------------------------------------------
 
 
-class HomePage(KeptViewRestrictions, Page):
+class HomePage(KeptRoot, KeptViewRestrictions, Page):
     """The site root: an introduction and the pages the team features."""
 
     type_name = gettext_noop("Home")  # on a card (types that are searched use their result name)

@@ -36,9 +36,10 @@ def test_a_repeated_render_reads_little_from_the_database(client, site):
     with CaptureQueriesContext(connection) as queries:
         again = html(client, site.s1.url)
     assert again == first
-    # Routing (site, home, the path, the page) is all that is left; it was 28 queries.
-    assert len(queries) <= 5, [q["sql"][:120] for q in queries]
-    assert not [q for q in queries if 'FROM "wagtailcore_site"' in q["sql"]], "the Site is kept"
+    # The route's pages and the page itself are all that is left; it was 28 queries.
+    assert len(queries) <= 2, [q["sql"][:120] for q in queries]
+    for table in ("wagtailcore_site", "wagtailcore_locale", "portal_homepage"):
+        assert not [q for q in queries if f'FROM "{table}"' in q["sql"]], f"{table} is kept"
     assert "Develop and test a financing tool." in again and "Costing and financing" in again
 
 
@@ -101,6 +102,18 @@ def test_a_translation_published_later_is_linked(client, site):
     translate(site.s1, "fr", title="Coût de la PCIME-C")
     page = html(client, site.s1.url)
     assert link in page and "?untranslated=1" not in page.split('hreflang="fr"')[1][:200]
+
+
+def test_the_kept_root_follows_its_translations_and_its_publishes(client, site):
+    """Routing starts from the root page kept with the Site (portal/sites.py): a home page
+    translated later is routed to in its language, and a new home title shows at once."""
+    assert f"<title>{site.home.title}" in html(client, "/fr/")  # no French home yet
+    translate(site.home, "fr", title="Accueil du portail")
+    assert "<title>Accueil du portail" in html(client, "/fr/")
+    site.home.title = "A renamed home"
+    site.home.save_revision().publish()
+    assert "<title>A renamed home" in html(client, "/")
+    assert "<title>Accueil du portail" in html(client, "/fr/")
 
 
 def test_a_page_made_private_is_no_longer_served(client, site):
