@@ -32,7 +32,7 @@ if not __package__:  # run as `python bench/<script>.py`: import from the reposi
 from bench.search_queries import CLASSES, ENDPOINTS, endpoints, query_set
 
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
-REBUILD_TARGET = 1000.0  # documents/s into OpenSearch
+REBUILD_TARGET = 2000.0  # documents/s into OpenSearch (issue 17; 1,000 before)
 LANGUAGE_RATIO_TARGET = 1.1  # trilingual p95 / English-only p95, each backend
 
 

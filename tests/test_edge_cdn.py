@@ -184,3 +184,82 @@ def test_a_refused_purge_is_kept_and_delivered_by_edge_purge_retry(
     call_command("edge_purge", "retry", "--now")
     assert not PendingPurge.objects.exists()
     assert {edge.tree_key(finding), f"p{site.s2.pk}"} <= cloudflare.purged("tags")
+
+
+class HeldTimers:
+    """threading.Timer in portal.edge, held instead of started: the publishing process."""
+
+    def __init__(self):
+        self.held = []
+
+    def __call__(self, delay, function, args=()):
+        timers = self
+
+        class Held:
+            daemon = False
+
+            def start(self):
+                timers.held.append((function, args))
+
+        return Held()
+
+
+@pytest.fixture
+def held_timers(monkeypatch, settings):
+    settings.EDGE = {**settings.EDGE, "REPURGE_SECONDS": 30}
+    timers = HeldTimers()
+    monkeypatch.setattr("portal.edge.threading.Timer", timers)
+    return timers
+
+
+def test_the_second_purge_is_written_down_so_cron_sends_it_if_the_publisher_exits(
+    site, cloudflare, held_timers, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from portal.edge.models import PendingPurge
+
+    finding = publish_finding(site, django_capture_on_commit_callbacks, title="Purged twice")
+    assert len(cloudflare.purges) == 1 and len(held_timers.held) == 1
+    scheduled = PendingPurge.objects.get()
+    assert scheduled.attempts == 0 and edge.tree_key(finding) in scheduled.keys
+    call_command("edge_purge", "retry")  # not due for 30 s
+    assert len(cloudflare.purges) == 1
+    # The publishing process exited before its timer fired: cron sends the purge once due.
+    call_command("edge_purge", "retry", "--now")
+    assert len(cloudflare.purges) == 2 and not PendingPurge.objects.exists()
+    assert edge.tree_key(finding) in set(cloudflare.purges[1][1])
+
+
+def test_a_second_purge_the_edge_refuses_is_retried_by_cron(
+    site, cloudflare, held_timers, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from portal.edge.models import PendingPurge
+
+    publish_finding(site, django_capture_on_commit_callbacks)
+    ((function, args),) = held_timers.held
+    cloudflare.fault = "500"
+    function(*args)  # refused: kept with the retry backoff, like a refused first purge
+    refused = PendingPurge.objects.get()
+    assert refused.attempts == 1 and "500" in refused.last_error
+    cloudflare.fault = None
+    call_command("edge_purge", "retry", "--now")
+    assert len(cloudflare.purges) == 2 and not PendingPurge.objects.exists()
+
+
+def test_the_publishers_timer_sends_the_second_purge_and_cron_does_not_repeat_it(
+    site, cloudflare, held_timers, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from portal.edge.models import PendingPurge
+
+    publish_finding(site, django_capture_on_commit_callbacks)
+    ((function, args),) = held_timers.held
+    function(*args)
+    assert len(cloudflare.purges) == 2 and cloudflare.purges[0] == cloudflare.purges[1]
+    assert not PendingPurge.objects.exists()
+    call_command("edge_purge", "retry", "--now")
+    assert len(cloudflare.purges) == 2

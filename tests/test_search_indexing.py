@@ -265,3 +265,37 @@ def test_a_search_the_engine_refuses_inside_its_multi_search_falls_back(
     data = client.get("/api/search/", {"country": "ML"}).json()
     assert (data["fallback"], data["backend"], data["total"]) == (True, "database", 7)
     assert not backend.available, "the breaker is open: readers do not each wait for it"
+
+
+class Unmapped:
+    """A document the index's strict mapping refuses."""
+
+    key = "unmapped"
+
+    def as_source(self):
+        return {"not_a_field": 1}
+
+
+@pytest.mark.parametrize("engine", ["opensearch", "elasticsearch"])
+def test_a_rebuild_sends_its_chunks_in_flight_and_fails_whole_on_a_refused_one(
+    site, use_engine, engine
+):
+    from search import indexing
+    from search.backends.base import BackendUnavailable
+
+    backend = use_engine(engine, BULK_THREADS=2)
+    backend.bulk_chunk = 2  # several requests in flight over the small site
+    stored = list(indexing.stored_documents())
+    assert len(stored) > 3 * backend.bulk_chunk
+    assert backend.rebuild(iter(stored), len(stored)) == len(stored)
+    (index,) = backend.aliased_indices()
+    backend.client.indices.refresh(index=index)
+    assert backend.client.count(index=backend.alias)["count"] == len(stored)
+    hits = backend.execute(SearchParams(page_size=100)).hits
+    assert {hit.key for hit in hits} == {doc.key for doc in stored}
+
+    refused = [*stored[:5], Unmapped(), *stored[5:]]  # in the third chunk
+    with pytest.raises(BackendUnavailable):
+        backend.rebuild(iter(refused), len(refused))
+    assert backend.aliased_indices() == [index], "the alias stays on the complete index"
+    assert backend.client.indices.get(index=f"{backend.alias}-*").keys() == {index}

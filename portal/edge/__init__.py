@@ -13,8 +13,9 @@ tags). A backend that purges URLs only (Wagtail's own HTTP or CloudFront backend
 URLs of the paths instead, a tree as `/path/*`.
 
 A second, identical purge follows EDGE["REPURGE_SECONDS"] later: a render that started
-before the commit can reach the edge after the first purge, and must not live for a day. A
-purge a backend refuses is kept in the database and retried (queue.py, `manage.py
+before the commit can reach the edge after the first purge, and must not live for a day. It
+is written down before it is due (queue.schedule), so cron sends it if this process exits
+first. A purge a backend refuses is kept in the database and retried (queue.py, `manage.py
 edge_purge retry`), so a CDN outage does not leave stale pages for a whole TTL either.
 """
 
@@ -87,11 +88,30 @@ def purge_keys(keys, paths=()):
         _send(keys, paths)
         delay = float(options()["REPURGE_SECONDS"])
         if delay > 0:
-            timer = threading.Timer(delay, _send, (keys, paths, True))
+            from . import queue
+
+            scheduled = queue.schedule(get_backends(), keys, paths, delay)
+            if scheduled is None:  # not written down: sent from memory, lost if we exit
+                timer = threading.Timer(delay, _send, (keys, paths, True))
+            else:
+                timer = threading.Timer(delay, _send_scheduled, (scheduled,))
             timer.daemon = True
             timer.start()
 
     transaction.on_commit(send)
+
+
+def _send_scheduled(pks):
+    from django.db import connection
+
+    from . import queue
+
+    try:
+        queue.send_scheduled(pks, settings.WAGTAILADMIN_BASE_URL.rstrip("/"))
+    except Exception:  # the rows stay due, and cron's `edge_purge retry` sends them
+        logger.exception("The second edge purge is left to `edge_purge retry`")
+    finally:
+        connection.close()  # the timer's thread: no connection left behind
 
 
 def _send(keys, paths, again=False):

@@ -446,6 +446,8 @@ if ELASTICSEARCH_URL or OPENSEARCH_URL:
             "INDEX": os.environ.get("SEARCH_INDEX", "portal"),
             "TIMEOUT": float(os.environ.get("SEARCH_TIMEOUT", "2")),
             "ANALYZER": os.environ.get("SEARCH_ANALYZER", ""),
+            "COMPRESS": os.environ.get("SEARCH_HTTP_COMPRESS", "") == "1",
+            "BULK_THREADS": int(os.environ.get("SEARCH_BULK_THREADS", "2")),
         },
     }
 

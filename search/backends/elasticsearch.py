@@ -21,10 +21,10 @@ class ElasticsearchBackend(ClusterBackend):
             request_timeout=self.timeout,
             max_retries=0,
             retry_on_timeout=False,
-            http_compress=True,
+            http_compress=self.compress,
         )
 
     def bulk(self, actions):
         client = self.client.options(request_timeout=max(self.timeout, self.bulk_timeout))
-        indexed, _errors = self.call(helpers.bulk, client, actions, chunk_size=1000)
+        indexed, _errors = self.call(helpers.bulk, client, actions, chunk_size=self.bulk_chunk)
         return indexed

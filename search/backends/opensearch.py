@@ -16,7 +16,8 @@ class OpenSearchBackend(ClusterBackend):
             timeout=self.timeout,
             max_retries=0,
             retry_on_timeout=False,
-            http_compress=True,
+            http_compress=self.compress,
+            pool_maxsize=self.bulk_threads + 1,
         )
 
     def bulk(self, actions):
@@ -24,7 +25,7 @@ class OpenSearchBackend(ClusterBackend):
             helpers.bulk,
             self.client,
             actions,
-            chunk_size=1000,
+            chunk_size=self.bulk_chunk,
             max_retries=0,
             request_timeout=max(self.timeout, self.bulk_timeout),
         )
