@@ -209,6 +209,11 @@ def held_timers(monkeypatch, settings):
     settings.EDGE = {**settings.EDGE, "REPURGE_SECONDS": 30}
     timers = HeldTimers()
     monkeypatch.setattr("portal.edge.threading.Timer", timers)
+    # A real timer's thread closes its own connection when done; a held one runs in the
+    # test's thread, whose connection holds the test's transaction (PostgreSQL closes it).
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "close", lambda: None)
     return timers
 
 
