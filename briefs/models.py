@@ -282,6 +282,7 @@ class JournalSupplementPage(RoutablePageMixin, OutputMixin, Page):
                 "doi": article.doi,
                 "url": article.url,
                 "open_access": article.open_access,
+                "pdf": article.document.url if article.document else None,
                 "studies": [study.slug for study in article.studies.all()],
             }
             for article in self.articles.all()
@@ -341,6 +342,15 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
     )
     url = models.URLField("URL", blank=True)
     abstract = models.TextField(blank=True)
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="PDF",
+        help_text="The article's PDF, if the programme may share it: its text is searched.",
+    )
     open_access = models.BooleanField(default=False)
     studies = ParentalManyToManyField(
         "research.StudyPage", blank=True, related_name="supplement_articles"
@@ -355,6 +365,7 @@ class SupplementArticle(TranslatableMixin, ClusterableModel, Orderable):
         ),
         FieldRowPanel([FieldPanel("doi"), FieldPanel("url")]),
         FieldPanel("abstract"),
+        FieldPanel("document"),
         FieldPanel("open_access"),
         FieldPanel("studies"),
     ]

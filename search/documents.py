@@ -27,9 +27,12 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from modelsearch import index
 
+from portal.attachments import texts as attachment_texts
+
 from . import languages
 
 SUMMARY_FIELDS = ("summary", "aim", "intro", "abstract")
+ATTACHMENTS_MAX = 900_000  # characters of linked PDFs' text in one document
 HIGHLIGHT_MARKERS = ("\ue000", "\ue001")  # never in stored text; replaced by <mark> after escaping
 
 # Kinds of field, and what each becomes in the cluster and in the store.
@@ -43,7 +46,7 @@ class Field:
     kind: str
     facet: str = ""  # the facet counted from its values (stored as facet rows by the database)
     hit: bool = True  # returned with each hit
-    boost: int = 1  # text: weight in ranking (title > summary > body)
+    boost: float = 1  # text: weight in ranking (title > summary > body > attachments)
     indexed: bool = True  # searchable or filterable in the cluster
     max_length: int = 255
     db_index: bool = False
@@ -136,6 +139,10 @@ FIELDS = (
     Field("title_sort", KEYWORD, hit=False, db_index=True),
     Field("summary", TEXT, boost=2),
     Field("body", TEXT, hit=False),
+    # The text of the PDFs it links to (portal/attachments), weighted below its own body, and
+    # their ids: which PDF, and which of its pages, a snippet came from.
+    Field("attachments", TEXT, boost=0.5, hit=False),
+    Field("attachment_ids", KEYWORD, indexed=False),
     Field("url", KEYWORD, indexed=False, max_length=1000),
     Field("date", DATE, db_index=True),  # only a known date: none is ever invented
     Field("year", KEYWORD, facet="year", hit=False, max_length=4, null=True),
@@ -295,6 +302,29 @@ class DocumentBuilder:
         with translation.override(self.values["language"]):  # names in the document's language
             names = [*labels(self.countries), *labels(self.topics)]
         return " ".join(filter(None, [*text, *names]))
+
+    def prepare_attachments(self):
+        """Cut below the engines' limit on text they highlight (1,000,000 characters)."""
+        text = " ".join(page for _, pages in self.attachments for page in pages if page)
+        return text[:ATTACHMENTS_MAX]
+
+    def prepare_attachment_ids(self):
+        return ",".join(str(pk) for pk, _ in self.attachments)[:255]
+
+    @functools.cached_property
+    def attachments(self):
+        """[(document id, its pages' text)]: the PDFs this item links to whose text was read."""
+        page = self.page.pk
+        links = _batch_lookup(
+            ("attachment_links",),
+            lambda: attachment_texts.references([page]),
+            attachment_texts.references,
+        ).get(page, [])
+        found = {}
+        for pk in attachment_texts.own_documents(self.item, self.page, links):
+            some = functools.partial(attachment_texts.texts, [pk])
+            found.update(_batch_lookup(("attachment_text", pk), some, some))
+        return list(found.items())
 
     def prepare_url(self):
         return self.item.get_url() or self.item.url_path

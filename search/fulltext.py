@@ -5,9 +5,9 @@ store writes each document's words there already analysed by search/languages.py
 stemmed, stop words marked), into its own language's columns only; a trigger removes them
 with the document. PostgreSQL: a generated, weighted `search_vector` column, computed with
 the text search configuration of the row's language (`portal_french`, …). Both are made by
-migration 0004, which freezes the languages of its day: a language added to settings
-needs a migration adding its columns and configuration (tests/test_search_languages.py
-fails until it has them).
+migrations 0004 and 0006 (the PDFs' text), which freeze the languages of their day: a
+language added to settings needs a migration adding its columns and configuration
+(tests/test_search_languages.py fails until it has them).
 """
 
 from django.db import connection
@@ -16,7 +16,8 @@ from . import languages
 from .documents import TEXT_FIELDS
 
 FTS = "portal_search_fts"
-WEIGHTS = {"title": 10.0, "summary": 3.0, "body": 1.0}  # SQLite's bm25, per text field
+# SQLite's bm25, per text field (PostgreSQL: weights A, B, C and D; search/migrations/0006)
+WEIGHTS = {"title": 10.0, "summary": 3.0, "body": 1.0, "attachments": 0.5}
 
 
 def sqlite_columns(code):

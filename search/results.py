@@ -13,6 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
+from portal.attachments import texts as attachment_texts
+
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
 from .facets import FACETS, FACETS_BY_NAME
 
@@ -42,6 +44,11 @@ class Hit:
     language: str = ""  # its text's language code ("fr")
     language_label: str = ""  # and that language's own name ("Français")
     published: datetime.datetime | None = None  # when it first appeared (alerts' mark)
+    snippet_source: "SnippetSource | None" = None  # set when the snippet is from a PDF
+
+    @property
+    def snippet_from_pdf(self):
+        return self.snippet_source is not None
 
     def as_json(self):
         return {
@@ -50,11 +57,24 @@ class Hit:
             "type": self.type,
             "language": self.language,
             "snippet": str(self.snippet),
+            "snippet_source": self.snippet_source.as_json() if self.snippet_source else None,
             "date": self.date.isoformat() if self.date else None,
             "countries": [{"value": v, "label": label} for v, label in self.countries],
             "topics": [{"value": v, "label": label} for v, label in self.topics],
             "studies": [{"value": v, "label": label} for v, label in self.studies],
         }
+
+
+@dataclass
+class SnippetSource:
+    """The PDF a snippet was cut from, and its page (None if it could not be placed)."""
+
+    title: str
+    url: str
+    page: int | None
+
+    def as_json(self):
+        return {"type": "pdf", "document": self.title, "url": self.url, "page": self.page}
 
 
 @dataclass
@@ -134,13 +154,44 @@ def render_snippet(text):
     return mark_safe(escape(text).replace(start, "<mark>").replace(end, "</mark>"))
 
 
+SNIPPET_FIELDS = ("summary", "body", "attachments")  # the first that matched is shown
+
+
+def snippet_field(hit):
+    """The first text field whose highlight marks a match, or None."""
+    return next(
+        (
+            name
+            for name in SNIPPET_FIELDS
+            if HIGHLIGHT_MARKERS[0] in (hit.highlight.get(name) or "")
+        ),
+        None,
+    )
+
+
 def choose_snippet(hit):
-    """The highlighted summary if it matched, else the highlighted body, else the summary."""
-    for name in ("summary", "body"):
-        text = hit.highlight.get(name) or ""
-        if HIGHLIGHT_MARKERS[0] in text:
-            return render_snippet(text)
+    """The highlighted summary if it matched, else the highlighted body, else what matched in
+    a linked PDF, else the summary."""
+    name = snippet_field(hit)
+    if name:
+        return render_snippet(hit.highlight[name])
     return render_snippet(Truncator(hit.summary or "").words(40, truncate="…"))
+
+
+def snippet_source(hit):
+    """Where a PDF snippet came from: the PDF of the hit's holding the snippet's words, and
+    the page. None for a snippet from the page's own text."""
+    if snippet_field(hit) != "attachments" or not hit.attachment_ids:
+        return None
+    ids = [int(pk) for pk in hit.attachment_ids.split(",") if pk.isdigit()]
+    words = hit.highlight["attachments"].replace("…", " ").split()
+    focus = next(i for i, word in enumerate(words) if HIGHLIGHT_MARKERS[0] in word)
+    for marker in HIGHLIGHT_MARKERS:
+        words = [word.replace(marker, "") for word in words]
+    document, page = attachment_texts.locate(ids, words, focus)
+    if document is None:
+        return SnippetSource("", "", None)
+    return SnippetSource(document.title, document.url, page)
 
 
 def present(params, raw, backend, fallback=""):
@@ -186,6 +237,7 @@ def present(params, raw, backend, fallback=""):
             language=hit.language or "",
             language_label=labels["lang"].get(hit.language, "") if hit.language else "",
             published=hit.published,
+            snippet_source=snippet_source(hit),
         )
         for hit in raw.hits
     ]

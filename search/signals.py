@@ -3,8 +3,12 @@
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from wagtail.documents import get_document_model
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from portal.attachments.extraction import text_extracted
+from portal.attachments.texts import pages_linking
 
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
@@ -47,6 +51,16 @@ def privacy_changed(sender, instance, **kwargs):
         request_update({page.pk, *page.get_descendants().values_list("pk", flat=True)})
 
 
+@receiver(text_extracted)
+def attachment_read(sender, document, **kwargs):
+    """A PDF's text was read (or found to have none): the pages linking to it hold it."""
+    request_update(pages_linking(document))
+
+
+def attachment_deleted(sender, instance, **kwargs):
+    request_update(pages_linking(instance))
+
+
 # Taxonomy: documents hold codes and slugs (filters) and names (text), so renames re-index.
 TAXONOMY = {"research.Country": ("country", "code"), "research.Topic": ("topic", "slug")}
 
@@ -83,6 +97,7 @@ def connect():
     for model in indexed_models():
         label = model._meta.label
         post_delete.connect(page_deleted, sender=model, dispatch_uid=f"search-delete-{label}")
+    pre_delete.connect(attachment_deleted, sender=get_document_model(), dispatch_uid="search-pdf")
     for label in TAXONOMY:
         model = apps.get_model(label)
         for signal, receiver_function in [

@@ -6,10 +6,14 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.html import strip_tags
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
 
 from briefs.models import PolicyBriefPage
+from portal.attachments import extraction
+from portal.attachments.models import DocumentText
+from portal.demo.loader import DemoLoader
 from research.models import Country, Organization, StudyPage, Topic
 
 from .helpers import loaded_once
@@ -196,6 +200,21 @@ class TestTheLoadedDemo:
             )
         html = client.get(f"{ICCM}policy-analysis-of-iccm/").content.decode()
         assert 'alt="Rwandan mother and child"' in html
+
+    def test_the_briefs_demo_pdf_holds_the_seed_pages_own_text(self, demo):
+        """The seed names the brief but not its text: its stand-in PDF says so and holds the
+        iCCM page's own paragraphs, nothing else."""
+        brief = PolicyBriefPage.objects.get(
+            slug="child-mortality-a-brief-for-policymakers", locale__language_code="en"
+        )
+        extraction.extract_due()
+        row = DocumentText.objects.get(document=brief.document)
+        assert (row.status, row.page_count) == ("text", 2)
+        iccm = Page.objects.get(url_path__endswith=ICCM).specific
+        paragraphs = [strip_tags(p) for p in iccm.intro.split("</p>") if strip_tags(p)]
+        spec = DemoLoader().data["documents"]["child-mortality-brief"]
+        expected = " ".join([spec["title"], spec["note"], *paragraphs]).split()
+        assert " ".join(row.pages).split() == expected
 
     def test_footer_has_the_seed_social_link(self, client, demo):
         html = client.get("/").content.decode()

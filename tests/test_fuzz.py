@@ -24,6 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wagtail.documents import get_document_model
 
+from portal.attachments import extraction
+from portal.demo import pdf
 from portal.newsletter.models import Subscriber
 from portal.newsletter.tokens import make_confirm_token, make_unsubscribe_token
 from search import indexing
@@ -664,6 +666,30 @@ def test_unsubscribe_form_with_hostile_input(client, site):
         check(response, "POST", url, body[0].decode("utf-8", "replace"))
 
     run()
+
+
+VALID_PDF = pdf.build([["A page of text about iCCM."], ["And a second page."]])
+
+
+@fuzz(25)
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(VALID_PDF) - 1), st.binary(min_size=0, max_size=8)),
+        min_size=1,
+        max_size=6,
+    ),
+    cut=st.none() | st.integers(0, len(VALID_PDF)),
+)
+def test_uploaded_pdfs_with_hostile_bytes(edits, cut):
+    """A PDF changed at random places (bytes replaced, dropped, the file cut short) is read
+    to an outcome with a reason, never an exception in the worker (portal/attachments)."""
+    data = bytearray(VALID_PDF)
+    for position, replacement in edits:
+        data[position : position + max(1, len(replacement))] = replacement  # b"": one dropped
+    outcome = extraction.read_pdf(bytes(data[:cut]))
+    assert outcome.status in ("text", "no_text", "skipped")
+    assert outcome.status == "text" or outcome.reason
+    assert all(isinstance(page, str) for page in outcome.pages)
 
 
 def test_the_harness_reaches_the_views(client, site):

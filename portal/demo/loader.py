@@ -22,13 +22,18 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils.html import strip_tags
+from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site, TranslatableMixin
 
 from portal.bulk import wagtail_indexing_coalesced
 from portal.newsletter.models import NewsletterIssue
+
+from . import pdf
 
 DATA_FILE = Path(__file__).with_name("traction_iccm.json")
 
@@ -283,12 +288,35 @@ class DemoLoader:
             if name in spec:
                 rows = [{field: self._page_at(home + target)} for target in spec[name]]
                 changed |= self._set_children(path, page, name, rows)
+        if "document" in spec:
+            document = self._document(self.data["documents"][spec["document"]])
+            if page.document_id != document.pk:
+                page.document = document
+                changed = True
         if "partners_page" in spec:
             target = self._page_at(home + spec["partners_page"])
             if page.partners_page_id != target.pk:
                 page.partners_page = target
                 changed = True
         return changed
+
+    def _document(self, spec):
+        """A PDF made from a demo page's own text (the seed's), under a note saying so: the
+        seed names the brief but not its text, so nothing in it is invented."""
+        model = get_document_model()
+        document = model.objects.filter(title=spec["title"]).first()
+        if document is None:
+            source = self._page_at(self.home_path + spec["text_from"])
+            html = getattr(source, spec["field"])
+            paragraphs = [
+                strip_tags(p).strip() for p in html.split("</p>") if strip_tags(p).strip()
+            ]
+            pages = [[spec["title"], spec["note"], *paragraphs[:1]], paragraphs[1:]]
+            data = pdf.build([page for page in pages if page], title=spec["title"])
+            document = model(title=spec["title"])
+            document.file = ContentFile(data, name=f"{spec['key']}.pdf")
+            document.save()
+        return document
 
     @staticmethod
     def _set_m2m(page, name, objects):

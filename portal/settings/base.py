@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.newsletter",
     "portal.edge",
+    "portal.attachments",
     "research",
     "briefs",
     "search",
@@ -409,6 +410,18 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# The text of uploaded PDFs, read off the request path for search (portal/attachments): a
+# file past a limit is recorded as skipped, with the reason shown in the admin.
+DOCUMENT_TEXT_MAX_BYTES = int(
+    os.environ.get("DOCUMENT_TEXT_MAX_BYTES", str(WAGTAILDOCS_MAX_UPLOAD_SIZE))
+)
+DOCUMENT_TEXT_MAX_PAGES = int(os.environ.get("DOCUMENT_TEXT_MAX_PAGES", "500"))
+DOCUMENT_TEXT_MAX_CHARACTERS = int(os.environ.get("DOCUMENT_TEXT_MAX_CHARACTERS", "500000"))
+DOCUMENT_TEXT_TIMEOUT = int(os.environ.get("DOCUMENT_TEXT_TIMEOUT", "60"))  # seconds per file
+DOCUMENT_TEXT_MEMORY_MB = int(os.environ.get("DOCUMENT_TEXT_MEMORY_MB", "512"))  # the reader's
+# A thread of the uploading process reads a new file once the upload commits (cron's
+# `document_text extract` reads whatever it left); off, it is read at the commit itself.
+DOCUMENT_TEXT_BACKGROUND = env_bool("DOCUMENT_TEXT_BACKGROUND", True)
 # The public API (/api/v2/): at most 100 items a page, like the search; absolute URLs on this base.
 WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILAPI_BASE_URL", WAGTAILADMIN_BASE_URL)

@@ -20,6 +20,9 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # The suite picks its search backends itself (TEST_OPENSEARCH_URL, TEST_ELASTICSEARCH_URL).
 PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend", "OPTIONS": {}}
 
+# Uploaded PDFs are read at the commit, in the test's own thread (one test starts the worker).
+DOCUMENT_TEXT_BACKGROUND = False
+
 # Login throttling is tested on its own (tests/test_production.py turns it on); elsewhere
 # tests log in with client.login(), which authenticates without a request.
 AXES_ENABLED = False

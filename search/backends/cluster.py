@@ -215,11 +215,13 @@ class ClusterBackend(BaseSearchBackend):
             search = search.highlight_options(pre_tags=[start], post_tags=[end], encoder="default")
             for code, query in text.matching():
                 if query.positive:
-                    summary, body = (
-                        FIELDS_BY_NAME[name].in_language(code) for name in ("summary", "body")
+                    summary, body, attachments = (
+                        FIELDS_BY_NAME[name].in_language(code)
+                        for name in ("summary", "body", "attachments")
                     )
                     search = search.highlight(summary, fragment_size=300, number_of_fragments=1)
                     search = search.highlight(body, fragment_size=200, number_of_fragments=1)
+                    search = search.highlight(attachments, fragment_size=200, number_of_fragments=1)
         return search[params.offset : params.offset + params.page_size]
 
     @staticmethod

@@ -26,6 +26,7 @@ FACET = SearchFacetValue._meta.db_table
 FTS = fulltext.FTS
 HITS = "temp.portal_search_hits"  # one search's full-text matches (SQLite)
 START, END = HIGHLIGHT_MARKERS
+SNIPPETS = (("summary", 40), ("body", 32), ("attachments", 32))  # field, words in its snippet
 
 
 @dataclass
@@ -172,22 +173,25 @@ class SQLiteText:
         placeholders = ", ".join(["%s"] * len(ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, language, summary, body FROM {DOC} WHERE id IN ({placeholders})",
+                f"SELECT id, language, summary, body, attachments FROM {DOC} "
+                f"WHERE id IN ({placeholders})",
                 list(ids),
             )
             rows = cursor.fetchall()
         found, seen = {}, {}  # seen: language -> word -> whether it matches
-        for pk, code, summary, body in rows:
+        for pk, code, *texts in rows:
             language = languages.get(code)
             query = text.get(language.code)
             if not query or not query.positive:
                 continue
             terms = {language.term(word) for word in query.highlight_words()} - {None}
             words = seen.setdefault(language.code, {})
-            marked = snippet(summary, language, terms, 40, words)
-            # the summary's snippet is shown when it matched (results.choose_snippet)
-            body_marked = "" if marked else snippet(body, language, terms, 32, words)
-            found[pk] = {"summary": marked, "body": body_marked}
+            found[pk] = {}
+            # the first field's snippet that matched is shown (results.choose_snippet)
+            for (name, size), value in zip(SNIPPETS, texts, strict=True):
+                found[pk][name] = snippet(value, language, terms, size, words)
+                if found[pk][name]:
+                    break
         return found
 
 
@@ -247,26 +251,44 @@ class PostgresText:
         return _column(sql, [*params, *rank_params, limit, offset])
 
     def highlights(self, text, ids):
+        """ts_headline of the summary and the body; of the linked PDFs' text only for the hits
+        whose own text did not match (a PDF's text is long, and read only when shown)."""
         if not text.positive or not ids:
             return {}
+        own = [(name, size) for name, size in SNIPPETS if name != "attachments"]
+        found = self._headlines(text, ids, own)
+        unmatched = [
+            pk for pk in ids if not any(START in (v or "") for v in found.get(pk, {}).values())
+        ]
+        if unmatched:
+            pdfs = self._headlines(text, unmatched, [("attachments", 32)], "d.attachments <> ''")
+            for pk, marked in pdfs.items():
+                found.setdefault(pk, {}).update(marked)
+        return found
+
+    def _headlines(self, text, ids, fields, condition="TRUE"):
         options = (
             f"StartSel={START}, StopSel={END}, HighlightAll=false, MaxFragments=1, "
             "FragmentDelimiter=…"
         )
-        summary, summary_params = self._by_language(
-            text,
-            lambda config, q: (f"ts_headline('{config}', d.summary, {q}, %s)",
-                               [options + ", MaxWords=40, MinWords=20"]),
-        )  # fmt: skip
-        body, body_params = self._by_language(
-            text,
-            lambda config, q: (f"ts_headline('{config}', d.body, {q}, %s)",
-                               [options + ", MaxWords=32, MinWords=16"]),
-        )  # fmt: skip
-        sql = f"SELECT d.id, {summary}, {body} FROM {DOC} d WHERE d.id = ANY(%s)"
+        columns, params = [], []
+        for name, size in fields:
+            sql, extra = self._by_language(
+                text,
+                lambda config, q, name=name, size=size: (
+                    f"ts_headline('{config}', d.{name}, {q}, %s)",
+                    [f"{options}, MaxWords={size}, MinWords={size // 2}"],
+                ),
+            )
+            columns.append(sql)
+            params += extra
+        sql = f"SELECT d.id, {', '.join(columns)} FROM {DOC} d WHERE d.id = ANY(%s) AND {condition}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*summary_params, *body_params, list(ids)])
-            return {row[0]: {"summary": row[1], "body": row[2]} for row in cursor.fetchall()}
+            cursor.execute(sql, [*params, list(ids)])
+            return {
+                row[0]: {name: value for (name, _), value in zip(fields, row[1:], strict=True)}
+                for row in cursor.fetchall()
+            }
 
 
 def _column(sql, params):
