@@ -105,19 +105,7 @@ def test_a_malformed_file_is_recorded_and_skipped_with_its_reason(read, data, re
 
 def _raw_pdf(*objects):
     """A PDF of these object bodies (1 is the catalog), with a correct xref table."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf.assemble(list(objects))
 
 
 def _bomb(megabytes):
@@ -247,6 +235,9 @@ def test_the_upload_does_not_wait_a_worker_thread_reads_it(settings, admin_clien
         assert threads == ["document-text"]  # not the request's thread
     finally:
         extraction.text_extracted.disconnect(dispatch_uid="test-thread")
+        for thread in threading.enumerate():  # done before the database is flushed
+            if thread.name == "document-text":
+                thread.join(timeout=30)
 
 
 def test_the_admin_lists_each_document_with_its_reason(read, admin_client):

@@ -69,6 +69,11 @@ def build(pages, title="", image_only=False):
     objects[tree - 1] = f"<< /Type /Pages /Kids [{refs}] /Count {len(kids)} >>".encode()
     info = add(b"<< /Title (" + _escape(title).encode("cp1252", "replace") + b") >>")
 
+    return assemble(objects, root=catalog, info=info)
+
+
+def assemble(objects, root=1, info=None):
+    """The bytes of a PDF of these object bodies (numbered from 1), with its xref table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -77,10 +82,7 @@ def build(pages, title="", image_only=False):
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        catalog,
-        info,
-        xref,
-    )
+    trailer = f"<< /Size {len(objects) + 1} /Root {root} 0 R"
+    trailer += f" /Info {info} 0 R >>" if info else " >>"
+    out += b"trailer\n" + trailer.encode() + b"\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
