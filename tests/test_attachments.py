@@ -3,7 +3,6 @@ searched on every backend with a snippet that says which page of the PDF it came
 
 import io
 import threading
-import time
 import zlib
 
 import pytest
@@ -211,33 +210,31 @@ def test_a_file_the_storage_cannot_give_is_retried_later(read, monkeypatch):
     assert "Documents read: 1 (2 pages with text" in out.text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_upload_does_not_wait_a_worker_thread_reads_it(settings, admin_client):
+def test_the_upload_does_not_wait_a_worker_thread_reads_it(
+    settings, admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The upload's response is sent while the worker thread is still reading (here held
+    until the response is in), and the reading happens in that thread, not the request's."""
     settings.DOCUMENT_TEXT_BACKGROUND = True
-    threads = []
-    extraction.text_extracted.connect(
-        lambda **kwargs: threads.append(threading.current_thread().name),
-        dispatch_uid="test-thread",
-        weak=False,
-    )
-    try:
+    names, release, done = [], threading.Event(), threading.Event()
+
+    def held_reading(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        release.wait(10)
+        done.set()
+        return []
+
+    monkeypatch.setattr(extraction, "extract_due", held_reading)
+    with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/admin/documents/multiple/add/",
             {"files[]": ContentFile(pdf.build(PAGES), name="upload.pdf")},
         )
-        assert response.status_code == 200, response.content[:500]
-        document = Document.objects.get()
-        for _ in range(200):
-            if text_of(document).status != Status.PENDING:
-                break
-            time.sleep(0.05)
-        assert text_of(document).status == Status.TEXT
-        assert threads == ["document-text"]  # not the request's thread
-    finally:
-        extraction.text_extracted.disconnect(dispatch_uid="test-thread")
-        for thread in threading.enumerate():  # done before the database is flushed
-            if thread.name == "document-text":
-                thread.join(timeout=30)
+    assert response.status_code == 200, response.content[:500]
+    assert text_of(Document.objects.get()).status == Status.PENDING  # answered, not yet read
+    release.set()
+    assert done.wait(10)
+    assert names == ["document-text"]
 
 
 def test_the_admin_lists_each_document_with_its_reason(read, admin_client):

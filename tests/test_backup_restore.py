@@ -217,7 +217,7 @@ def source(databases, tmp_path_factory):
         assert any(url.startswith("/media/images/") for url in renditions), (
             "the study page has no srcset rendition"
         )
-        documents = {match.decode() for match in re.findall(rb'href="(/documents/[^"]+)"', html)}
+        documents = {match.decode() for match in re.findall(rb'href="(/documents/[^"#]+)', html)}
         extra = sorted(renditions | documents)
         pages.update(fetch_all(port, extra))
     backup = tmp / "backup"
@@ -246,7 +246,7 @@ def test_backup_writes_database_media_and_manifest(source):
 def test_restore_into_empty_database_serves_the_same_pages(source, databases, tmp_path):
     expected = source["pages"]
     assert all(status == 200 for status, _ in expected.values()), {
-        p: s for p, (s, _) in expected.items()
+        p: s for p, (s, _) in expected.items() if s != 200
     }
     assert b"costing-of-iccm" in expected["/search/?q=costing"][1], (
         "the search found nothing to compare"

@@ -68,6 +68,7 @@ def test_api_returns_the_documented_shape(client, site):
         "type",
         "language",
         "snippet",
+        "snippet_source",
         "date",
         "countries",
         "topics",
