@@ -325,10 +325,16 @@ class ClusterBackend(BaseSearchBackend):
                 self.client.indices.delete(index=name)
             raise
         old = self.aliased_indices()
-        swap = [{"add": {"index": name, "alias": self.alias}}]
+        # The write index even if a sync's ensure_index() put the alias on an empty index of
+        # its own meanwhile (a node back empty): that one is removed just after.
+        swap = [{"add": {"index": name, "alias": self.alias, "is_write_index": True}}]
         swap += [{"remove": {"index": index, "alias": self.alias}} for index in old]
         self.call(self.client.indices.update_aliases, body={"actions": swap})
-        for index in old:
+        stray = [index for index in self.aliased_indices() if index != name and index not in old]
+        if stray:
+            remove = [{"remove": {"index": index, "alias": self.alias}} for index in stray]
+            self.call(self.client.indices.update_aliases, body={"actions": remove})
+        for index in old + stray:
             self.call(self.client.indices.delete, index=index)
         if progress:
             progress(count, total)
