@@ -178,17 +178,24 @@ def choose_snippet(hit):
     return render_snippet(Truncator(hit.summary or "").words(40, truncate="…"))
 
 
-def snippet_source(hit):
-    """Where a PDF snippet came from: the PDF of the hit's holding the snippet's words, and
-    the page. None for a snippet from the page's own text."""
+def _attachment_ids(hit):
     if snippet_field(hit) != "attachments" or not hit.attachment_ids:
+        return []
+    return [int(pk) for pk in hit.attachment_ids.split(",") if pk.isdigit()]
+
+
+def snippet_source(hit, rows):
+    """Where a PDF snippet came from: the PDF of the hit's holding the snippet's words, and
+    the page (`rows`: the hits' PDFs, read once per page of results). None for a snippet
+    from the page's own text."""
+    ids = _attachment_ids(hit)
+    if not ids:
         return None
-    ids = [int(pk) for pk in hit.attachment_ids.split(",") if pk.isdigit()]
     words = hit.highlight["attachments"].replace("…", " ").split()
     focus = next(i for i, word in enumerate(words) if HIGHLIGHT_MARKERS[0] in word)
     for marker in HIGHLIGHT_MARKERS:
         words = [word.replace(marker, "") for word in words]
-    document, page = attachment_texts.locate(ids, words, focus)
+    document, page = attachment_texts.locate(ids, words, focus, rows)
     if document is None:
         return SnippetSource("", "", None)
     return SnippetSource(document.title, document.url, page)
@@ -221,6 +228,8 @@ def present(params, raw, backend, fallback=""):
             entries.sort(key=lambda v: (not v.selected, -v.count, v.label.casefold()))
         facets[facet.name] = entries
 
+    pdf_ids = [pk for hit in raw.hits for pk in _attachment_ids(hit)]
+    pdfs = attachment_texts.read_texts(pdf_ids) if pdf_ids else {}
     hits = [
         Hit(
             key=hit.key,
@@ -237,7 +246,7 @@ def present(params, raw, backend, fallback=""):
             language=hit.language or "",
             language_label=labels["lang"].get(hit.language, "") if hit.language else "",
             published=hit.published,
-            snippet_source=snippet_source(hit),
+            snippet_source=snippet_source(hit, pdfs),
         )
         for hit in raw.hits
     ]

@@ -46,7 +46,3 @@ class DocumentText(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.get_status_display()})"
-
-    @property
-    def text(self):
-        return " ".join(page for page in self.pages if page)

@@ -74,7 +74,15 @@ def pages_linking(document):
     return {int(pk) for pk in rows.values_list("object_id", flat=True)}
 
 
-def locate(document_ids, words, focus=0):
+def read_texts(document_ids):
+    """{document id: DocumentText with its document}, the read ones, in one query."""
+    rows = DocumentText.objects.filter(
+        document_id__in=set(document_ids), status=DocumentText.Status.TEXT
+    ).select_related("document")
+    return {row.document_id: row for row in rows}
+
+
+def locate(document_ids, words, focus=0, rows=None):
     """(document, page number) of the first of these documents whose page holds the
     snippet's `words` around `words[focus]` (the first matched word), else (None, None). A
     snippet may span two pages: the longest run of its words that holds the focus and is
@@ -82,10 +90,8 @@ def locate(document_ids, words, focus=0):
     words = [word for word in words if word]
     if not words or not document_ids:
         return None, None
-    rows = DocumentText.objects.filter(
-        document_id__in=document_ids, status=DocumentText.Status.TEXT
-    ).select_related("document")
-    documents = sorted(rows, key=lambda row: document_ids.index(row.document_id))
+    rows = read_texts(document_ids) if rows is None else rows  # `rows`: read_texts(), shared
+    documents = [rows[pk] for pk in document_ids if pk in rows]
     focus = min(max(focus, 0), len(words) - 1)
     for size in range(len(words), 0, -1):
         for start in range(max(0, focus - size + 1), min(focus, len(words) - size) + 1):
