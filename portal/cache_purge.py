@@ -158,6 +158,14 @@ def purge_page(page):
     edge.purge_keys(keys, paths=exact | {f"{tree}*" for tree in trees})
 
 
+def purge_index():
+    """The pages built from the whole index (search's pages, feeds, the API), and no other:
+    for a change to how search answers (a synonym, a promoted result), not to a page."""
+    exact, trees = _in_every_language(INDEX_EXACT), _in_every_language(INDEX_TREES)
+    pagecache.purge(exact=exact, trees=trees)
+    edge.purge_keys({"index"}, paths=exact | {f"{tree}*" for tree in trees})
+
+
 def purge_all():
     """Every page, in the portal's cache and at the edge."""
     pagecache.purge_all()

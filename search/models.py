@@ -10,6 +10,8 @@ the cluster is down, so it is kept up to date whichever backend is chosen.
 
 import datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -111,3 +113,39 @@ class ChangeDuringRebuild(models.Model):
 
     def __str__(self):
         return f"page {self.page_id} during {self.rebuild}"
+
+
+def synonym_languages():
+    return [("", "Every language"), *settings.LANGUAGES]
+
+
+class Synonym(models.Model):
+    """Terms that mean the same to a reader, kept by editors (search/synonyms.py applies them
+    to every query, on every backend, from the next search on)."""
+
+    terms = models.CharField(
+        max_length=500,
+        unique=True,
+        help_text='Terms that mean the same, separated by commas: "iCCM, integrated community '
+        'case management" or "paludisme, malaria, malária". A search for any one finds all.',
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=synonym_languages,
+        help_text="Only when searching pages in this language; blank for every language.",
+    )
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self):
+        return self.terms
+
+    def clean(self):
+        from .synonyms import SynonymError, split_terms
+
+        try:
+            self.terms = ", ".join(split_terms(self.terms))
+        except SynonymError as error:
+            raise ValidationError({"terms": str(error)}) from None

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.validation import has_control_characters
 
-from . import languages
+from . import languages, synonyms
 from .facets import FACETS, LANGUAGE
 
 MAX_QUERY_LENGTH = 500
@@ -38,10 +38,14 @@ class TextQuery:
     terms: tuple = ()
     phrases: tuple = ()  # each a tuple of words
     excluded: tuple = ()  # each a tuple of words (one word or a phrase)
+    # Groups of equivalent terms (search/synonyms.py), each of which must match one of its
+    # terms: each group a tuple of terms, each term a tuple of words.
+    alternatives: tuple = ()
 
     @classmethod
-    def parse(cls, text, language):
-        """The text as `language` reads it: its words, less its stop words outside phrases."""
+    def parse(cls, text, language, equivalences=None):
+        """The text as `language` reads it: its words, less its stop words outside phrases,
+        and the terms `equivalences` lists made groups of their equivalents."""
         terms, phrases, excluded = [], [], []
         for match in TOKEN_RE.finditer(text or ""):
             quoted = match.group(2) is not None
@@ -57,23 +61,52 @@ class TextQuery:
                 phrases.append(tuple(parts))
             else:
                 terms.extend(part for part in parts if part not in terms)
-        return cls(tuple(terms), tuple(phrases), tuple(excluded))
+        query = cls(tuple(terms), tuple(phrases), tuple(excluded))
+        return query.expanded(equivalences) if equivalences else query
+
+    def expanded(self, equivalences):
+        """The same query with each run of words, each phrase and each exclusion that spells
+        a listed term made the group of its equivalents."""
+        terms, groups, phrases = [], [], []
+        for kind, value in equivalences.spans(list(self.terms)):
+            (groups if kind == "group" else terms).append(value)
+        for phrase in self.phrases:
+            group = equivalences.group(phrase)
+            (groups if group else phrases).append(tuple(group) if group else phrase)
+        excluded = list(self.excluded)
+        for words in self.excluded:
+            excluded += [term for term in equivalences.group(words) or () if term not in excluded]
+        return replace(
+            self,
+            terms=tuple(terms),
+            phrases=tuple(phrases),
+            excluded=tuple(excluded),
+            alternatives=tuple(dict.fromkeys(groups)),
+        )
 
     @property
     def positive(self):
-        return bool(self.terms or self.phrases)
+        return bool(self.terms or self.phrases or self.alternatives)
 
     def __bool__(self):
-        return bool(self.terms or self.phrases or self.excluded)
+        return bool(self.positive or self.excluded)
 
     def as_simple_query_string(self):
-        """The same query in simple_query_string syntax, built only from plain words."""
-        parts = list(self.terms) + [f'"{" ".join(p)}"' for p in self.phrases]
-        parts += [f'-"{" ".join(p)}"' if len(p) > 1 else f"-{p[0]}" for p in self.excluded]
+        """The same query in simple_query_string syntax, built only from plain words (a group
+        of equivalents needs the OR and PRECEDENCE flags)."""
+        parts = list(self.terms) + [_quoted(p) for p in self.phrases]
+        parts += ["(" + " | ".join(map(_quoted, group)) + ")" for group in self.alternatives]
+        parts += [f"-{_quoted(p)}" for p in self.excluded]
         return " ".join(parts)
 
     def highlight_words(self):
-        return [*self.terms, *(w for p in self.phrases for w in p)]
+        alternatives = (w for group in self.alternatives for term in group for w in term)
+        return [*self.terms, *(w for p in self.phrases for w in p), *alternatives]
+
+
+def _quoted(words):
+    """One word as itself, several as a "phrase"."""
+    return f'"{" ".join(words)}"' if len(words) > 1 else words[0]
 
 
 class SearchText(dict):
@@ -82,7 +115,11 @@ class SearchText(dict):
 
     @classmethod
     def parse(cls, text):
-        return cls((lang.code, TextQuery.parse(text, lang)) for lang in languages.languages())
+        rules = synonyms.rules() if text else ()
+        return cls(
+            (lang.code, TextQuery.parse(text, lang, synonyms.for_language(lang.code, rules)))
+            for lang in languages.languages()
+        )
 
     @property
     def positive(self):

@@ -7,12 +7,15 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
+from portal import cache_purge
 from portal.attachments.extraction import text_extracted
 from portal.attachments.texts import pages_linking
 
+from . import synonyms
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
 from .indexing import pages_referencing, request_update
+from .models import Synonym
 
 
 def _with_dependants(page):
@@ -49,6 +52,14 @@ def privacy_changed(sender, instance, **kwargs):
     page = Page.objects.filter(pk=instance.page_id).first()
     if page:
         request_update({page.pk, *page.get_descendants().values_list("pk", flat=True)})
+
+
+@receiver(post_save, sender=Synonym)
+@receiver(post_delete, sender=Synonym)
+def answers_changed(sender, **kwargs):
+    """Searches answer differently from now on: the cached rules and search pages go."""
+    synonyms.forget()
+    cache_purge.purge_index()
 
 
 @receiver(text_extracted)

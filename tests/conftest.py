@@ -21,6 +21,18 @@ def empty_caches():
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: the test client's last request leaves its
+    language active in the thread (LocaleMiddleware activates it and nothing resets it),
+    which a test calling a backend without a request would otherwise inherit."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def home(db):
     """Replace Wagtail's default welcome page with a HomePage serving the default site."""

@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -15,8 +16,13 @@ from portal.attachments import extraction
 from portal.attachments.models import DocumentText
 from portal.demo.loader import DemoLoader
 from research.models import Country, Organization, StudyPage, Topic
+from search import indexing
+from search.models import Synonym
+from search.synonyms import split_terms
 
 from .helpers import loaded_once
+
+SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "traction-iccm-page.txt"
 
 ICCM = "/research-areas/community-care-strategies/integrated-community-case-management/"
 
@@ -215,6 +221,20 @@ class TestTheLoadedDemo:
         spec = DemoLoader().data["documents"]["child-mortality-brief"]
         expected = " ".join([spec["title"], spec["note"], *paragraphs]).split()
         assert " ".join(row.pages).split() == expected
+
+    def test_the_demo_synonyms_pair_the_seeds_terms_and_find_across_languages(self, client, demo):
+        """Each rule's English terms are the seed page's own words, saved as the editor's form
+        saves them; a search in another language's word finds the English page."""
+        seed = " ".join(SEED_PAGE.read_text().split()).lower()
+        rules = list(Synonym.objects.all())
+        assert len(rules) == len(DemoLoader().data["synonyms"]) > 0
+        for rule in rules:
+            terms = split_terms(rule.terms)
+            assert rule.terms == ", ".join(terms) and not rule.language
+            assert terms[0].lower() in seed, terms  # the rest: its words, or translations
+        indexing.rebuild_store()  # the demo's store is written on commit, which tests roll back
+        html = client.get("/search/?q=paludisme&lang=en").content.decode()
+        assert "Integrated Community Case Management" in html and "<mark>malaria</mark>" in html
 
     def test_footer_has_the_seed_social_link(self, client, demo):
         html = client.get("/").content.decode()

@@ -104,6 +104,7 @@ class DemoLoader:
         self.organizations = self._upsert(
             models["organizations"], "name", self.data["organizations"]
         )
+        self._upsert(models["synonyms"], "terms", self.data.get("synonyms", []))
         self.images = {spec["key"]: self._image(spec) for spec in self.data["images"]}
         home = self._home()
         self.home_path = home.url_path

@@ -185,7 +185,7 @@ class ClusterBackend(BaseSearchBackend):
                     query=query.as_simple_query_string(),
                     fields=[f"{field.in_language(code)}^{field.boost}" for field in TEXT_FIELDS],
                     default_operator="and",
-                    flags="PHRASE|NOT|WHITESPACE",
+                    flags="PHRASE|NOT|WHITESPACE|OR|PRECEDENCE",  # OR: equivalent terms
                 )])
                 for code, query in text.matching()
             ], minimum_should_match=1)  # fmt: skip

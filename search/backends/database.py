@@ -72,8 +72,14 @@ def _fts5_positive(language, text):
     """The words and phrases of `text` as an FTS5 expression built only from quoted strings."""
     return " AND ".join(
         [*(_fts5_words(language, [term]) for term in text.terms),
-         *(_fts5_words(language, phrase) for phrase in text.phrases)]
+         *(_fts5_words(language, phrase) for phrase in text.phrases),
+         *(_fts5_any(language, group) for group in text.alternatives)]
     )  # fmt: skip
+
+
+def _fts5_any(language, group):
+    """A group of equivalent terms: any one of them."""
+    return "(" + " OR ".join(_fts5_words(language, term) for term in group) + ")"
 
 
 def _fts5_excluded(language, text):
@@ -208,6 +214,11 @@ class PostgresText:
         for phrase in text.phrases:
             parts.append(f"phraseto_tsquery('{config}', %s)")
             params.append(" ".join(phrase))
+        for group in text.alternatives:  # equivalent terms: any one of them
+            parts.append(
+                "(" + " || ".join([f"phraseto_tsquery('{config}', %s)"] * len(group)) + ")"
+            )
+            params += [" ".join(term) for term in group]
         if not positive_only:
             for words in text.excluded:
                 parts.append(f"!! phraseto_tsquery('{config}', %s)")
