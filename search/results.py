@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from portal.attachments import texts as attachment_texts
 
+from . import promotions
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
 from .facets import FACETS, FACETS_BY_NAME
 
@@ -93,6 +94,7 @@ class SearchResults:
     facets: dict  # facet name -> [FacetValue]
     backend: str
     fallback: str = ""  # why the database answered instead of the configured cluster
+    promoted: list = field(default_factory=list)  # Promotions staff pinned to the query
 
     def describe(self, fixed=()):
         """ "“costing”; Country: Mali" for a title, or "" for the whole site; the facets in
@@ -137,6 +139,7 @@ class SearchResults:
             "lang": list(self.params.selected("lang")),  # the languages searched; [] is every one
             "fallback": bool(self.fallback),
             "notice": self.fallback,
+            "promoted": [promotion.as_json() for promotion in self.promoted],
             "results": [hit.as_json() for hit in self.hits],
             "facets": {
                 name: [
@@ -228,7 +231,10 @@ def present(params, raw, backend, fallback=""):
             entries.sort(key=lambda v: (not v.selected, -v.count, v.label.casefold()))
         facets[facet.name] = entries
 
-    pdf_ids = [pk for hit in raw.hits for pk in _attachment_ids(hit)]
+    promoted = promotions.for_search(params)
+    pinned = {promotion.key for promotion in promoted}
+    raw_hits = [hit for hit in raw.hits if hit.key not in pinned]  # shown above, not twice
+    pdf_ids = [pk for hit in raw_hits for pk in _attachment_ids(hit)]
     pdfs = attachment_texts.read_texts(pdf_ids) if pdf_ids else {}
     hits = [
         Hit(
@@ -248,6 +254,6 @@ def present(params, raw, backend, fallback=""):
             published=hit.published,
             snippet_source=snippet_source(hit, pdfs),
         )
-        for hit in raw.hits
+        for hit in raw_hits
     ]
-    return SearchResults(params, raw.total, hits, facets, backend, fallback)
+    return SearchResults(params, raw.total, hits, facets, backend, fallback, promoted)

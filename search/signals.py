@@ -3,6 +3,7 @@
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from wagtail.contrib.search_promotions.models import SearchPromotion
 from wagtail.documents import get_document_model
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
@@ -56,6 +57,8 @@ def privacy_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Synonym)
 @receiver(post_delete, sender=Synonym)
+@receiver(post_save, sender=SearchPromotion)
+@receiver(post_delete, sender=SearchPromotion)
 def answers_changed(sender, **kwargs):
     """Searches answer differently from now on: the cached rules and search pages go."""
     synonyms.forget()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "django.contrib.sitemaps",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.search_promotions",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
