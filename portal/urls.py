@@ -22,6 +22,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": TranslatedSitemap}}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("api/search/", search_views.search_api, name="search_api"),
+    path("api/search/suggest/", search_views.suggest_api, name="search_suggest"),
     path("api/v2/", api_router.urls),
     # Email providers' tracking webhooks (django-anymail): bounces and complaints suppress.
     path("anymail/<path:path>", tracking_webhook, name="anymail_webhook"),

@@ -19,7 +19,7 @@ from wagtail.models import Page
 
 from portal.retry import RetryPolicy
 
-from . import store
+from . import store, vocabulary
 from .backends import get_search_backend
 from .backends.base import BackendUnavailable
 from .collect import documents_for_pages, live_indexed_pages
@@ -157,6 +157,7 @@ def rebuild_store(progress=None, batch_size=500):
     """
     started = timezone.now()
     page_ids = list(live_indexed_pages().order_by("pk").values_list("pk", flat=True))
+    vocabulary.clear()  # each batch counts its documents' words again
     count = 0
     for start in range(0, len(page_ids), batch_size):
         count += _rebuild_batch(page_ids[start : start + batch_size])

@@ -149,3 +149,23 @@ class Synonym(models.Model):
             self.terms = ", ".join(split_terms(self.terms))
         except SynonymError as error:
             raise ValidationError({"terms": str(error)}) from None
+
+
+class SearchWord(models.Model):
+    """A word the stored documents use, in one language (search/vocabulary.py): what
+    suggestions complete and "Did you mean" corrects to."""
+
+    language = models.CharField(max_length=10)
+    folded = models.CharField(max_length=40)  # lower case, accents folded: what is matched
+    word = models.CharField(max_length=40)  # as documents write it: what is shown
+    length = models.PositiveSmallIntegerField()  # of `folded`: corrections read near lengths
+    frequency = models.PositiveIntegerField(default=0)  # documents using it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "folded"], name="unique_search_word")
+        ]
+        indexes = [models.Index(fields=["language", "length", "folded"], name="search_word_near")]
+
+    def __str__(self):
+        return f"{self.language}:{self.word}"

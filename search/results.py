@@ -15,9 +15,9 @@ from django.utils.translation import gettext
 
 from portal.attachments import texts as attachment_texts
 
-from . import promotions
+from . import languages, promotions, vocabulary
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
-from .facets import FACETS, FACETS_BY_NAME
+from .facets import FACETS, FACETS_BY_NAME, LANGUAGE
 
 
 @dataclass
@@ -95,6 +95,7 @@ class SearchResults:
     backend: str
     fallback: str = ""  # why the database answered instead of the configured cluster
     promoted: list = field(default_factory=list)  # Promotions staff pinned to the query
+    did_you_mean: str = ""  # the query spelled as the vocabulary does, when few matched
 
     def describe(self, fixed=()):
         """ "“costing”; Country: Mali" for a title, or "" for the whole site; the facets in
@@ -140,6 +141,7 @@ class SearchResults:
             "fallback": bool(self.fallback),
             "notice": self.fallback,
             "promoted": [promotion.as_json() for promotion in self.promoted],
+            "did_you_mean": self.did_you_mean or None,
             "results": [hit.as_json() for hit in self.hits],
             "facets": {
                 name: [
@@ -256,4 +258,21 @@ def present(params, raw, backend, fallback=""):
         )
         for hit in raw_hits
     ]
-    return SearchResults(params, raw.total, hits, facets, backend, fallback, promoted)
+    return SearchResults(params, raw.total, hits, facets, backend, fallback, promoted,
+                         did_you_mean=did_you_mean(params, raw.total))  # fmt: skip
+
+
+FEW_RESULTS = 3  # below this, a search offers its correction
+
+
+def did_you_mean(params, total):
+    """The query with its unknown words corrected from the vocabulary of the language searched
+    (the page's), when it found few results; "" otherwise. Not for quoted phrases or -words,
+    whose syntax a correction would lose."""
+    if total >= FEW_RESULTS or params.page != 1 or not params.text.positive:
+        return ""
+    if '"' in params.q or any(word.startswith("-") for word in params.q.split()):
+        return ""
+    selected = params.selected(LANGUAGE)
+    code = selected[0] if len(selected) == 1 else languages.active()
+    return vocabulary.correct(params.q, code)

@@ -8,7 +8,7 @@ words analysed in its language (a trigger deletes them with the document).
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import fulltext
+from . import fulltext, vocabulary
 from .collect import documents_for
 from .documents import FIELDS, STORE_COLUMNS, TAGS, Document
 from .models import SearchDocument, SearchFacetValue
@@ -34,6 +34,7 @@ def replace_documents(docs, stale_keys=()):
     """Store `docs` (replacing any with the same key) and delete `stale_keys`."""
     keys = [doc.key for doc in docs]
     delete_documents(SearchDocument.objects.filter(key__in=[*keys, *stale_keys]))
+    vocabulary.add(docs)
     if connection.vendor == "postgresql" and len(docs) > 1:
         return _copy_documents(docs)
     created = SearchDocument.objects.bulk_create([_rows(doc) for doc in docs], batch_size=500)

@@ -7,7 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from . import languages
+from . import languages, suggestions
 from .backends import get_search_backend
 from .facets import LANGUAGE
 from .query import InvalidSearch, SearchParams
@@ -54,6 +54,18 @@ def search_api(request):
         return JsonResponse({"errors": errors}, status=400)
     response = JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
     return uncached_if_fallback(response, results)
+
+
+def suggest_api(request):
+    """/api/search/suggest/?q=vacc&lang=fr: what the search box offers while typing, as
+    JSON; 400 names each bad parameter."""
+    try:
+        text, code = suggestions.read(request.GET)
+    except InvalidSearch as invalid:
+        return JsonResponse({"errors": invalid.errors}, status=400)
+    found = [suggestion.as_json() for suggestion in suggestions.suggest(text, code)]
+    return JsonResponse({"q": text, "lang": code, "suggestions": found},
+                        json_dumps_params={"ensure_ascii": False})  # fmt: skip
 
 
 def country_index(request):

@@ -36,6 +36,15 @@ def clear_filters_url(context):
 
 
 @register.simple_tag(takes_context=True)
+def query_url(context, q):
+    """This search for other words, from page 1."""
+    query = context["request"].GET.copy()
+    query["q"] = q
+    query.pop("page", None)
+    return _url(query)
+
+
+@register.simple_tag(takes_context=True)
 def page_url(context, number):
     query = context["request"].GET.copy()
     query["page"] = number

@@ -1,11 +1,11 @@
-"""`search_index rebuild|status|sync|verify`: build, inspect, catch up and check the search
-index."""
+"""`search_index rebuild|status|sync|verify|vocabulary`: build, inspect, catch up and check
+the search index, and recount the words suggestions use."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search import indexing
+from search import indexing, vocabulary
 from search.backends import get_search_backend
 from search.backends.base import BackendUnavailable
 from search.models import PendingIndexUpdate, SearchDocument
@@ -36,6 +36,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Write missing and changed documents, delete extra ones (then exit 0).",
         )
+        commands.add_parser(
+            "vocabulary",
+            help="Count the stored documents' words afresh, for suggestions and corrections "
+            "(nightly: words of deleted pages go, republished pages count once).",
+        )
         sync = commands.add_parser("sync", help="Send queued updates to the engine.")
         sync.add_argument(
             "--now", action="store_true", help="Retry failed updates now, ignoring their backoff."
@@ -46,6 +51,12 @@ class Command(BaseCommand):
 
     def handle(self, action, **options):
         getattr(self, action)(**options)
+
+    def vocabulary(self, **options):
+        started = time.monotonic()
+        count = vocabulary.recount()
+        seconds = time.monotonic() - started
+        self.stdout.write(f"Vocabulary: {count} words, counted in {seconds:.1f} s.")
 
     def progress(self, label):
         started = time.monotonic()
