@@ -169,3 +169,23 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return f"{self.language}:{self.word}"
+
+
+class SearchQuery(models.Model):
+    """One search a reader submitted, for the staff's report (search/report.py): its words,
+    language, week, how many results it found and whether a result was then opened. Nothing
+    about who searched: no address, no browser, no time finer than the week."""
+
+    week = models.DateField(db_index=True)  # the Monday of the week it was made in
+    language = models.CharField(max_length=10)
+    query = models.CharField(max_length=200)  # lower case, spaces collapsed
+    results = models.PositiveIntegerField()
+    clicked = models.BooleanField(default=False)
+    token = models.UUIDField(unique=True)  # what the results page's click beacon names
+
+    class Meta:
+        indexes = [models.Index(fields=["week", "language", "query"], name="search_query_week")]
+        permissions = [("view_search_report", "Can see what readers search for")]
+
+    def __str__(self):
+        return f"{self.week} {self.language} {self.query}"

@@ -1,23 +1,30 @@
 """Thin views: validate parameters, ask the configured backend, render."""
 
+import uuid
 from dataclasses import replace
 
 from django.apps import apps
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from . import languages, suggestions
+from . import languages, report, suggestions
 from .backends import get_search_backend
 from .facets import LANGUAGE
 from .query import InvalidSearch, SearchParams
 
 
-def uncached_if_fallback(response, results):
+def uncached_if_fallback(response, results, request=None):
     """A fallback answer (the engine was down) is kept by no cache, ours or a browser's,
-    so the outage does not outlive itself."""
+    so the outage does not outlive itself; nor is a submitted search the report counts
+    (each submission must reach the view to be counted)."""
     if results is not None and results.fallback:
         patch_cache_control(response, no_cache=True)
+    if request is not None and getattr(request, "search_token", None):
+        patch_cache_control(response, private=True, no_cache=True)
     return response
 
 
@@ -29,7 +36,9 @@ def _run(request, fixed_filters=None):
         return None, None, invalid.errors
     if fixed_filters:
         params = replace(params, filters={**params.filters, **fixed_filters})
-    return params, get_search_backend().search(params), None
+    results = get_search_backend().search(params)
+    request.search_token = report.record(request, params, results)
+    return params, results, None
 
 
 def search(request):
@@ -40,9 +49,10 @@ def search(request):
         "results": results,
         "errors": errors,
         "search_query": request.GET.get("q", ""),
+        "search_token": getattr(request, "search_token", None),
     }
     response = render(request, "search/search.html", context, status=400 if errors else 200)
-    return uncached_if_fallback(response, results)
+    return uncached_if_fallback(response, results, request)
 
 
 def search_api(request):
@@ -54,6 +64,19 @@ def search_api(request):
         return JsonResponse({"errors": errors}, status=400)
     response = JsonResponse(results.as_json(), json_dumps_params={"ensure_ascii": False})
     return uncached_if_fallback(response, results)
+
+
+@csrf_exempt
+@require_POST
+def search_clicked(request):
+    """POST /search/clicked/ token=<uuid>: a result of that submitted search was opened
+    (search-report.js's beacon; nothing else is sent, nothing about the reader stored)."""
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return JsonResponse({"errors": {"token": _("must be a search's token.")}}, status=400)
+    report.mark_clicked(token)
+    return HttpResponse(status=204)
 
 
 def suggest_api(request):
@@ -95,6 +118,7 @@ def country(request, code):
     if country is None:
         raise Http404("No such country")
     params, results, errors = _run(request, fixed_filters={"country": (country.code,)})
-    context = {"country": country, "params": params, "results": results, "errors": errors}
+    context = {"country": country, "params": params, "results": results, "errors": errors,
+               "search_token": getattr(request, "search_token", None)}  # fmt: skip
     response = render(request, "search/country_page.html", context, status=400 if errors else 200)
-    return uncached_if_fallback(response, results)
+    return uncached_if_fallback(response, results, request)

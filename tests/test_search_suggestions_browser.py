@@ -1,10 +1,13 @@
 """In Chromium: the search box's suggestions are a WAI-ARIA combobox that works by keyboard
 and passes axe-core, under the site's CSP (the script is the site's own, not inline)."""
 
+import time
+
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
 from search import indexing
+from search.models import SearchQuery
 
 from .factories import FindingsPageFactory, PublicationIndexPageFactory
 from .helpers import checks_the_page_once, fresh_home
@@ -116,3 +119,23 @@ def test_the_open_combobox_passes_axe(chromium, live_server, site, axe_source): 
             violations[f"search with suggestions open at {width} px"] = found
         page.context.close()
     assert not violations, f"axe-core violations:\n{describe(violations)}"
+
+
+def test_opening_a_result_of_a_submitted_search_counts_one_click(chromium, live_server, site):
+    page, errors = open_search(chromium, live_server)
+    box = page.locator("#search-text")
+    box.fill("vaccination")
+    with page.expect_navigation():
+        box.press("Enter")
+    assert "s=1" in page.url
+    row = SearchQuery.objects.get()
+    assert (row.query, row.clicked) == ("vaccination", False)
+    with page.expect_navigation():
+        page.locator(".hits .hit__title a").first.click()
+    for _ in range(50):  # the beacon is sent as the page unloads
+        if SearchQuery.objects.filter(clicked=True).exists():
+            break
+        time.sleep(0.1)
+    assert SearchQuery.objects.get().clicked is True
+    assert errors == [], errors
+    page.context.close()

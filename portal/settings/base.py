@@ -423,6 +423,8 @@ DOCUMENT_TEXT_MEMORY_MB = int(os.environ.get("DOCUMENT_TEXT_MEMORY_MB", "512")) 
 # A thread of the uploading process reads a new file once the upload commits (cron's
 # `document_text extract` reads whatever it left); off, it is read at the commit itself.
 DOCUMENT_TEXT_BACKGROUND = env_bool("DOCUMENT_TEXT_BACKGROUND", True)
+# Weeks of submitted searches the staff's report keeps (`search_index report --prune`).
+SEARCH_REPORT_WEEKS = int(os.environ.get("SEARCH_REPORT_WEEKS", "52"))
 # The public API (/api/v2/): at most 100 items a page, like the search; absolute URLs on this base.
 WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILAPI_BASE_URL", WAGTAILADMIN_BASE_URL)

@@ -6,11 +6,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from ..facets import FACETS_BY_NAME
+from ..report import SUBMITTED
 
 register = template.Library()
 
 
 def _url(query):
+    """A state of this search: never counted again as a submitted one (search/report.py)."""
+    query.pop(SUBMITTED, None)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
 
@@ -37,11 +40,11 @@ def clear_filters_url(context):
 
 @register.simple_tag(takes_context=True)
 def query_url(context, q):
-    """This search for other words, from page 1."""
+    """This search for other words, from page 1: a new search, counted as the reader's."""
     query = context["request"].GET.copy()
     query["q"] = q
     query.pop("page", None)
-    return _url(query)
+    return f"{_url(query)}&{SUBMITTED}=1"
 
 
 @register.simple_tag(takes_context=True)

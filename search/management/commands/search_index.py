@@ -1,11 +1,12 @@
-"""`search_index rebuild|status|sync|verify|vocabulary`: build, inspect, catch up and check
-the search index, and recount the words suggestions use."""
+"""`search_index rebuild|status|sync|verify|vocabulary|report`: build, inspect, catch up and
+check the search index, recount the words suggestions use, and keep the search report."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from search import indexing, vocabulary
+from search import indexing, report, vocabulary
 from search.backends import get_search_backend
 from search.backends.base import BackendUnavailable
 from search.models import PendingIndexUpdate, SearchDocument
@@ -41,6 +42,14 @@ class Command(BaseCommand):
             help="Count the stored documents' words afresh, for suggestions and corrections "
             "(nightly: words of deleted pages go, republished pages count once).",
         )
+        searches = commands.add_parser(
+            "report", help="This week's submitted searches; --prune deletes the old ones."
+        )
+        searches.add_argument(
+            "--prune",
+            action="store_true",
+            help="Delete searches older than SEARCH_REPORT_WEEKS weeks (cron, nightly).",
+        )
         sync = commands.add_parser("sync", help="Send queued updates to the engine.")
         sync.add_argument(
             "--now", action="store_true", help="Retry failed updates now, ignoring their backoff."
@@ -57,6 +66,17 @@ class Command(BaseCommand):
         count = vocabulary.recount()
         seconds = time.monotonic() - started
         self.stdout.write(f"Vocabulary: {count} words, counted in {seconds:.1f} s.")
+
+    def report(self, prune=False, **options):
+        if prune:
+            self.stdout.write(f"Search report: {report.prune()} old searches deleted.")
+            return
+        week = report.week_of(timezone.localdate())
+        found = report.summary(week)
+        self.stdout.write(
+            f"Week of {week}: {found['searches']} searches; {len(found['no_results'])} "
+            f"queries with no results; {len(found['no_click'])} with no result opened."
+        )
 
     def progress(self, label):
         started = time.monotonic()
