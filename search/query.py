@@ -41,6 +41,9 @@ class TextQuery:
     # Groups of equivalent terms (search/synonyms.py), each of which must match one of its
     # terms: each group a tuple of terms, each term a tuple of words.
     alternatives: tuple = ()
+    # Before the expansion, with its exclusions: what the reader typed ranks above what only
+    # an equivalent matched (None when nothing was expanded).
+    literal: "TextQuery | None" = field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text, language, equivalences=None):
@@ -76,12 +79,15 @@ class TextQuery:
         excluded = list(self.excluded)
         for words in self.excluded:
             excluded += [term for term in equivalences.group(words) or () if term not in excluded]
+        if not groups and excluded == list(self.excluded):
+            return self
         return replace(
             self,
             terms=tuple(terms),
             phrases=tuple(phrases),
             excluded=tuple(excluded),
             alternatives=tuple(dict.fromkeys(groups)),
+            literal=replace(self, excluded=tuple(excluded)) if self.positive else None,
         )
 
     @property

@@ -218,3 +218,22 @@ def test_the_cache_being_down_reads_the_rules_from_the_database(rules, monkeypat
 
     monkeypatch.setattr(synonyms, "caches", {"default": Down()})
     assert parsed("paludisme").alternatives
+
+
+def test_a_group_with_other_languages_phrases_still_finds_the_words_typed(pages):
+    """The demo's rule: a query spelling one of its terms finds that term's pages on every
+    backend, whatever the other languages' terms are."""
+    Synonym.objects.create(
+        terms="CHW, community health worker, agent de santé communautaire, "
+        "agente de saúde comunitário"
+    )
+    FindingsPageFactory(
+        parent=pages["malaria"].get_parent(),
+        title="Workforce",
+        summary="<p>A community health worker is trained in diagnosis.</p>",
+    )
+    indexing.rebuild_store()
+    if get_search_backend().uses_queue:
+        indexing.rebuild_backend()
+    assert titles("community health workers") == ["Workforce"]  # Elasticsearch: not stemmed
+    assert titles("CHW") == ["Workforce"]

@@ -32,7 +32,7 @@ from ..documents import (
 from ..facets import FACETS
 from ..results import RawResults
 from .base import BackendUnavailable, BaseSearchBackend
-from .database import DatabaseBackend
+from .database import LITERAL_FIRST, DatabaseBackend
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +171,31 @@ class ClusterBackend(BaseSearchBackend):
         hits = {name: value for name, value in body.items() if name != "aggs"}
         return {**hits, "track_total_hits": False}, {**counts, "size": 0, "track_total_hits": True}
 
+    def text_match(self, code, query):
+        """One language's reading of the text. With equivalent terms: the words as typed or
+        the expanded query, scored as the better of the first and LITERAL_FIRST of the second
+        (so what the reader typed ranks first, as on the database backend); the words as typed
+        also match where a node's plain `standard` analyser does not stem "workers" to the
+        "worker" of an equivalent."""
+        if not query.literal:
+            return self.text_query(code, query)
+        return dsl.Q("dis_max", queries=[
+            self.text_query(code, query.literal),
+            self.text_query(code, query, boost=LITERAL_FIRST),
+        ])  # fmt: skip
+
+    @staticmethod
+    def text_query(code, query, boost=1.0):
+        """The text on the language's fields, in simple_query_string syntax."""
+        return dsl.Q(
+            "simple_query_string",
+            query=query.as_simple_query_string(),
+            fields=[f"{field.in_language(code)}^{field.boost}" for field in TEXT_FIELDS],
+            default_operator="and",
+            flags="PHRASE|NOT|WHITESPACE|OR|PRECEDENCE",  # OR: equivalent terms
+            boost=boost,
+        )
+
     def build(self, params):
         """The elasticsearch-dsl Search: facets as filtered aggregations plus a post_filter."""
         codes = languages.codes()
@@ -180,13 +205,8 @@ class ClusterBackend(BaseSearchBackend):
         if text:
             # Each language's reading of the text, on its fields, for its documents only.
             search = search.query("bool", should=[
-                dsl.Q("bool", filter=[dsl.Q("term", language=code)], must=[dsl.Q(
-                    "simple_query_string",
-                    query=query.as_simple_query_string(),
-                    fields=[f"{field.in_language(code)}^{field.boost}" for field in TEXT_FIELDS],
-                    default_operator="and",
-                    flags="PHRASE|NOT|WHITESPACE|OR|PRECEDENCE",  # OR: equivalent terms
-                )])
+                dsl.Q("bool", filter=[dsl.Q("term", language=code)],
+                      must=[self.text_match(code, query)])
                 for code, query in text.matching()
             ], minimum_should_match=1)  # fmt: skip
         elif params.q:  # only words no language indexes

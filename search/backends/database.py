@@ -27,6 +27,10 @@ FTS = fulltext.FTS
 HITS = "temp.portal_search_hits"  # one search's full-text matches (SQLite)
 START, END = HIGHLIGHT_MARKERS
 SNIPPETS = (("summary", 40), ("body", 32), ("attachments", 32))  # field, words in its snippet
+# With equivalent terms (search/synonyms.py), a document ranks by the better of its match of
+# the words as typed and this much of its match of the expanded query (SQLite: the first,
+# else this much of the second), so what the reader typed ranks first.
+LITERAL_FIRST = 0.5
 
 
 @dataclass
@@ -125,13 +129,18 @@ class SQLiteText:
             # One MATCH per language, on its columns: each match knows its language without
             # reading its document, so filtering and counting by language cost nothing more.
             for code, text_of_language in positive:
-                expression = _fts5_match(
-                    code, self._expression(languages.get(code), text_of_language)
-                )
-                cursor.execute(
-                    f"INSERT INTO {HITS} SELECT rowid, {score}, %s FROM {FTS} WHERE {FTS} MATCH %s",
-                    [code, expression],
-                )
+                language = languages.get(code)
+                # What was typed first, at its bm25; then what only an equivalent matched, at
+                # LITERAL_FIRST of its score (bm25 is negative: nearer 0 ranks lower).
+                literal = text_of_language.literal if ranked else None
+                for query, factor in ((literal, 1), (text_of_language, LITERAL_FIRST)):
+                    if query is None:
+                        continue
+                    cursor.execute(
+                        f"INSERT OR IGNORE INTO {HITS} SELECT rowid, {score} * {factor}, %s "
+                        f"FROM {FTS} WHERE {FTS} MATCH %s",
+                        [code, _fts5_match(code, self._expression(language, query))],
+                    )
             if negative:  # languages whose reading of the text only excludes words
                 where, params = _where(self._not_excluded(negative))
                 cursor.execute(
@@ -231,7 +240,11 @@ class PostgresText:
             return Scope(f"{DOC} d", "d.id", [])
         parts, params = [], []
         for code, query in matching:
-            sql, query_params = self.tsquery(languages.get(code).postgres_config, query)
+            config = languages.get(code).postgres_config
+            sql, query_params = self.tsquery(config, query)
+            if query.literal:  # the words as typed match too, whatever an equivalent's stems
+                literal, literal_params = self.tsquery(config, query.literal)
+                sql, query_params = f"({sql} || {literal})", [*query_params, *literal_params]
             parts.append(f"(d.language = %s AND d.search_vector @@ {sql})")
             params += [code, *query_params]
         return Scope(f"{DOC} d", "d.id", [("(" + " OR ".join(parts) + ")", params)])
@@ -250,10 +263,19 @@ class PostgresText:
         return f"CASE d.language {' '.join(cases)} END", params
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
+        weights = "'{0.1, 0.33, 0.67, 1.0}'"
         rank, rank_params = self._by_language(
             text,
-            lambda config, q: (f"ts_rank('{{0.1, 0.33, 0.67, 1.0}}', d.search_vector, {q})", []),
+            lambda config, q: (f"ts_rank({weights}, d.search_vector, {q})", []),
         )
+        literal = {code: query.literal for code, query in text.items() if query.literal}
+        if literal:  # the better of the words as typed and LITERAL_FIRST of the expansion
+            typed, typed_params = self._by_language(
+                type(text)(literal),
+                lambda config, q: (f"ts_rank({weights}, d.search_vector, {q})", []),
+            )
+            rank = f"GREATEST(COALESCE({typed}, 0), {LITERAL_FIRST} * ({rank}))"
+            rank_params = [*typed_params, *rank_params]
         sql = (
             f"SELECT d.id FROM {DOC} d WHERE {where} "
             f"ORDER BY COALESCE({rank}, 0) DESC, d.sort_date DESC NULLS LAST, d.key "
