@@ -5,6 +5,7 @@ the search features (the PDFs' text, synonyms, promotions) raises the figures or
 The corpus: the demo with its French and Portuguese translations (the seed's facts) among
 a generated synthetic corpus (bench/corpus.py) in the three languages, as distractors."""
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_relevance_on_each_backend_and_what_each_feature_adds(corpus, db, backen
     # title is the expansion's phrase, one place higher (nDCG@10 0.774 -> 0.773). Each
     # language's own analyser, as OpenSearch runs here, has no such loss.
     slack = 0.002 if getattr(backend, "analyzer", "") == "standard" else 1e-9
-    for (before, (ndcg_before, mrr_before)), (stage, (ndcg, mrr)) in zip(stages, stages[1:]):
+    for (before, (ndcg_before, mrr_before)), (stage, (ndcg, mrr)) in itertools.pairwise(stages):
         assert ndcg >= ndcg_before - slack, f"{stage} lowered nDCG@10 ({before}: {ndcg_before})"
         assert mrr >= mrr_before - slack, f"{stage} lowered MRR ({before}: {mrr_before})"
     floor_ndcg, floor_mrr = FLOORS[name]
