@@ -101,6 +101,17 @@ def use_engine(settings):
             backend.client.indices.delete(index=f"{backend.alias}-*", ignore_unavailable=True)
 
 
+@pytest.fixture(params=["database", "opensearch", "elasticsearch"])
+def backend(request, settings, use_engine):
+    """A test of what readers find, on the database backend and on each real engine."""
+    from search.backends import get_search_backend
+
+    if request.param == "database":
+        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend"}
+        return get_search_backend()
+    return use_engine(request.param)
+
+
 @pytest.fixture(params=["database", "opensearch"])
 def search_backend(request, settings, use_engine):
     """Each contract test runs on the database backend and on a real OpenSearch node."""

@@ -268,14 +268,6 @@ class _Out:
 # --- searched on every backend -------------------------------------------------------
 
 
-@pytest.fixture(params=["database", "opensearch", "elasticsearch"])
-def backend(request, settings, use_engine):
-    if request.param == "database":
-        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend"}
-        return get_search_backend()
-    return use_engine(request.param)
-
-
 @pytest.fixture
 def briefs(backend):
     home = fresh_home()

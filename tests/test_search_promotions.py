@@ -15,14 +15,6 @@ from .helpers import fresh_home
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["database", "opensearch", "elasticsearch"])
-def backend(request, settings, use_engine):
-    if request.param == "database":
-        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend"}
-        return get_search_backend()
-    return use_engine(request.param)
-
-
 @pytest.fixture
 def pages(backend):
     home = fresh_home()

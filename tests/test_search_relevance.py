@@ -44,14 +44,6 @@ def corpus(django_db_setup, django_db_blocker):
         yield
 
 
-@pytest.fixture(params=["database", "opensearch", "elasticsearch"])
-def backend(request, settings, use_engine):
-    if request.param == "database":
-        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend"}
-        return get_search_backend()
-    return use_engine(request.param)
-
-
 def ranking(query):
     """Titles as a reader sees them: the promotions, then the first ten hits."""
     params = SearchParams(

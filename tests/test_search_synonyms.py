@@ -111,14 +111,6 @@ def test_rules_are_read_once_and_kept(rules, django_assert_num_queries):
 # --- every backend ----------------------------------------------------------------------
 
 
-@pytest.fixture(params=["database", "opensearch", "elasticsearch"])
-def backend(request, settings, use_engine):
-    if request.param == "database":
-        settings.PORTAL_SEARCH = {"BACKEND": "search.backends.database.DatabaseBackend"}
-        return get_search_backend()
-    return use_engine(request.param)
-
-
 @pytest.fixture
 def pages(backend):
     home = fresh_home()
