@@ -549,3 +549,14 @@ def text_of(message):
 
 def clear_rate_limits():
     cache.clear()
+
+
+def reindex():
+    """Rebuild the document store from the pages, and the configured engine's index from it
+    when the backend has one: what `search_index rebuild` does."""
+    from search import indexing
+    from search.backends import get_search_backend
+
+    indexing.rebuild_store()
+    if get_search_backend().uses_queue:
+        indexing.rebuild_backend()

@@ -15,7 +15,6 @@ from wagtail.rich_text import RichText
 from portal.attachments import extraction
 from portal.attachments.models import DocumentText
 from portal.demo import pdf
-from search import indexing
 from search.backends import get_search_backend
 from search.models import SearchDocument
 from search.query import SearchParams
@@ -27,7 +26,7 @@ from .factories import (
     PublicationIndexPageFactory,
     SupplementArticleFactory,
 )
-from .helpers import fresh_home
+from .helpers import fresh_home, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -273,9 +272,7 @@ def briefs(backend):
     home = fresh_home()
     index = PolicyBriefIndexPageFactory(parent=home)
     publications = PublicationIndexPageFactory(parent=home)
-    indexing.rebuild_store()
-    if backend.uses_queue:
-        indexing.rebuild_backend()
+    reindex()
     return index, publications
 
 
@@ -379,7 +376,5 @@ def test_a_rebuild_keeps_the_pdfs_text(briefs, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         document = upload(pdf.build(PAGES))
         PolicyBriefPageFactory(parent=index, document=document).save_revision().publish()
-    indexing.rebuild_store()
-    if backend.uses_queue:
-        indexing.rebuild_backend()
+    reindex()
     assert search("vaccination").hits[0].snippet_source.page == 2

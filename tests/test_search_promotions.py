@@ -5,12 +5,11 @@ import pytest
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from wagtail.models import PageViewRestriction
 
-from search import indexing
 from search.backends import get_search_backend
 from search.query import SearchParams
 
 from .factories import FindingsPageFactory, PublicationIndexPageFactory
-from .helpers import fresh_home
+from .helpers import fresh_home, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +29,7 @@ def pages(backend):
             parent=index, title="Lessons learned", summary="<p>Three studies.</p>"
         ),
     }
-    indexing.rebuild_store()
-    if backend.uses_queue:
-        indexing.rebuild_backend()
+    reindex()
     return found
 
 

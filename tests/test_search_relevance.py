@@ -17,12 +17,12 @@ from wagtail.models import Page
 
 from bench.corpus import generate_corpus
 from portal.attachments import extraction
-from search import indexing, synonyms
+from search import synonyms
 from search.backends import get_search_backend
 from search.models import Synonym
 from search.query import SearchParams
 
-from .helpers import loaded_once
+from .helpers import loaded_once, reindex
 
 JUDGED = json.loads((Path(__file__).parent / "data" / "judged_queries.json").read_text())
 SYNTHETIC_PAGES = 270  # 90 in each language
@@ -71,12 +71,6 @@ def measure():
     return tuple(sum(values) / len(values) for values in zip(*found, strict=True))
 
 
-def reindex(backend):
-    indexing.rebuild_store()
-    if backend.uses_queue:
-        indexing.rebuild_backend()
-
-
 def test_the_judged_set_is_large_enough_and_names_real_pages(corpus, db):
     queries = JUDGED["queries"]
     assert len(queries) >= 40
@@ -93,10 +87,10 @@ def test_relevance_on_each_backend_and_what_each_feature_adds(corpus, db, backen
     rules = list(Synonym.objects.values_list("terms", "language"))
     assert rules, "the demo seeds synonyms"
     Synonym.objects.all().delete()
-    reindex(backend)  # the PDFs are not read yet (their reading waits for a commit)
+    reindex()  # the PDFs are not read yet (their reading waits for a commit)
     stages = [("baseline", measure())]
     extraction.extract_due()
-    reindex(backend)
+    reindex()
     stages.append(("+ PDF text", measure()))
     Synonym.objects.bulk_create([Synonym(terms=t, language=lang) for t, lang in rules])
     synonyms.forget()

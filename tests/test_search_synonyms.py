@@ -4,14 +4,14 @@ backend from the next search on, with no rebuild."""
 import pytest
 from wagtail.models import Locale
 
-from search import indexing, synonyms
+from search import synonyms
 from search.backends import get_search_backend
 from search.models import Synonym
 from search.query import SearchParams, TextQuery
 from search.synonyms import SynonymError, split_terms
 
 from .factories import FindingsPageFactory, PublicationIndexPageFactory
-from .helpers import fresh_home
+from .helpers import fresh_home, reindex
 
 ADD_URL = "/admin/snippets/portal_search/synonym/add/"
 pytestmark = pytest.mark.django_db
@@ -128,9 +128,7 @@ def pages(backend):
             summary="<p>Integrated community case management programs.</p>",
         ),
     }
-    indexing.rebuild_store()
-    if backend.uses_queue:
-        indexing.rebuild_backend()
+    reindex()
     return found
 
 
@@ -224,8 +222,6 @@ def test_a_group_with_other_languages_phrases_still_finds_the_words_typed(pages)
         title="Workforce",
         summary="<p>A community health worker is trained in diagnosis.</p>",
     )
-    indexing.rebuild_store()
-    if get_search_backend().uses_queue:
-        indexing.rebuild_backend()
+    reindex()
     assert titles("community health workers") == ["Workforce"]  # Elasticsearch: not stemmed
     assert titles("CHW") == ["Workforce"]
