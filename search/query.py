@@ -210,10 +210,7 @@ class SearchParams:
                     errors[name] = _("must not contain control characters.")
         q = data.get("q", "").strip()
         if len(q) > MAX_QUERY_LENGTH:
-            errors["q"] = _("must be at most %(max)s characters (got %(got)s).") % {
-                "max": MAX_QUERY_LENGTH,
-                "got": len(q),
-            }
+            errors["q"] = too_long(q, MAX_QUERY_LENGTH)
         sort = data.get("sort", "").strip()
         if sort and sort not in SORTS:
             errors["sort"] = _("must be one of %(values)s.") % {"values": ", ".join(SORTS)}
@@ -258,6 +255,14 @@ class SearchParams:
     def for_request(cls, data, **fixed):
         """Parameters for a page or feed: `lang` defaults to the language the request is in."""
         return cls.from_query_dict(data, defaults={LANGUAGE: (languages.active(),)}, **fixed)
+
+
+def too_long(text, maximum):
+    """The message for a text over `maximum` characters."""
+    return _("must be at most %(max)s characters (got %(got)s).") % {
+        "max": maximum,
+        "got": len(text),
+    }
 
 
 def _integer(data, name, default, minimum, maximum, errors):

@@ -19,7 +19,7 @@ from portal.validation import has_control_characters
 from . import languages, vocabulary
 from .facets import FACETS_BY_NAME
 from .models import SearchDocument
-from .query import InvalidSearch
+from .query import InvalidSearch, too_long
 
 MAX_LENGTH = 100
 WORDS, PAGES, TAXONOMY = 4, 3, 3  # how many of each kind, at most
@@ -43,10 +43,7 @@ def read(data):
     if has_control_characters(text):
         errors["q"] = _("must not contain control characters.")
     elif len(text) > MAX_LENGTH:
-        errors["q"] = _("must be at most %(max)s characters (got %(got)s).") % {
-            "max": MAX_LENGTH,
-            "got": len(text),
-        }
+        errors["q"] = too_long(text, MAX_LENGTH)
     code = data.get("lang", "").strip() or languages.active()
     if code not in languages.codes():
         errors["lang"] = _("must be one of %(values)s.") % {"values": ", ".join(languages.codes())}
