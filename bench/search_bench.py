@@ -13,13 +13,13 @@ Uses scratch databases (never the project's db.sqlite3); see bench/README.md.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import math
 import os
 import platform
 import sqlite3
-import subprocess
 import sys
 import time
 import urllib.request
@@ -29,11 +29,11 @@ from pathlib import Path
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.search_languages import compare
 from bench.search_queries import CLASSES, ENDPOINTS, endpoints, query_set
 
 TARGETS = {"database": 80.0, "opensearch": 40.0}  # p95 ms, both endpoints
 REBUILD_TARGET = 2000.0  # documents/s into OpenSearch (issue 17; 1,000 before)
-LANGUAGE_RATIO_TARGET = 1.1  # trilingual p95 / English-only p95, each backend
 
 
 def parse_args():
@@ -67,6 +67,12 @@ def parse_args():
         "--languages-database-url",
         help="scratch database of the multilingual corpus (default: --database-url's, "
         "suffixed with the languages)",
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="without PDF text, synonyms, promotions and Wagtail's search beside it (the scale "
+        "run's)",
     )
     parser.add_argument("--json", help=argparse.SUPPRESS)  # where one corpus's run reports
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
@@ -162,28 +168,37 @@ def percentile(values, p):
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def run_queries(queries, warmup, expect_backend):
-    """Time every query on both endpoints, sequentially; returns the measurements."""
+def run_queries(queries, warmup, expect_backend, baseline=False, took=None):
+    """Time every query on both endpoints, then on Wagtail's own search when `baseline` (the
+    queries with words; bakerydemo's view searches nothing without them), then a suggestion
+    typed towards its first word, one after another; returns the measurements. `took`
+    (ratios.EngineTook) collects the engine's own time of each API request."""
     from django.test import Client
+
+    from bench import ratios
 
     client = Client()
     print(f"   load average (1 min) before: {os.getloadavg()[0]:.1f}")
     for _kind, params, code in warmup:
-        for _endpoint, path, extra in endpoints(code):
-            client.get(path, {**params, **extra})
+        for _endpoint, path, query in ratios.requests(endpoints(code, baseline), params, code):
+            client.get(path, query)
     times = defaultdict(list)  # (endpoint, kind) -> [ms]
+    each = []  # per query: {endpoint: ms}
     failures, backends, fallbacks, empty = [], defaultdict(int), 0, defaultdict(int)
     started = time.perf_counter()
     for kind, params, code in queries:
-        for endpoint, path, extra in endpoints(code):
+        each.append({})
+        for endpoint, path, query in ratios.requests(endpoints(code, baseline), params, code):
             t0 = time.perf_counter()
             try:
-                response = client.get(path, {**params, **extra})
+                with took.request(endpoint) if took else contextlib.nullcontext():
+                    response = client.get(path, query)
                 status = response.status_code
             # A crash of any kind is a failure to report, not the end of the run.
             except Exception as error:  # noqa: BLE001
                 response, status = None, f"{type(error).__name__}: {error}"
-            times[endpoint, kind].append((time.perf_counter() - t0) * 1000)
+            each[-1][endpoint] = times_ms = (time.perf_counter() - t0) * 1000
+            times[endpoint, kind].append(times_ms)
             if status != 200:
                 failures.append((path, kind, params, status))
                 continue
@@ -193,10 +208,11 @@ def run_queries(queries, warmup, expect_backend):
                 fallbacks += bool(data["fallback"])
                 empty[kind] += not data["total"]
     elapsed = time.perf_counter() - started
-    requests = len(queries) * len(ENDPOINTS)
+    portal = [ms for (endpoint, _kind), ts in times.items() if endpoint in ENDPOINTS for ms in ts]
+    throughput = len(portal) / (sum(portal) / 1000)
     print(
-        f"   {requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s (one "
-        "client, sequential)"
+        f"   {sum(map(len, each))} requests in {elapsed:.1f} s; the portal's "
+        f"{throughput:.1f} requests/s (one client, sequential)"
     )
     answered = ", ".join(f"{name} {count}" for name, count in sorted(backends.items()))
     print(f"   /api/search/ answered by: {answered}; fallback responses: {fallbacks}")
@@ -207,7 +223,9 @@ def run_queries(queries, warmup, expect_backend):
         print(f"     {status} {endpoint} {kind} {params}")
     return {
         "times": times,
-        "throughput": requests / elapsed,
+        "each": each,
+        "took": took.times if took else [],
+        "throughput": throughput,
         "failures": len(failures),
         "empty": empty,
     }
@@ -348,7 +366,7 @@ def database_label():
     return "database (SQLite FTS5)" if connection.vendor == "sqlite" else "database (PostgreSQL)"
 
 
-def report(path, rows, pages, documents, codes, version):
+def report(path, rows, pages, documents, codes, version, extras):
     """One corpus's figures as JSON, for the run that compares corpora."""
     from django.db import connection
 
@@ -359,6 +377,7 @@ def report(path, rows, pages, documents, codes, version):
         "database": connection.vendor,
         "engine_version": version,
         "machine": machine(),
+        "ratios": extras,
         "backends": {
             name: {
                 "p50": {e: overall(result, e, 50) for e in ENDPOINTS},
@@ -386,21 +405,40 @@ def main():
     if "db.sqlite3" in args.database_url and "portal-bench" not in args.database_url:
         sys.exit("Refusing to benchmark the project's own database: pass a scratch --database-url.")
     engine_url = setup_django(args)
+    from bench import ratios, search_features, wagtail_baseline
+
     stages = Stages()
     stages.run("migrate and site", prepare_database)
     label = f"corpus ({args.pages} pages, {', '.join(codes)})"
     stages.run(label, ensure_corpus, args.pages, args.seed, codes)
+    extras = {}
+    if not args.plain:
+        stages.run("PDF text, synonyms and promotions", search_features.enable, args.seed, codes)
     documents, store_rate = stages.run("document store rebuild", rebuild_store)
+    if not args.plain:
+        extras["extraction"] = stages.run("PDF extraction", search_features.extraction_rate)
+        with search_features.vocabulary_off():
+            _count, plain_rate = stages.run("document store rebuild, no vocabulary", rebuild_store)
+        extras["vocabulary cost"] = plain_rate / store_rate
+        print(f"   counting the vocabulary: the rebuild takes {plain_rate / store_rate:.2f}x "
+              "as long with it as without (side by side, this run)")  # fmt: skip
+    baseline = not args.plain and codes == ["en"]
+    if baseline:
+        wagtail_baseline.use("database")
+        stages.run("Wagtail's database index", wagtail_baseline.build_index, "database",
+                   args.pages)  # fmt: skip
     queries = query_set(args.requests, args.seed, codes)
     warmup = query_set(args.warmup, args.seed + 1000, codes)
     print(
-        f"\n{len(queries)} queries ({len(queries) * 2} requests) per backend, {len(warmup)} "
-        f"warm-up queries, in {', '.join(codes)}"
+        f"\n{len(queries)} queries per backend to {', '.join(ENDPOINTS)}"
+        f"{', Wagtail' if baseline else ''} and suggestions, {len(warmup)} warm-up queries, in "
+        f"{', '.join(codes)}"
     )
 
-    database = stages.run("queries: database", run_queries, queries, warmup, "database")
+    database = stages.run("queries: database", run_queries, queries, warmup, "database", baseline)
     print()
     print_table(database, queries)
+    extras["database"] = ratios.print_ratios(database_label(), database)
     rows = [("database", database, store_rate)]
     failures = database["failures"]
 
@@ -413,13 +451,22 @@ def main():
                 f"OpenSearch {version} rebuild ({engine_url}, alias {args.index})",
                 rebuild_opensearch,
             )
-            result = stages.run("queries: opensearch", run_queries, queries, warmup, "opensearch")
+            if baseline:
+                wagtail_baseline.use("opensearch", engine_url)
+                stages.run("Wagtail's OpenSearch index", wagtail_baseline.build_index,
+                           "opensearch", args.pages)  # fmt: skip
+            with ratios.EngineTook().installed() as took:
+                result = stages.run("queries: opensearch", run_queries, queries, warmup,
+                                    "opensearch", baseline, took)  # fmt: skip
             print()
             print_table(result, queries)
+            extras["opensearch"] = ratios.print_ratios(f"OpenSearch {version}", result)
             rows.append(("opensearch", result, rate))
             failures += result["failures"]
             if not args.keep_index:
                 drop_index(args.index)
+                if baseline:
+                    wagtail_baseline.drop_index(engine_url)
 
     print("\n== Stage times")
     for name, seconds in stages.times.items():
@@ -427,67 +474,7 @@ def main():
     summary(rows, args.pages, documents, version)
     print(f"\nNon-200 responses in all: {failures}")
     if args.json:
-        report(args.json, rows, args.pages, documents, codes, version)
-
-
-def suffixed(url, codes):
-    """The scratch database of a multilingual corpus: the English one's, suffixed
-    (`…/portal-bench-en-fr-pt.sqlite3`, or database `portal_bench_en_fr_pt`, which must exist)."""
-    if url.startswith("sqlite:"):
-        stem, dot, extension = url.rpartition(".")
-        return f"{stem}-{'-'.join(codes)}.{extension}" if dot else f"{url}-{'-'.join(codes)}"
-    base, _, query = url.partition("?")
-    return f"{base}_{'_'.join(codes)}" + (f"?{query}" if query else "")
-
-
-def compare(args, codes):
-    """Both corpora in the same run, each in a process of its own (settings are read once),
-    then their p95 side by side."""
-    runs = [
-        (["en"], args.database_url, args.index),
-        (codes, args.languages_database_url or suffixed(args.database_url, codes),
-         f"{args.index}_{'_'.join(codes)}"),  # not matched by the first's `<index>-*`
-    ]  # fmt: skip
-    figures = []
-    for languages, database_url, index in runs:
-        path = Path(f"/tmp/search-bench-{os.getpid()}-{'-'.join(languages)}.json")
-        command = [sys.executable, "-m", "bench.search_bench", "--one", "--json", str(path),
-                   "--pages", str(args.pages), "--requests", str(args.requests),
-                   "--warmup", str(args.warmup), "--seed", str(args.seed),
-                   "--database-url", database_url, "--index", index,
-                   "--languages", ",".join(languages)]  # fmt: skip
-        if args.engine:
-            command += ["--engine", args.engine]
-        if args.keep_index:
-            command.append("--keep-index")
-        print(f"\n######## corpus in {', '.join(languages)}: {database_url}", flush=True)
-        subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
-        figures.append(json.loads(path.read_text()))
-        path.unlink()
-    print_comparison(*figures)
-
-
-def print_comparison(english, multilingual):
-    languages = ", ".join(multilingual["languages"])
-    print(f"\n== {languages} corpus against the English-only one: p95 (ms), same run")
-    print(f"\n| backend | endpoint | English-only p50 | English-only p95 | {languages} p50 | "
-          f"{languages} p95 | p95 ratio | target ≤ {LANGUAGE_RATIO_TARGET}× |")  # fmt: skip
-    print("|---|---|---:|---:|---:|---:|---:|---|")
-    for name, base in english["backends"].items():
-        other = multilingual["backends"].get(name)
-        if other is None:
-            continue
-        label = f"database ({english['database']})" if name == "database" else (
-            f"OpenSearch {english['engine_version']}")  # fmt: skip
-        for endpoint in ENDPOINTS:
-            ratio = other["p95"][endpoint] / base["p95"][endpoint]
-            print(f"| {label} | {endpoint} | {base['p50'][endpoint]:.1f} | "
-                  f"{base['p95'][endpoint]:.1f} | {other['p50'][endpoint]:.1f} | "
-                  f"{other['p95'][endpoint]:.1f} | {ratio:.2f}× | "
-                  f"{verdict(ratio, LANGUAGE_RATIO_TARGET)} |")  # fmt: skip
-    print(f"\nDocuments: {english['documents']:,} English-only, {multilingual['documents']:,} "
-          f"in {languages}; {english['pages']:,} pages asked for each.")  # fmt: skip
-    print(f"Machine (second corpus's run): {multilingual['machine']}.")
+        report(args.json, rows, args.pages, documents, codes, version, extras)
 
 
 if __name__ == "__main__":

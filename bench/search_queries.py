@@ -107,11 +107,13 @@ def query_set(count, seed, codes=("en",)):
     return queries
 
 
-def endpoints(code):
+def endpoints(code, baseline=False):
     """(endpoint label, path, extra parameters) of a query in `code`: the page under the
-    language's prefix, the API (not under one) with `lang`."""
+    language's prefix, the API (not under one) with `lang`; with `baseline`, Wagtail's own
+    search too (bench/wagtail_baseline.py; English only, as its view has no languages)."""
     from django.conf import settings
 
     if code == settings.LANGUAGE_CODE:
-        return [("/search/", "/search/", {}), ("/api/search/", "/api/search/", {})]
+        wagtail = [("wagtail", "/wagtail-search/", {})] if baseline else []
+        return [("/search/", "/search/", {}), ("/api/search/", "/api/search/", {}), *wagtail]
     return [("/search/", f"/{code}/search/", {}), ("/api/search/", "/api/search/", {"lang": code})]

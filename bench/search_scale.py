@@ -66,7 +66,7 @@ def run_size(args, size):
                "--pages", str(size), "--requests", str(args.requests),
                "--warmup", str(args.warmup), "--engine", "opensearch",
                "--database-url", scratch_database(args.database_url, size),
-               "--index", f"bench_scale_{size}"]  # fmt: skip
+               "--index", f"bench_scale_{size}", "--plain"]  # fmt: skip
     print(f"\n######## {size:,} pages", flush=True)
     started = time.perf_counter()
     subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
