@@ -16,7 +16,7 @@ def faceted_listing(page, request):
     Its children are in its own language, which `lang` defaults to (an untranslated
     listing served under /fr/ still lists its English children)."""
     own = (languages.get(page.locale.language_code).code,)
-    # page_language: a result in another language says so (search/includes/hit.html)
+    # page_language: a result in another language says so (search/includes/results.html)
     context = {"listing_template": "search/includes/listing.html", "page_language": own[0]}
     try:
         params = SearchParams.from_query_dict(

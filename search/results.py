@@ -5,9 +5,12 @@ Backends return raw values (codes, slugs, text with highlight markers);
 """
 
 import datetime
+import functools
 import math
 from dataclasses import dataclass, field
 
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -18,6 +21,7 @@ from portal.attachments import texts as attachment_texts
 from . import languages, promotions, vocabulary
 from .documents import FACET_FIELDS, HIGHLIGHT_MARKERS, facet_values
 from .facets import FACETS, FACETS_BY_NAME, LANGUAGE
+from .facets import labels as facet_labels
 
 
 @dataclass
@@ -27,6 +31,12 @@ class RawResults:
     total: int
     hits: list = field(default_factory=list)
     facet_counts: dict = field(default_factory=dict)  # facet name -> {value: count}
+
+
+@functools.lru_cache(maxsize=2048)
+def _country_url(urlconf, prefix, language, code):
+    """A country page's URL, reversed once per language (a 100-result page links hundreds)."""
+    return reverse("country", args=[code.lower()], urlconf=urlconf)
 
 
 @dataclass
@@ -50,6 +60,12 @@ class Hit:
     @property
     def snippet_from_pdf(self):
         return self.snippet_source is not None
+
+    @property
+    def country_links(self):
+        """[(url, name)] of its countries' pages, in the active language."""
+        here = (get_urlconf(), get_script_prefix(), translation.get_language())
+        return [(_country_url(*here, code), name) for code, name in self.countries]
 
     def as_json(self):
         return {
@@ -215,7 +231,7 @@ def present(params, raw, backend, fallback=""):
         for facet, source in FACET_FIELDS.items():
             if source.hit:  # what the hit shows must be labelled, even if not counted
                 values_by_facet[facet] |= set(facet_values(getattr(hit, source.name)))
-    labels = {facet.name: facet.labels(values_by_facet[facet.name]) for facet in FACETS}
+    labels = facet_labels(values_by_facet)
 
     facets = {}
     for facet in FACETS:

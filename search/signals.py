@@ -12,7 +12,7 @@ from portal import cache_purge
 from portal.attachments.extraction import text_extracted
 from portal.attachments.texts import pages_linking
 
-from . import synonyms
+from . import facets, synonyms
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
 from .indexing import pages_referencing, request_update
@@ -28,11 +28,13 @@ def _with_dependants(page):
 @receiver(page_published)
 @receiver(page_unpublished)
 def page_changed(sender, instance, **kwargs):
+    facets.forget_labels()  # it may be a study, whose title labels the study facet
     request_update(_with_dependants(instance))
 
 
 @receiver(page_slug_changed)
 def slug_changed(sender, instance, instance_before, **kwargs):
+    facets.forget_labels()
     ids = _with_dependants(instance) | pages_referencing("study", [instance_before.slug])
     request_update(ids | set(instance.get_descendants().values_list("pk", flat=True)))
 
@@ -44,6 +46,7 @@ def page_moved(sender, instance, **kwargs):
 
 def page_deleted(sender, instance, **kwargs):
     if type(instance) is (instance.specific_class or Page) and is_indexed(instance):
+        facets.forget_labels()
         request_update(_with_dependants(instance))
 
 
@@ -103,6 +106,12 @@ def taxonomy_after(sender, instance, **kwargs):
         request_update(pages_referencing(facet, [before[field]]))
 
 
+def labels_changed(sender, **kwargs):
+    """A country or topic (or a translation of one) was saved or deleted: labels are read
+    afresh. Pages forget them when published, unpublished, renamed or deleted (above)."""
+    facets.forget_labels()
+
+
 def connect():
     """Connect the model signals to the indexed and taxonomy models only.
 
@@ -112,6 +121,10 @@ def connect():
         label = model._meta.label
         post_delete.connect(page_deleted, sender=model, dispatch_uid=f"search-delete-{label}")
     pre_delete.connect(attachment_deleted, sender=get_document_model(), dispatch_uid="search-pdf")
+    for label in TAXONOMY:
+        for signal in (post_save, post_delete):
+            signal.connect(labels_changed, sender=apps.get_model(label),
+                           dispatch_uid=f"search-labels-{signal}-{label}")  # fmt: skip
     for label in TAXONOMY:
         model = apps.get_model(label)
         for signal, receiver_function in [

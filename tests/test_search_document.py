@@ -40,7 +40,10 @@ def test_the_cluster_mapping_and_source_come_from_the_declaration():
     ]
     assert list(properties) == expected
     assert properties["title_fr"] == {"type": "text", "analyzer": "portal_fr"}
-    assert properties["body_pt"] == {"type": "text", "analyzer": "portal_pt"}
+    # Snippets are cut from these: their offsets are indexed, so highlighting reads them
+    body_pt = {"type": "text", "analyzer": "portal_pt", "index_options": "offsets"}
+    assert properties["body_pt"] == body_pt
+    assert properties["attachments_en"]["index_options"] == "offsets"
     assert properties["language"] == {"type": "keyword"}
     assert properties["url"] == {"type": "keyword", "index": False}
     analysis = body["settings"]["analysis"]

@@ -25,6 +25,7 @@ DOC = SearchDocument._meta.db_table
 FACET = SearchFacetValue._meta.db_table
 FTS = fulltext.FTS
 HITS = "temp.portal_search_hits"  # one search's full-text matches (SQLite)
+PG_HITS = "pg_temp.portal_search_hits"  # and PostgreSQL's, in the session's own schema
 START, END = HIGHLIGHT_MARKERS
 SNIPPETS = (("summary", 40), ("body", 32), ("attachments", 32))  # field, words in its snippet
 # With equivalent terms (search/synonyms.py), a document ranks by the better of its match of
@@ -168,18 +169,7 @@ class SQLiteText:
         ]
 
     def ranked_ids(self, text, scope, where, params, limit, offset):
-        """Best bm25 first, ties newest first: only rows up to the page's last score are sorted
-        by date."""
-        sql = (
-            "WITH matched AS MATERIALIZED "
-            f"(SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
-            "cutoff AS (SELECT score FROM matched ORDER BY score LIMIT 1 OFFSET %s) "
-            f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
-            "WHERE m.score <= "
-            "COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
-            "ORDER BY m.score, d.sort_date DESC, d.key LIMIT %s OFFSET %s"
-        )
-        return _column(sql, [*params, offset + limit - 1, limit, offset])
+        return _ranked_ids(scope, where, params, limit, offset)
 
     def highlights(self, text, ids):
         """Snippets cut from each hit's own text, its words read in its language."""
@@ -235,19 +225,50 @@ class PostgresText:
         return "(" + " && ".join(parts) + ")", params
 
     def scope(self, text, ranked):
+        """The matches, once per search, into the session's temporary table of (id, score,
+        language), as on SQLite: the count, the ranking and the facet counts then read it,
+        so a broad word is matched and ranked once, not once for each of them."""
         matching = text.matching()
         if not matching:
             return Scope(f"{DOC} d", "d.id", [])
-        parts, params = [], []
-        for code, query in matching:
-            config = languages.get(code).postgres_config
-            sql, query_params = self.tsquery(config, query)
-            if query.literal:  # the words as typed match too, whatever an equivalent's stems
-                literal, literal_params = self.tsquery(config, query.literal)
-                sql, query_params = f"({sql} || {literal})", [*query_params, *literal_params]
-            parts.append(f"(d.language = %s AND d.search_vector @@ {sql})")
-            params += [code, *query_params]
-        return Scope(f"{DOC} d", "d.id", [("(" + " OR ".join(parts) + ")", params)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {PG_HITS.split('.')[1]} "
+                "(id integer PRIMARY KEY, score real, language varchar(10))"
+            )
+            cursor.execute(f"DELETE FROM {PG_HITS}")
+            for code, query in matching:
+                config = languages.get(code).postgres_config
+                sql, params = self.tsquery(config, query)
+                if query.literal:  # the words as typed match too, whatever an equivalent's stems
+                    literal, literal_params = self.tsquery(config, query.literal)
+                    sql, params = f"({sql} || {literal})", [*params, *literal_params]
+                rank, rank_params = self._rank(config, query) if ranked else ("0", [])
+                cursor.execute(
+                    f"INSERT INTO {PG_HITS} SELECT d.id, -({rank}), d.language FROM {DOC} d "
+                    f"WHERE d.language = %s AND d.search_vector @@ {sql}",
+                    [*rank_params, code, *params],
+                )
+        return Scope(f"{PG_HITS} h", "h.id", [])
+
+    def _rank(self, config, query):
+        """ts_rank of the positive words; with equivalents, the better of the words as typed
+        and LITERAL_FIRST of the expansion. (sql, params)"""
+        if not query.positive:
+            return "0", []
+        weights = "'{0.1, 0.33, 0.67, 1.0}'"
+        tsquery, params = self.tsquery(config, query, positive_only=True)
+        rank = f"ts_rank({weights}, d.search_vector, {tsquery})"
+        if query.literal and query.literal.positive:
+            typed, typed_params = self.tsquery(config, query.literal, positive_only=True)
+            rank = (
+                f"GREATEST(ts_rank({weights}, d.search_vector, {typed}), {LITERAL_FIRST} * {rank})"
+            )
+            params = [*typed_params, *params]
+        return rank, params
+
+    def ranked_ids(self, text, scope, where, params, limit, offset):
+        return _ranked_ids(scope, where, params, limit, offset)
 
     def _by_language(self, text, expression):
         """CASE d.language WHEN <code> THEN <expression of its config and tsquery> … END, for
@@ -261,27 +282,6 @@ class PostgresText:
                 cases.append(f"WHEN %s THEN {sql}")
                 params += [code, *tsparams, *extra]
         return f"CASE d.language {' '.join(cases)} END", params
-
-    def ranked_ids(self, text, scope, where, params, limit, offset):
-        weights = "'{0.1, 0.33, 0.67, 1.0}'"
-        rank, rank_params = self._by_language(
-            text,
-            lambda config, q: (f"ts_rank({weights}, d.search_vector, {q})", []),
-        )
-        literal = {code: query.literal for code, query in text.items() if query.literal}
-        if literal:  # the better of the words as typed and LITERAL_FIRST of the expansion
-            typed, typed_params = self._by_language(
-                type(text)(literal),
-                lambda config, q: (f"ts_rank({weights}, d.search_vector, {q})", []),
-            )
-            rank = f"GREATEST(COALESCE({typed}, 0), {LITERAL_FIRST} * ({rank}))"
-            rank_params = [*typed_params, *rank_params]
-        sql = (
-            f"SELECT d.id FROM {DOC} d WHERE {where} "
-            f"ORDER BY COALESCE({rank}, 0) DESC, d.sort_date DESC NULLS LAST, d.key "
-            "LIMIT %s OFFSET %s"
-        )
-        return _column(sql, [*params, *rank_params, limit, offset])
 
     def highlights(self, text, ids):
         """ts_headline of the summary and the body; of the linked PDFs' text only for the hits
@@ -322,6 +322,23 @@ class PostgresText:
                 row[0]: {name: value for (name, _), value in zip(fields, row[1:], strict=True)}
                 for row in cursor.fetchall()
             }
+
+
+def _ranked_ids(scope, where, params, limit, offset):
+    """Best score first (the matches table holds bm25, or PostgreSQL's rank negated: lower is
+    better), ties newest first: only rows up to the page's last score are sorted by date."""
+    newest = "d.sort_date DESC NULLS LAST" if connection.vendor == "postgresql" else (
+        "d.sort_date DESC")  # fmt: skip
+    sql = (
+        "WITH matched AS MATERIALIZED "
+        f"(SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
+        "cutoff AS (SELECT score FROM matched ORDER BY score LIMIT 1 OFFSET %s) "
+        f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
+        "WHERE m.score <= "
+        "COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
+        f"ORDER BY m.score, {newest}, d.key LIMIT %s OFFSET %s"
+    )
+    return _column(sql, [*params, offset + limit - 1, limit, offset])
 
 
 def _column(sql, params):

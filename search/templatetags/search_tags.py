@@ -1,7 +1,8 @@
-"""Search page helpers: URLs for each state, and the facet checkboxes."""
+"""Search page helpers: URLs for each state, the facet checkboxes and the hits."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -61,18 +62,19 @@ def facet_label(name):
 
 SHOWN = 8  # values listed before "More"
 MORE = 40  # values inside "More", unless the reader asked to see them all (?show=<facet>)
-VALUE_HTML = (
-    '<li><label><input type="checkbox" name="{}" value="{}"{}> {} '
-    '<span class="count">({})</span></label></li>'
-)
 
 
 def _checkboxes(name, values):
-    rows = (
-        (name, v.value, mark_safe(" checked") if v.selected else "", v.label, v.count)
+    """Each value escaped once and joined: format_html per value cost a broad search's page
+    more than its whole search on SQLite."""
+    name = escape(name)
+    rows = "".join(
+        f'<li><label><input type="checkbox" name="{name}" value="{escape(v.value)}"'
+        f"{' checked' if v.selected else ''}> {escape(v.label)} "
+        f'<span class="count">({v.count})</span></label></li>'
         for v in values
     )
-    return format_html("<ul>{}</ul>", format_html_join("", VALUE_HTML, rows))
+    return mark_safe(f"<ul>{rows}</ul>")  # every part escaped above
 
 
 @register.simple_tag(takes_context=True)
@@ -109,3 +111,55 @@ def facet_checkboxes(context, name, values):
         )
         html += format_html('<p class="facet__all">{}</p>', link)
     return html
+
+
+@register.simple_tag
+def hit_items(hits, here):
+    """Each hit as a list item: its type, language (when not the page's `here`), date,
+    title, snippet (saying when it came from a PDF, and which page) and countries.
+
+    Built in Python like the checkboxes: a page lists up to 100 hits, and a template per hit
+    cost a fifth of a millisecond each, more than the page's whole search on OpenSearch.
+    """
+    countries_label = escape(_("Countries:"))
+    pdf_label = escape(_("From the PDF"))
+    items = []
+    for hit in hits:
+        lang = f' lang="{escape(hit.language)}"' if hit.language else ""
+        kind = escape(hit.type_label)
+        if hit.language and hit.language != here:
+            kind += f" · <span>{escape(hit.language_label)}</span>"
+        if hit.date:
+            when = f"{hit.date:%Y-%m-%d}"
+            kind += f' · <time datetime="{when}">{escape(date_format(hit.date))}</time>'
+        item = (
+            f'<li><article class="hit"{lang}>\n  <p class="card__type">{kind}</p>\n'
+            f'  <h2 class="hit__title"><a href="{escape(hit.url)}">{escape(hit.title)}</a></h2>\n'
+        )
+        if hit.snippet:
+            source = _source(hit.snippet_source, pdf_label)
+            item += f'  <p class="hit__snippet">{source}{hit.snippet}</p>\n'
+        if hit.countries:
+            links = ", ".join(
+                f'<a href="{escape(url)}">{escape(name)}</a>' for url, name in hit.country_links
+            )
+            item += (
+                f'  <p class="hit__tags"><span class="visually-hidden">{countries_label} </span>'
+                f"{links}</p>\n"
+            )
+        items.append(f"{item}</article></li>")
+    return mark_safe("".join(items))  # every part escaped above; the snippet is safe HTML
+
+
+def _source(source, pdf_label):
+    """ "From the PDF, page 3:" before a snippet cut from a PDF, linked to that page."""
+    if source is None:
+        return ""
+    label = pdf_label
+    if source.page:
+        label = escape(_("From the PDF, page %(page)s") % {"page": source.page})
+    if source.url:
+        page = f"#page={source.page}" if source.page else ""
+        title = f' title="{escape(source.title)}"' if source.title else ""
+        label = f'<a href="{escape(source.url)}{page}"{title}>{label}</a>'
+    return f'<span class="hit__source">{label}:</span> '
