@@ -35,16 +35,29 @@ def _entry(code, word):
     return folded, len(folded)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _entries(code, token):
+    """((folded, word), …) that one lower-cased token gives in `code`."""
+    found = []
+    for word in languages.get(code).parts(token):
+        entry = _entry(code, word)
+        if entry:
+            found.append((entry[0], word))
+    return tuple(found)
+
+
 def words_of(doc):
-    """{folded: word as written} of one document (an object with the FIELDS and language)."""
+    """{folded: word as written} of one document (an object with the FIELDS and language).
+    Each distinct token is looked at once per document, and its words once per process: the
+    count runs in every store write, and a rebuild writes every document."""
     code = languages.get(doc.language).code
-    found = {}
+    tokens = set()
     for name in FIELDS:
-        for token in set(languages.WORD_RE.findall((getattr(doc, name) or "").lower())):
-            for word in languages.get(code).parts(token):
-                entry = _entry(code, word)
-                if entry and entry[0] not in found:
-                    found[entry[0]] = word
+        tokens.update(languages.WORD_RE.findall((getattr(doc, name) or "").lower()))
+    found = {}
+    for token in tokens:
+        for folded, word in _entries(code, token):
+            found.setdefault(folded, word)
     return found
 
 
