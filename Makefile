@@ -86,12 +86,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## bench: search benchmark, 20,000 synthetic pages, database and OpenSearch (bench/README.md).
-## Starts OpenSearch if it is not running, and then stops it again. BENCH_PAGES=2000 for a quick run;
+## bench: search benchmark, 20,000 synthetic pages, PostgreSQL's database backend and OpenSearch,
+## each beside Wagtail's own search (bench/README.md, about 5 min). Starts PostgreSQL (database
+## portal_bench) and OpenSearch if they are not running, and stops OpenSearch again. BENCH_PAGES=2000
+## for a quick run; BENCH_DATABASE_URL=sqlite:////tmp/portal-bench.sqlite3 for SQLite;
 ## BENCH_LANGUAGES=en,fr,pt also runs the trilingual corpus and prints its p95 over English-only's.
 bench: install
 	bash scripts/with-opensearch.sh $(PY) -m bench.search_bench --pages $(or $(BENCH_PAGES),20000) \
-		--engine opensearch --languages $(or $(BENCH_LANGUAGES),en)
+		--engine opensearch --languages $(or $(BENCH_LANGUAGES),en) \
+		--database-url "$${BENCH_DATABASE_URL:-$$($(PY) -m bench.scratch "$$(bash scripts/postgres-start.sh)" bench)}"
 
 ## search-scale: search p95 at 2,000, 20,000, 50,000 and 200,000 pages on PostgreSQL's database
 ## backend and on OpenSearch, one run (bench/search_scale.py, about 45 min). Starts OpenSearch

@@ -23,6 +23,7 @@ from pathlib import Path
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_database
 from bench.search_bench import opensearch_reachable, verdict
 from bench.search_queries import ENDPOINTS
 
@@ -44,28 +45,12 @@ def parse_args():
     return parser.parse_args()
 
 
-def scratch_database(url, size):
-    """`<database>_scale_<size>` beside the given one, created if it does not exist."""
-    import psycopg
-
-    base, _, query = url.partition("?")
-    server, _, name = base.rpartition("/")
-    scratch = f"{name}_scale_{size}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        found = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [scratch]
-        ).fetchone()
-        if not found:
-            connection.execute(f'CREATE DATABASE "{scratch}"')
-    return f"{server}/{scratch}" + (f"?{query}" if query else "")
-
-
 def run_size(args, size):
     path = Path(f"/tmp/search-scale-{os.getpid()}-{size}.json")
     command = [sys.executable, "-m", "bench.search_bench", "--one", "--json", str(path),
                "--pages", str(size), "--requests", str(args.requests),
                "--warmup", str(args.warmup), "--engine", "opensearch",
-               "--database-url", scratch_database(args.database_url, size),
+               "--database-url", scratch_database(args.database_url, f"scale_{size}"),
                "--index", f"bench_scale_{size}", "--plain"]  # fmt: skip
     print(f"\n######## {size:,} pages", flush=True)
     started = time.perf_counter()

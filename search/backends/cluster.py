@@ -126,29 +126,26 @@ class ClusterBackend(BaseSearchBackend):
 
     def execute(self, params):
         hits_body, counts_body = self.requests(params)
-        answers = self.call(
-            self.client.msearch,
-            body=[{"index": self.alias}, hits_body, {"index": self.alias}, counts_body],
-        )["responses"]
-        for answer in answers:
-            if "error" in answer:  # msearch answers 200 with each search's own failure
-                self.breaker.trip()
-                raise BackendUnavailable(f"search failed: {answer['error']}")
-        response, counted = answers
+        response, counted = self.msearch(hits_body, counts_body)
         field_of = {  # `summary_fr` -> `summary`
             field.in_language(code): field.name
             for field in TEXT_FIELDS
             for code in languages.codes()
         }
+        found = response["hits"]["hits"]
+        pdfs = self.attachment_highlights(hits_body, found, params)
         hits = [
             hit_from_source(
                 hit["_source"],
                 {
                     field_of[name]: " … ".join(parts)
-                    for name, parts in hit.get("highlight", {}).items()
+                    for name, parts in {
+                        **hit.get("highlight", {}),
+                        **pdfs.get(hit["_id"], {}),
+                    }.items()
                 },
             )
-            for hit in response["hits"]["hits"]
+            for hit in found
         ]
         aggregations = counted.get("aggregations", {})
         counts = {
@@ -159,6 +156,46 @@ class ClusterBackend(BaseSearchBackend):
             for facet in FACETS
         }
         return RawResults(total=counted["hits"]["total"]["value"], hits=hits, facet_counts=counts)
+
+    def msearch(self, *bodies):
+        """The searches' answers, in one request to the alias."""
+        lines = [line for body in bodies for line in ({"index": self.alias}, body)]
+        answers = self.call(self.client.msearch, body=lines)["responses"]
+        for answer in answers:
+            if "error" in answer:  # msearch answers 200 with each search's own failure
+                self.breaker.trip()
+                raise BackendUnavailable(f"search failed: {answer['error']}")
+        return answers
+
+    def attachment_highlights(self, hits_body, found, params):
+        """{document id: highlight} of the PDFs' text, asked only for the hits whose own
+        summary and body did not match and that link a PDF, as on the database backend: a
+        PDF's text is long, and highlighting it for every hit was a third of a deep page."""
+        wanted = [
+            hit["_id"]
+            for hit in found
+            if hit["_source"].get("attachment_ids") and not hit.get("highlight")
+        ]
+        if not wanted or "highlight" not in hits_body:
+            return {}
+        fields = {
+            FIELDS_BY_NAME["attachments"].in_language(code): {
+                "fragment_size": 200,
+                "number_of_fragments": 1,
+            }
+            for code, query in params.text.matching()
+            if query.positive
+        }
+        body = {
+            "query": {
+                "bool": {"must": [hits_body["query"]], "filter": [{"ids": {"values": wanted}}]}
+            },
+            "size": len(wanted),
+            "_source": False,
+            "highlight": {**hits_body["highlight"], "fields": fields},
+        }
+        (answer,) = self.msearch(body)
+        return {hit["_id"]: hit.get("highlight", {}) for hit in answer["hits"]["hits"]}
 
     def requests(self, params):
         """The search as two requests sent together: the page of hits, and the total with the
@@ -235,13 +272,12 @@ class ClusterBackend(BaseSearchBackend):
             search = search.highlight_options(pre_tags=[start], post_tags=[end], encoder="default")
             for code, query in text.matching():
                 if query.positive:
-                    summary, body, attachments = (
-                        FIELDS_BY_NAME[name].in_language(code)
-                        for name in ("summary", "body", "attachments")
+                    # the PDFs' text only for the hits that need it (attachment_highlights)
+                    summary, body = (
+                        FIELDS_BY_NAME[name].in_language(code) for name in ("summary", "body")
                     )
                     search = search.highlight(summary, fragment_size=300, number_of_fragments=1)
                     search = search.highlight(body, fragment_size=200, number_of_fragments=1)
-                    search = search.highlight(attachments, fragment_size=200, number_of_fragments=1)
         return search[params.offset : params.offset + params.page_size]
 
     @staticmethod
