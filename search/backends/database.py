@@ -122,11 +122,7 @@ class SQLiteText:
             return Scope(f"{DOC} d", "d.id", self._not_excluded(negative))
         score = f"bm25({FTS}, {fulltext.bm25_weights()})" if ranked else "0"
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {HITS} "
-                "(id INTEGER PRIMARY KEY, score REAL, language TEXT)"
-            )
-            cursor.execute(f"DELETE FROM {HITS}")
+            _empty_matches(cursor)
             # One MATCH per language, on its columns: each match knows its language without
             # reading its document, so filtering and counting by language cost nothing more.
             for code, text_of_language in positive:
@@ -232,14 +228,7 @@ class PostgresText:
         if not matching:
             return Scope(f"{DOC} d", "d.id", [])
         with connection.cursor() as cursor:
-            # No key: each document is inserted once (one language, one rank), and its index
-            # cost a tenth of the insert. TRUNCATE, not DELETE: autovacuum never visits a
-            # temporary table, so deleted rows would pile up for the connection's life.
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {PG_HITS.split('.')[1]} "
-                "(id integer, score real, language varchar(10))"
-            )
-            cursor.execute(f"TRUNCATE {PG_HITS}")
+            _empty_matches(cursor)
             for code, query in matching:
                 config = languages.get(code).postgres_config
                 sql, params = self.tsquery(config, query)
@@ -325,6 +314,27 @@ class PostgresText:
                 row[0]: {name: value for (name, _), value in zip(fields, row[1:], strict=True)}
                 for row in cursor.fetchall()
             }
+
+
+def _empty_matches(cursor):
+    """The connection's temporary table of one search's matches, made once, emptied now.
+
+    SQLite's has a key (a document may match as typed and by an equivalent: INSERT OR
+    IGNORE keeps the first). PostgreSQL's has none (each document is inserted once, with the
+    better of its two ranks; the index cost a tenth of the insert) and is truncated, not
+    deleted from: autovacuum never visits a temporary table, so deleted rows would pile up
+    for the connection's life and slow each search down."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {PG_HITS.split('.')[1]} "
+            "(id integer, score real, language varchar(10))"
+        )
+        cursor.execute(f"TRUNCATE {PG_HITS}")
+        return
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {HITS} (id INTEGER PRIMARY KEY, score REAL, language TEXT)"
+    )
+    cursor.execute(f"DELETE FROM {HITS}")
 
 
 def _ranked_ids(scope, where, params, limit, offset):
