@@ -9,6 +9,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -64,7 +65,8 @@ class Hit:
     @property
     def country_links(self):
         """[(url, name)] of its countries' pages, in the active language."""
-        here = (get_urlconf(), get_script_prefix(), translation.get_language())
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        here = (urlconf, get_script_prefix(), translation.get_language())
         return [(_country_url(*here, code), name) for code, name in self.countries]
 
     def as_json(self):
