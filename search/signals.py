@@ -122,15 +122,14 @@ def connect():
         post_delete.connect(page_deleted, sender=model, dispatch_uid=f"search-delete-{label}")
     pre_delete.connect(attachment_deleted, sender=get_document_model(), dispatch_uid="search-pdf")
     for label in TAXONOMY:
-        for signal in (post_save, post_delete):
-            signal.connect(labels_changed, sender=apps.get_model(label),
-                           dispatch_uid=f"search-labels-{signal}-{label}")  # fmt: skip
-    for label in TAXONOMY:
         model = apps.get_model(label)
         for signal, receiver_function in [
             (pre_save, taxonomy_before),
             (pre_delete, taxonomy_before),
             (post_save, taxonomy_after),
             (post_delete, taxonomy_after),
+            (post_save, labels_changed),
+            (post_delete, labels_changed),
         ]:
-            signal.connect(receiver_function, sender=model, dispatch_uid=f"search-{signal}-{label}")
+            uid = f"search-{signal}-{receiver_function.__name__}-{label}"  # two per signal
+            signal.connect(receiver_function, sender=model, dispatch_uid=uid)

@@ -170,7 +170,7 @@ class ClusterBackend(BaseSearchBackend):
     def attachment_highlights(self, hits_body, found, params):
         """{document id: highlight} of the PDFs' text, asked only for the hits whose own
         summary and body did not match and that link a PDF, as on the database backend: a
-        PDF's text is long, and highlighting it for every hit was a third of a deep page."""
+        PDF's text is long, and highlighting it for every hit was a fifth of a deep page."""
         wanted = [
             hit["_id"]
             for hit in found

@@ -164,9 +164,6 @@ class SQLiteText:
             (f"d.id NOT IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)", [expression]),
         ]
 
-    def ranked_ids(self, text, scope, where, params, limit, offset):
-        return _ranked_ids(scope, where, params, limit, offset)
-
     def highlights(self, text, ids):
         """Snippets cut from each hit's own text, its words read in its language."""
         if not text.positive or not ids:
@@ -258,9 +255,6 @@ class PostgresText:
             )
             params = [*typed_params, *params]
         return rank, params
-
-    def ranked_ids(self, text, scope, where, params, limit, offset):
-        return _ranked_ids(scope, where, params, limit, offset)
 
     def _by_language(self, text, expression):
         """CASE d.language WHEN <code> THEN <expression of its config and tsquery> … END, for
@@ -429,9 +423,8 @@ class DatabaseBackend(BaseSearchBackend):
     def _page_ids(self, params, scope, where, where_params):
         sort = params.effective_sort
         if sort == "relevance":
-            return self.text_search.ranked_ids(
-                params.text, scope, where, where_params, params.page_size, params.offset
-            )
+            # Both databases' matches tables hold a score where lower ranks first.
+            return _ranked_ids(scope, where, where_params, params.page_size, params.offset)
         order = (
             "d.title_sort, d.sort_date DESC, d.key"
             if sort == "title"
