@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import datetime
 import json
-import math
 import os
 import platform
 import sqlite3
@@ -29,6 +28,7 @@ from pathlib import Path
 if not __package__:  # run as `python bench/<script>.py`: import from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.ratios import percentile
 from bench.search_languages import compare
 from bench.search_queries import CLASSES, ENDPOINTS, endpoints, query_set
 
@@ -161,11 +161,6 @@ def rebuild_store():
         f"   document store: {count} documents in {seconds:.1f} s ({count / seconds:,.0f} docs/s)"
     )
     return count, count / seconds
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def run_queries(queries, warmup, expect_backend, baseline=False, took=None):
