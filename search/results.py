@@ -256,11 +256,13 @@ def present(params, raw, backend, fallback=""):
     raw_hits = [hit for hit in raw.hits if hit.key not in pinned]  # shown above, not twice
     pdf_ids = [pk for hit in raw_hits for pk in _attachment_ids(hit)]
     pdfs = attachment_texts.read_texts(pdf_ids) if pdf_ids else {}
+    # Types are stored in English; a page of hits has few, and gettext is slow beside the rest.
+    type_labels = {name: gettext(name) for name in {hit.type_name for hit in raw_hits} if name}
     hits = [
         Hit(
             key=hit.key,
             type=hit.type,
-            type_label=gettext(hit.type_name) if hit.type_name else hit.type,  # stored in English
+            type_label=type_labels.get(hit.type_name, hit.type),
             title=hit.title,
             url=hit.url,
             date=hit.date,

@@ -333,7 +333,8 @@ def _empty_matches(cursor):
 
 def _ranked_ids(scope, where, params, limit, offset):
     """Best score first (the matches table holds bm25, or PostgreSQL's rank negated: lower is
-    better), ties newest first: only rows up to the page's last score are sorted by date."""
+    better), ties newest first, then by page: only rows up to the page's last score are
+    sorted by date."""
     newest = "d.sort_date DESC NULLS LAST" if connection.vendor == "postgresql" else (
         "d.sort_date DESC")  # fmt: skip
     sql = (
@@ -343,7 +344,7 @@ def _ranked_ids(scope, where, params, limit, offset):
         f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
         "WHERE m.score <= "
         "COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
-        f"ORDER BY m.score, {newest}, d.key LIMIT %s OFFSET %s"
+        f"ORDER BY m.score, {newest}, d.page_id, d.key LIMIT %s OFFSET %s"
     )
     return _column(sql, [*params, offset + limit - 1, limit, offset])
 
@@ -426,9 +427,9 @@ class DatabaseBackend(BaseSearchBackend):
             # Both databases' matches tables hold a score where lower ranks first.
             return _ranked_ids(scope, where, where_params, params.page_size, params.offset)
         order = (
-            "d.title_sort, d.sort_date DESC, d.key"
+            "d.title_sort, d.sort_date DESC, d.page_id, d.key"
             if sort == "title"
-            else "d.sort_date DESC, d.key"
+            else "d.sort_date DESC, d.page_id, d.key"
         )
         if connection.vendor == "postgresql":
             order = order.replace("d.sort_date DESC", "d.sort_date DESC NULLS LAST")

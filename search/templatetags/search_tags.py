@@ -1,8 +1,12 @@
 """Search page helpers: URLs for each state, the facet checkboxes and the hits."""
 
+import functools
+import html
+
 from django import template
-from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils import dateformat, translation
+from django.utils.formats import get_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -10,6 +14,19 @@ from ..facets import FACETS_BY_NAME
 from ..report import SUBMITTED
 
 register = template.Library()
+
+
+def escape(value):
+    """Django's escape without its lazy-argument wrapper, which cost more than the escaping
+    on a page of 100 hits (the same HTML; only these builders' own strings pass here)."""
+    return html.escape(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(value, language, date_format):
+    """A date as the language writes it; formatting one took longer than escaping a whole
+    hit. `language` keys the cache (month names), `date_format` a changed setting."""
+    return dateformat.format(value, date_format)
 
 
 def _url(query):
@@ -121,6 +138,7 @@ def hit_items(hits, here):
     Built in Python like the checkboxes: a page lists up to 100 hits, and a template per hit
     cost a fifth of a millisecond each, more than the page's whole search on OpenSearch.
     """
+    language, date_format = translation.get_language(), get_format("DATE_FORMAT")
     countries_label = escape(_("Countries:"))
     pdf_label = escape(_("From the PDF"))
     items = []
@@ -130,8 +148,8 @@ def hit_items(hits, here):
         if hit.language and hit.language != here:
             kind += f" · <span>{escape(hit.language_label)}</span>"
         if hit.date:
-            when = f"{hit.date:%Y-%m-%d}"
-            kind += f' · <time datetime="{when}">{escape(date_format(hit.date))}</time>'
+            when, shown = f"{hit.date:%Y-%m-%d}", _local_date(hit.date, language, date_format)
+            kind += f' · <time datetime="{when}">{escape(shown)}</time>'
         item = (
             f'<li><article class="hit"{lang}>\n  <p class="card__type">{kind}</p>\n'
             f'  <h2 class="hit__title"><a href="{escape(hit.url)}">{escape(hit.title)}</a></h2>\n'
