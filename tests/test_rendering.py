@@ -93,6 +93,29 @@ def test_supplement_articles_have_anchors_and_doi_links(client, site):
     assert f'href="https://doi.org/{site.article.doi}"' in html
 
 
+def test_supplement_reads_its_articles_pdfs_in_one_query(client, site):
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.documents import get_document_model
+
+    from portal.demo import pdf
+
+    from .factories import SupplementArticleFactory
+
+    for number in range(3):
+        document = get_document_model().objects.create(
+            title=f"Article {number} (PDF)",
+            file=ContentFile(pdf.build([["An article."]]), name=f"article-{number}.pdf"),
+        )
+        SupplementArticleFactory(page=site.supplement, document=document)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(site.supplement.url).content.decode()
+    assert html.count("Download the article (PDF") == 3
+    alone = [q["sql"] for q in queries if 'FROM "wagtaildocs_document"' in q["sql"]]
+    assert not alone, alone
+
+
 def test_unknown_url_gives_a_helpful_404(client, site):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
