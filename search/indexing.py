@@ -163,14 +163,15 @@ def rebuild_store(progress=None, batch_size=500):
         count += _rebuild_batch(page_ids[start : start + batch_size])
         if progress:
             progress(min(start + batch_size, len(page_ids)), len(page_ids))
-    store.delete_documents(SearchDocument.objects.filter(indexed_at__lt=started))
+    store.delete_documents(SearchDocument.objects.filter(indexed_at__lt=started), counted=False)
     store.analyse()
     return count
 
 
 @transaction.atomic
 def _rebuild_batch(page_ids):
-    store.delete_documents(SearchDocument.objects.filter(page_id__in=page_ids))  # lock, first
+    # Lock, first; the vocabulary was cleared and counts only what the rebuild writes.
+    store.delete_documents(SearchDocument.objects.filter(page_id__in=page_ids), counted=False)
     list(Page.objects.filter(pk__in=page_ids).select_for_update().values_list("pk"))
     pages = live_indexed_pages(specific=False).filter(pk__in=page_ids)
     docs = documents_for_pages(pages, known_public=True)

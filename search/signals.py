@@ -12,11 +12,11 @@ from portal import cache_purge
 from portal.attachments.extraction import text_extracted
 from portal.attachments.texts import pages_linking
 
-from . import facets, synonyms
+from . import facets, synonyms, vocabulary
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
 from .indexing import pages_referencing, request_update
-from .models import Synonym
+from .models import SearchDocument, Synonym
 
 
 def _with_dependants(page):
@@ -42,6 +42,13 @@ def slug_changed(sender, instance, instance_before, **kwargs):
 @receiver(post_page_move)
 def page_moved(sender, instance, **kwargs):
     request_update({instance.pk, *instance.get_descendants().values_list("pk", flat=True)})
+
+
+def page_deleting(sender, instance, **kwargs):
+    """Its documents go with it, by cascade rather than through the store: their words are
+    uncounted first (the suggestions would otherwise offer words nothing has)."""
+    if type(instance) is (instance.specific_class or Page):
+        vocabulary.remove(SearchDocument.objects.filter(page_id=instance.pk))
 
 
 def page_deleted(sender, instance, **kwargs):
@@ -119,6 +126,7 @@ def connect():
     """
     for model in indexed_models():
         label = model._meta.label
+        pre_delete.connect(page_deleting, sender=model, dispatch_uid=f"search-deleting-{label}")
         post_delete.connect(page_deleted, sender=model, dispatch_uid=f"search-delete-{label}")
     pre_delete.connect(attachment_deleted, sender=get_document_model(), dispatch_uid="search-pdf")
     for label in TAXONOMY:

@@ -2,12 +2,14 @@
 "Did you mean" corrects to, the same whichever backend answers searches.
 
 A word is kept as readers write it ("malária") and found by its folded form ("malaria"),
-with the number of documents that use it. The store adds the words of every document it
-writes (`add`, in the same transaction), so a new page's words are suggested at once; a
-republished page counts again, and words of deleted pages stay, until `recount()` (the
-`search_index vocabulary` command, nightly from cron) counts the store afresh; a store
-rebuild counts from nothing too. Title, summary and body are read, not the PDFs' text:
-their words come with extraction's broken hyphenations and running headers.
+with the number of documents that use it. The store counts the words of every document it
+writes (`add`) and uncounts those of every document it deletes (`remove`), in the same
+transaction, so a new page's words are suggested at once, a republished page counts once and
+a deleted page's words go with it (a suggestion that finds nothing is worse than none). A
+store rebuild counts from nothing; `recount()` (the `search_index vocabulary` command,
+nightly from cron) counts the store afresh, for what a publish during a rebuild left
+uneven. Title, summary and body are read, not the PDFs' text: their words come with
+extraction's broken hyphenations and running headers.
 """
 
 import collections
@@ -86,6 +88,20 @@ def add(docs):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
             cursor.executemany(sql, rows[start : start + 1000])
+
+
+def remove(documents):
+    """Uncount the words of stored documents about to be deleted (a queryset), and forget
+    the words no document uses any more."""
+    counts, _written = _count(_Row(*row) for row in documents.values_list("language", *FIELDS))
+    if not counts:
+        return
+    sql = f"UPDATE {TABLE} SET frequency = frequency - %s WHERE language = %s AND folded = %s"
+    rows = [(count, code, folded) for (code, folded), count in counts.items()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[start : start + 1000])
+    SearchWord.objects.filter(frequency__lte=0)._raw_delete(SearchWord.objects.db)
 
 
 def clear():

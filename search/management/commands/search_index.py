@@ -40,7 +40,8 @@ class Command(BaseCommand):
         commands.add_parser(
             "vocabulary",
             help="Count the stored documents' words afresh, for suggestions and corrections "
-            "(nightly: words of deleted pages go, republished pages count once).",
+            "(nightly: the store keeps the counts as it writes; this evens out what a publish "
+            "during a rebuild left).",
         )
         searches = commands.add_parser(
             "report", help="This week's submitted searches; --prune deletes the old ones."
