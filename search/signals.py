@@ -12,11 +12,11 @@ from portal import cache_purge
 from portal.attachments.extraction import text_extracted
 from portal.attachments.texts import pages_linking
 
-from . import facets, synonyms, vocabulary
+from . import facets, store, synonyms
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
 from .indexing import pages_referencing, request_update
-from .models import SearchDocument, Synonym
+from .models import Synonym
 
 
 def _with_dependants(page):
@@ -44,15 +44,21 @@ def page_moved(sender, instance, **kwargs):
     request_update({instance.pk, *instance.get_descendants().values_list("pk", flat=True)})
 
 
+def _own_row(instance):
+    """Whether this is the page itself, not a parent table's row of it (a deleted page sends
+    a signal for each)."""
+    return type(instance) is (instance.specific_class or Page)
+
+
 def page_deleting(sender, instance, **kwargs):
-    """Its documents go with it, by cascade rather than through the store: their words are
-    uncounted first (the suggestions would otherwise offer words nothing has)."""
-    if type(instance) is (instance.specific_class or Page):
-        vocabulary.remove(SearchDocument.objects.filter(page_id=instance.pk))
+    """Its documents leave through the store, which uncounts their words, before the
+    cascade would delete them behind its back."""
+    if _own_row(instance):
+        store.delete_page(instance.pk)
 
 
 def page_deleted(sender, instance, **kwargs):
-    if type(instance) is (instance.specific_class or Page) and is_indexed(instance):
+    if _own_row(instance) and is_indexed(instance):
         facets.forget_labels()
         request_update(_with_dependants(instance))
 

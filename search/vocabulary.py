@@ -85,6 +85,10 @@ def add(docs):
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (language, folded) "
         f"DO UPDATE SET frequency = {TABLE}.frequency + excluded.frequency"
     )
+    _execute_many(sql, rows)
+
+
+def _execute_many(sql, rows):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
             cursor.executemany(sql, rows[start : start + 1000])
@@ -97,10 +101,7 @@ def remove(documents):
     if not counts:
         return
     sql = f"UPDATE {TABLE} SET frequency = frequency - %s WHERE language = %s AND folded = %s"
-    rows = [(count, code, folded) for (code, folded), count in counts.items()]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            cursor.executemany(sql, rows[start : start + 1000])
+    _execute_many(sql, [(count, code, folded) for (code, folded), count in counts.items()])
     SearchWord.objects.filter(frequency__lte=0)._raw_delete(SearchWord.objects.db)
 
 
