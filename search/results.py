@@ -40,6 +40,13 @@ def _country_url(urlconf, prefix, language, code):
     return reverse("country", args=[code.lower()], urlconf=urlconf)
 
 
+def country_urls():
+    """code -> its country page's URL in the active language, looked up once for a page of
+    hits rather than once per hit."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return functools.partial(_country_url, urlconf, get_script_prefix(), translation.get_language())
+
+
 @dataclass
 class Hit:
     key: str
@@ -65,9 +72,8 @@ class Hit:
     @property
     def country_links(self):
         """[(url, name)] of its countries' pages, in the active language."""
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
-        here = (urlconf, get_script_prefix(), translation.get_language())
-        return [(_country_url(*here, code), name) for code, name in self.countries]
+        url_of = country_urls()
+        return [(url_of(code), name) for code, name in self.countries]
 
     def as_json(self):
         return {

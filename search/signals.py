@@ -12,7 +12,7 @@ from portal import cache_purge
 from portal.attachments.extraction import text_extracted
 from portal.attachments.texts import pages_linking
 
-from . import facets, store, synonyms
+from . import facets, promotions, store, synonyms
 from .collect import indexed_models, is_indexed
 from .documents import study_keys
 from .indexing import pages_referencing, request_update
@@ -76,8 +76,10 @@ def privacy_changed(sender, instance, **kwargs):
 @receiver(post_save, sender=SearchPromotion)
 @receiver(post_delete, sender=SearchPromotion)
 def answers_changed(sender, **kwargs):
-    """Searches answer differently from now on: the cached rules and search pages go."""
+    """Searches answer differently from now on: the cached rules, promoted queries and
+    search pages go."""
     synonyms.forget()
+    promotions.forget()
     cache_purge.purge_index()
 
 

@@ -15,14 +15,12 @@ the index, which stops its searches. Expanding the parsed query gives the same m
 phrases included, and keeps one declaration of what a query means for every backend.
 """
 
-import contextlib
 import functools
 import re
 
-from django.core.cache import caches
-from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal import cached
 from portal.validation import has_control_characters
 
 from . import languages
@@ -94,34 +92,21 @@ def _keys(language, term):
 
 def rules():
     """Every rule as (language code or "", terms): from the cache, else the database."""
-    cache = caches["default"]
-    try:
-        found = cache.get(CACHE_KEY)
-    except Exception:  # noqa: BLE001 - a cache that is down: read the database
-        found, cache = None, None
-    if found is None:
-        from .models import Synonym
+    return cached.read(CACHE_KEY, _read_rules, CACHE_TIMEOUT)
 
-        found = tuple(
-            (language, tuple(split_terms(terms)))
-            for language, terms in Synonym.objects.order_by("pk").values_list("language", "terms")
-        )
-        if cache is not None:
-            with contextlib.suppress(Exception):  # read again next time
-                cache.set(CACHE_KEY, found, CACHE_TIMEOUT)
-    return found
+
+def _read_rules():
+    from .models import Synonym
+
+    return tuple(
+        (language, tuple(split_terms(terms)))
+        for language, terms in Synonym.objects.order_by("pk").values_list("language", "terms")
+    )
 
 
 def forget():
-    """Drop the cached rules (a rule was saved or deleted), now and once its transaction
-    commits, so that no search in between caches the old ones again."""
-
-    def delete():
-        with contextlib.suppress(Exception):  # it expires after CACHE_TIMEOUT
-            caches["default"].delete(CACHE_KEY)
-
-    delete()
-    transaction.on_commit(delete)
+    """Drop the cached rules (a rule was saved or deleted)."""
+    cached.forget(CACHE_KEY)
 
 
 class Equivalences:

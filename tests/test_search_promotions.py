@@ -5,6 +5,7 @@ import pytest
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from wagtail.models import PageViewRestriction
 
+from search import promotions
 from search.backends import get_search_backend
 from search.query import SearchParams
 
@@ -50,6 +51,21 @@ def test_a_promoted_page_comes_first_and_is_not_repeated(pages):
     # a page pinned to a query it does not match is shown all the same
     promote("malawi", pages["unrelated"])
     assert [p.title for p in search("Malawi").promoted] == ["Lessons learned"]
+
+
+def test_a_saved_or_deleted_promotion_applies_to_the_next_search(pages):
+    assert not search("costing").promoted  # the promoted queries are now cached: none
+    promotion = promote("costing", pages["pinned"])
+    assert [p.title for p in search("costing").promoted] == ["Policy brief"]
+    promotion.delete()
+    assert not search("costing").promoted
+
+
+def test_a_query_nobody_promoted_asks_the_database_nothing(pages, django_assert_num_queries):
+    promote("costing", pages["pinned"])
+    assert promotions.for_search(SearchParams(q="costing"))  # reads and caches the queries
+    with django_assert_num_queries(0):
+        assert promotions.for_search(SearchParams(q="malawi")) == []
 
 
 def test_the_query_is_matched_as_staff_typed_it_whatever_the_case(pages):

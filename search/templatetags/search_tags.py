@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..facets import FACETS_BY_NAME
 from ..report import SUBMITTED
+from ..results import country_urls
 
 register = template.Library()
 
@@ -141,6 +142,7 @@ def hit_items(hits, here):
     language, date_format = translation.get_language(), get_format("DATE_FORMAT")
     countries_label = escape(_("Countries:"))
     pdf_label = escape(_("From the PDF"))
+    url_of, country_link = country_urls(), {}  # code -> its link: countries repeat on a page
     items = []
     for hit in hits:
         lang = f' lang="{escape(hit.language)}"' if hit.language else ""
@@ -158,9 +160,10 @@ def hit_items(hits, here):
             source = _source(hit.snippet_source, pdf_label)
             item += f'  <p class="hit__snippet">{source}{hit.snippet}</p>\n'
         if hit.countries:
-            links = ", ".join(
-                f'<a href="{escape(url)}">{escape(name)}</a>' for url, name in hit.country_links
-            )
+            for code, name in hit.countries:
+                if code not in country_link:
+                    country_link[code] = f'<a href="{escape(url_of(code))}">{escape(name)}</a>'
+            links = ", ".join(country_link[code] for code, _name in hit.countries)
             item += (
                 f'  <p class="hit__tags"><span class="visually-hidden">{countries_label} </span>'
                 f"{links}</p>\n"
