@@ -55,7 +55,9 @@ def applies(params):
 
 def for_search(params):
     """The Promotions of `params`' query, in the editors' order."""
-    query = normalise_query_string(params.q) if applies(params) else ""
+    if not applies(params):
+        return []
+    query = normalise_query_string(params.q)
     if query not in promoted_queries():
         return []
     rows = (
