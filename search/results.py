@@ -69,12 +69,6 @@ class Hit:
     def snippet_from_pdf(self):
         return self.snippet_source is not None
 
-    @property
-    def country_links(self):
-        """[(url, name)] of its countries' pages, in the active language."""
-        url_of = country_urls()
-        return [(url_of(code), name) for code, name in self.countries]
-
     def as_json(self):
         return {
             "title": self.title,
