@@ -100,9 +100,22 @@ def remove(documents):
     counts, _written = _count(_Row(*row) for row in documents.values_list("language", *FIELDS))
     if not counts:
         return
-    sql = f"UPDATE {TABLE} SET frequency = frequency - %s WHERE language = %s AND folded = %s"
-    _execute_many(sql, [(count, code, folded) for (code, folded), count in counts.items()])
-    SearchWord.objects.filter(frequency__lte=0)._raw_delete(SearchWord.objects.db)
+    # Never below 0 (the column's CHECK): a publish during a rebuild can leave a word counted
+    # fewer times than its documents, and deleting a page must not fail for it.
+    sql = (
+        f"UPDATE {TABLE} SET frequency = CASE WHEN frequency > %s THEN frequency - %s ELSE 0 "
+        "END WHERE language = %s AND folded = %s"
+    )
+    rows = [(count, count, code, folded) for (code, folded), count in counts.items()]
+    _execute_many(sql, rows)
+    touched = collections.defaultdict(list)  # only these can have reached 0
+    for code, folded in counts:
+        touched[code].append(folded)
+    for code, words in touched.items():
+        for start in range(0, len(words), 1000):
+            SearchWord.objects.filter(
+                language=code, folded__in=words[start : start + 1000], frequency=0
+            )._raw_delete(SearchWord.objects.db)
 
 
 def clear():
