@@ -331,12 +331,18 @@ def _empty_matches(cursor):
     cursor.execute(f"DELETE FROM {HITS}")
 
 
+def _order(first):
+    """ORDER BY `first`, then the newest, then by page (as the cluster's sort_order): the
+    same ties in the same order on every request."""
+    newest = "d.sort_date DESC NULLS LAST" if connection.vendor == "postgresql" else (
+        "d.sort_date DESC")  # fmt: skip
+    return ", ".join([*first, newest, "d.page_id", "d.key"])
+
+
 def _ranked_ids(scope, where, params, limit, offset):
     """Best score first (the matches table holds bm25, or PostgreSQL's rank negated: lower is
     better), ties newest first, then by page: only rows up to the page's last score are
     sorted by date."""
-    newest = "d.sort_date DESC NULLS LAST" if connection.vendor == "postgresql" else (
-        "d.sort_date DESC")  # fmt: skip
     sql = (
         "WITH matched AS MATERIALIZED "
         f"(SELECT h.id, h.score FROM {scope.table} WHERE {where}), "
@@ -344,7 +350,7 @@ def _ranked_ids(scope, where, params, limit, offset):
         f"SELECT d.id FROM matched m JOIN {DOC} d ON d.id = m.id "
         "WHERE m.score <= "
         "COALESCE((SELECT score FROM cutoff), (SELECT MAX(score) FROM matched)) "
-        f"ORDER BY m.score, {newest}, d.page_id, d.key LIMIT %s OFFSET %s"
+        f"ORDER BY {_order(['m.score'])} LIMIT %s OFFSET %s"
     )
     return _column(sql, [*params, offset + limit - 1, limit, offset])
 
@@ -426,13 +432,7 @@ class DatabaseBackend(BaseSearchBackend):
         if sort == "relevance":
             # Both databases' matches tables hold a score where lower ranks first.
             return _ranked_ids(scope, where, where_params, params.page_size, params.offset)
-        order = (
-            "d.title_sort, d.sort_date DESC, d.page_id, d.key"
-            if sort == "title"
-            else "d.sort_date DESC, d.page_id, d.key"
-        )
-        if connection.vendor == "postgresql":
-            order = order.replace("d.sort_date DESC", "d.sort_date DESC NULLS LAST")
+        order = _order(["d.title_sort"] if sort == "title" else [])
         if scope.on_documents:
             sql = (
                 f"SELECT d.id FROM {scope.table} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
